@@ -1,0 +1,81 @@
+"""The transcription engine interface and the values it returns.
+
+Every engine takes 16 kHz mono float32 samples (already decoded by ``app.audio``)
+and returns a ``Transcript`` with word timings. Engines never touch files,
+the database or the network.
+
+Exceptions::
+
+    TranscriptionError
+    ├── ModelNotFound      the configured model cannot be found on disk
+    └── EngineUnavailable  the engine's Python package is not installed
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+SAMPLE_RATE = 16_000
+
+
+class TranscriptionError(Exception):
+    """A transcription could not be produced."""
+
+
+class ModelNotFound(TranscriptionError):
+    """The configured Whisper model is not on this machine."""
+
+
+class EngineUnavailable(TranscriptionError):
+    """The configured engine's package is not installed."""
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word and where it sits in the audio, in seconds."""
+
+    word: str
+    start: float
+    end: float
+    probability: float = 1.0
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What an engine heard in one recording."""
+
+    text: str
+    words: list[Word] = field(default_factory=list)
+    language: str = "en"
+    duration_s: float = 0.0
+
+    @property
+    def has_speech(self) -> bool:
+        """True when at least one word was recognised."""
+        return bool(self.words)
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict: ``text``, ``duration_s``, ``language``, ``words``."""
+        return {
+            "text": self.text,
+            "duration_s": round(self.duration_s, 3),
+            "language": self.language,
+            "words": [
+                {k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(w).items()}
+                for w in self.words
+            ],
+        }
+
+
+class Engine(Protocol):
+    """A loaded Whisper model that turns samples into a transcript."""
+
+    name: str
+    model_name: str
+
+    def transcribe(self, samples: np.ndarray) -> Transcript:
+        """Transcribe 16 kHz mono float32 ``samples``; words carry timings in seconds."""
+        ...

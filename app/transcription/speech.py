@@ -1,0 +1,40 @@
+"""Voice-activity detection shared by every engine.
+
+Whisper invents text on silence, tones and noise ("Thank you."). We run Silero VAD
+(bundled with faster-whisper, no download) over the samples first: no speech means no
+transcript at all, and words an engine places outside every speech region are dropped.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+from .base import SAMPLE_RATE, Word
+
+# A word may sit slightly outside a VAD region (soft onsets, trailing consonants).
+WORD_MARGIN_S = 0.6
+VAD_OPTIONS = VadOptions(min_silence_duration_ms=500, speech_pad_ms=300)
+
+
+def speech_regions(samples: np.ndarray) -> list[tuple[float, float]]:
+    """Return ``(start, end)`` seconds of each stretch of speech in ``samples``."""
+    if samples.size == 0:
+        return []
+    stamps = get_speech_timestamps(samples, VAD_OPTIONS, sampling_rate=SAMPLE_RATE)
+    return [(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE) for s in stamps]
+
+
+def keep_spoken_words(words: list[Word], regions: list[tuple[float, float]]) -> list[Word]:
+    """Drop words whose middle lies outside every speech region (plus a small margin)."""
+    kept = []
+    for word in words:
+        middle = (word.start + word.end) / 2
+        if any(start - WORD_MARGIN_S <= middle <= end + WORD_MARGIN_S for start, end in regions):
+            kept.append(word)
+    return kept
+
+
+def join_words(words: list[Word]) -> str:
+    """Rebuild the text from words as Whisper spells them (each carries its leading space)."""
+    return "".join(w.word for w in words).strip()
