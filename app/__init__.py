@@ -1,0 +1,127 @@
+"""Rebound: mock-interview practice with voice. ``create_app`` builds the Flask app."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from flask import Flask, Request, current_app
+
+from .config import ConfigError, defaults, from_environment, load_secret_key
+from .extensions import csrf, db, htmx, migrate, queue
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _shipped_folder(name: str) -> Path:
+    """A data folder installed inside the package (wheel) or beside it (source checkout)."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+
+
+class SpoolingRequest(Request):
+    """Spools large uploads into the audio folder instead of ``TMPDIR``.
+
+    Werkzeug writes multipart files over 500 KB to a temporary file before a view runs;
+    a small or full ``/tmp`` would otherwise reset the connection mid-upload.
+    """
+
+    def _get_file_stream(
+        self, total_content_length, content_type, filename=None, content_length=None
+    ):
+        spool = Path(current_app.config["AUDIO_DIR"]) / ".incoming"
+        spool.mkdir(parents=True, exist_ok=True)
+        return tempfile.TemporaryFile("wb+", dir=spool)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: embedded defaults, then the environment, then ``test_config``."""
+    data_dir = Path(os.environ.get("REBOUND_DATA_DIR", os.getcwd())).resolve()
+    app = Flask(
+        __name__,
+        instance_path=str(data_dir / "instance"),
+        template_folder=str(_shipped_folder("templates")),
+        static_folder="static",
+    )
+    app.request_class = SpoolingRequest
+    app.config.update(defaults(data_dir))
+    app.config.update(QUESTION_BANKS_DIR=str(_shipped_folder("question_banks")))
+    try:
+        app.config.update(from_environment(os.environ))
+    except ConfigError as err:
+        raise SystemExit(f"error: {err}") from err
+    if test_config:
+        app.config.update(test_config)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = load_secret_key(Path(app.instance_path))
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    # A little room above the audio limit for the other form fields.
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024 + 64 * 1024
+    app.config["MAX_FORM_MEMORY_SIZE"] = 512 * 1024
+
+    _prepare_folders(app)
+    db.init_app(app)
+    _tune_sqlite(app)
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"))
+    htmx.init_app(app)
+    csrf.init_app(app)
+    queue.init_app(app)
+
+    from .storage import LocalAudioStore
+
+    app.extensions["rebound_store"] = LocalAudioStore(app.config["AUDIO_DIR"])
+
+    from . import attempts, auth, errors, practice, questions, security
+
+    auth.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(practice.bp)
+    app.register_blueprint(questions.bp)
+    app.register_blueprint(attempts.bp)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    return app
+
+
+def _prepare_folders(app: Flask) -> None:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    Path(app.config["AUDIO_DIR"]).mkdir(parents=True, exist_ok=True)
+    uri = app.config["DATABASE_URL"]
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:///:memory:"):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _tune_sqlite(app: Flask) -> None:
+    """WAL, a busy timeout, and BEGIN IMMEDIATE so concurrent writers wait instead of failing.
+
+    WAL plus busy_timeout alone still fails when a transaction reads before it writes; taking
+    the write lock at BEGIN makes the second writer wait its turn.
+    """
+    if not app.config["DATABASE_URL"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

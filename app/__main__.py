@@ -1,0 +1,5 @@
+"""``python -m app`` runs the ``rebound`` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,167 @@
+"""Attempts: upload an answer, watch it transcribe, replay it, and the history of them all."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
+
+from .audio import AudioRejected
+from .errors import wants_json
+from .extensions import db, htmx
+from .models import Attempt, AttemptStatus, Practice, Question, SelfRating
+from .recording import delete_attempt, retry, save_recording
+from .selection import categories
+from .views import int_arg, owned_attempt, render, visible_question
+
+bp = Blueprint("attempts", __name__)
+
+
+@bp.post("/attempts")
+def create():
+    """Receive a recorded answer; reply with the new attempt (JSON) or redirect to it."""
+    question = visible_question(int_arg(request.form.get("question_id"), 0))
+    practice_id = int_arg(request.form.get("practice_id"))
+    if practice_id is not None:
+        practice = db.session.get(Practice, practice_id)
+        if practice is None or practice.owner_id != g.user.id:
+            practice_id = None
+    try:
+        attempt = save_recording(request.files.get("audio"), g.user.id, question, practice_id)
+    except AudioRejected as err:
+        if wants_json():
+            return jsonify(error=str(err)), 422
+        return render(
+            "practice/answer.html",
+            question=question,
+            practice=None,
+            step=None,
+            total=None,
+            think_seconds=0,
+            next_url=None,
+            answered=[],
+            error=str(err),
+        ), 422
+    url = url_for("attempts.show", attempt_id=attempt.id)
+    if wants_json():
+        return jsonify(id=attempt.id, status=attempt.status, url=url), 201
+    return redirect(url)
+
+
+def _next_step_url(attempt: Attempt) -> str | None:
+    if attempt.practice_id is None:
+        return None
+    practice = db.session.get(Practice, attempt.practice_id)
+    ids = practice.question_ids
+    if attempt.question_id in ids:
+        position = ids.index(attempt.question_id) + 1
+        if position < len(ids):
+            return url_for("practice.step", practice_id=practice.id, step=position + 1)
+    return None
+
+
+@bp.get("/attempts/<int:attempt_id>")
+def show(attempt_id: int):
+    """An attempt: live status while transcribing, then the transcript and the player."""
+    attempt = owned_attempt(attempt_id)
+    body = render(
+        "attempts/show.html",
+        "status",
+        attempt=attempt,
+        next_url=_next_step_url(attempt),
+        ratings=SelfRating,
+    )
+    # 286 tells htmx to stop polling: the transcript will not change any more.
+    status = 286 if request.headers.get("HX-Request") and not attempt.is_pending else 200
+    return body, status
+
+
+@bp.get("/attempts/<int:attempt_id>/audio")
+def audio(attempt_id: int):
+    """The original recording, with range requests so the player can seek."""
+    attempt = owned_attempt(attempt_id)
+    store = current_app.extensions["rebound_store"]
+    response = send_file(
+        store.local_path(attempt.audio_key),
+        mimetype=attempt.audio_mime,
+        conditional=True,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, max-age=0"
+    return response
+
+
+@bp.post("/attempts/<int:attempt_id>/retry")
+def retry_failed(attempt_id: int):
+    """Queue a failed transcription again."""
+    attempt = owned_attempt(attempt_id)
+    if attempt.status == AttemptStatus.FAILED:
+        retry(attempt)
+    return redirect(url_for("attempts.show", attempt_id=attempt.id))
+
+
+@bp.post("/attempts/<int:attempt_id>/rating")
+def rate(attempt_id: int):
+    """Record how the answer felt to the candidate (used to find questions to revisit)."""
+    attempt = owned_attempt(attempt_id)
+    value = request.form.get("rating", "")
+    attempt.self_rating = value if value in set(SelfRating) else None
+    db.session.commit()
+    if not htmx:
+        return redirect(url_for("attempts.show", attempt_id=attempt.id))
+    return render("attempts/show.html", "rating", attempt=attempt, ratings=SelfRating)
+
+
+@bp.post("/attempts/<int:attempt_id>/delete")
+def delete(attempt_id: int):
+    """Delete an attempt and its recording for good."""
+    attempt = owned_attempt(attempt_id)
+    question_id = attempt.question_id
+    delete_attempt(attempt)
+    flash("The attempt and its recording were deleted.")
+    return redirect(url_for("questions.show", question_id=question_id))
+
+
+@bp.get("/history")
+def history():
+    """Every attempt, newest first, filterable by question and category."""
+    question_id = int_arg(request.args.get("question"))
+    category = request.args.get("category", "")
+    query = db.select(Attempt).join(Question).where(Attempt.owner_id == g.user.id)
+    if question_id:
+        query = query.where(Attempt.question_id == question_id)
+    if category:
+        query = query.where(Question.category == category)
+    attempts = (
+        db.session.execute(query.order_by(Attempt.created_at.desc(), Attempt.id.desc()))
+        .scalars()
+        .all()
+    )
+    answered = (
+        db.session.execute(
+            db.select(Question)
+            .join(Attempt)
+            .where(Attempt.owner_id == g.user.id)
+            .distinct()
+            .order_by(Question.text)
+        )
+        .scalars()
+        .all()
+    )
+    return render(
+        "attempts/history.html",
+        "results",
+        attempts=attempts,
+        answered=answered,
+        categories=categories(g.user.id),
+        question_id=question_id,
+        category=category,
+    )

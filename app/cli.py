@@ -1,0 +1,246 @@
+"""The ``rebound`` command (also ``flask --app app ...``): serve, worker, transcribe, banks."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from .config import ConfigError, defaults, from_environment
+
+
+def _create_app(*_args) -> Flask:
+    from . import create_app
+
+    return create_app()
+
+
+def prepare_database(app: Flask) -> None:
+    """Bring the schema up to date and load the shipped question banks."""
+    from flask_migrate import upgrade
+
+    from .banks import sync_banks
+
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        sync_banks(Path(app.config["QUESTION_BANKS_DIR"]))
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=None, help="Port (default: $PORT or 5000).")
+@click.option("--no-worker", is_flag=True, help="Do not start a transcription worker.")
+@click.option("--threads", type=int, default=8, show_default=True, help="Web threads.")
+@with_appcontext
+def serve_command(host: str, port: int | None, no_worker: bool, threads: int) -> None:
+    """Run the web app and a transcription worker beside it (the embedded default)."""
+    from waitress import serve
+
+    app = current_app._get_current_object()
+    prepare_database(app)
+    port = port or app.config["PORT"]
+    worker = None
+    if not no_worker:
+        env = dict(os.environ, REBOUND_DATA_DIR=str(Path(app.instance_path).parent))
+        worker = subprocess.Popen([sys.executable, "-m", "app", "worker"], env=env)
+    click.echo(f"Rebound is running at http://{host}:{port}/  (Ctrl+C stops it)")
+    try:
+        serve(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="rebound",
+            max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
+        )
+    finally:
+        if worker is not None:
+            worker.send_signal(signal.SIGINT)
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+@click.command("worker")
+@click.option(
+    "--concurrency",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Jobs run at once (each uses the cores the engine is given).",
+)
+@click.option(
+    "--nice",
+    "niceness",
+    type=int,
+    default=5,
+    show_default=True,
+    help="Lower this process's CPU priority so web pages stay quick.",
+)
+@with_appcontext
+def worker_command(concurrency: int, niceness: int) -> None:
+    """Run a transcription worker: load the model once, then take jobs from the queue."""
+    from .extensions import queue
+    from .jobs import engine_for_app
+
+    app = current_app._get_current_object()
+    if niceness:
+        os.nice(niceness)
+    started = time.perf_counter()
+    engine = engine_for_app()
+    click.echo(
+        f"worker: {engine.name} {engine.model_name} loaded in {time.perf_counter() - started:.1f} s"
+    )
+    queue.run_reaper()
+    consumer = queue.huey.create_consumer(
+        workers=concurrency, periodic=True, worker_type="thread", initial_delay=0.05, max_delay=0.5
+    )
+    with app.app_context():
+        consumer.run()
+
+
+@click.command("transcribe")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
+@click.option("--engine", default=None, help="faster-whisper or openai-whisper.")
+@click.option("--model", default=None, help="Model name (tiny.en, base) or folder.")
+def transcribe_command(
+    files: tuple[str, ...], as_json: bool, engine: str | None, model: str | None
+) -> None:
+    """Transcribe audio files with the configured engine; needs no database or server."""
+    from .audio import AudioRejected, load_samples
+    from .transcription import TranscriptionError, load_engine
+
+    try:
+        settings = defaults(Path.cwd()) | from_environment(os.environ)
+    except ConfigError as err:
+        raise click.ClickException(str(err)) from err
+    failed = 0
+    loaded = None
+    for name in files:
+        path = Path(name)
+        try:
+            if not path.is_file():
+                raise AudioRejected("no such file")
+            samples, _info = load_samples(path, settings["MAX_ANSWER_SECONDS"])
+            if loaded is None:
+                loaded = load_engine(
+                    engine or settings["WHISPER_ENGINE"],
+                    model or settings["WHISPER_MODEL"],
+                    cache_dir=settings["MODEL_CACHE_DIR"],
+                    device=settings["WHISPER_DEVICE"],
+                    beam_size=settings["WHISPER_BEAM_SIZE"],
+                )
+            transcript = loaded.transcribe(samples)
+        except (AudioRejected, TranscriptionError) as err:
+            click.echo(f"error: {name}: {err}", err=True)
+            failed += 1
+            continue
+        data = transcript.to_dict()
+        if as_json:
+            click.echo(
+                json.dumps(
+                    {
+                        "file": name,
+                        "text": data["text"],
+                        "duration_s": data["duration_s"],
+                        "words": [
+                            {"word": w["word"], "start": w["start"], "end": w["end"]}
+                            for w in data["words"]
+                        ],
+                    }
+                )
+            )
+        else:
+            click.echo(f"{name}: {data['text'] or '(no speech)'}")
+    if failed:
+        sys.exit(1)
+
+
+@click.group("banks")
+def banks_group() -> None:
+    """Question banks: check and import YAML or CSV files."""
+
+
+@banks_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def banks_import(path: str) -> None:
+    """Import a bank file as your own questions (running it twice adds nothing twice)."""
+    from .auth import local_user
+    from .banks import BankError, load_bank_file, store_questions, user_scope
+
+    prepare_database(current_app._get_current_object())
+    user = local_user()
+    try:
+        specs = load_bank_file(Path(path))
+    except BankError as err:
+        raise click.ClickException(str(err)) from err
+    result = store_questions(
+        specs, user_scope(user.id), user.id, f"imported from {Path(path).name}"
+    )
+    click.echo(
+        f"{Path(path).name}: {result.added} added, {result.updated} updated, "
+        f"{len(specs) - result.added - result.updated} unchanged"
+    )
+
+
+@banks_group.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+def banks_check(paths: tuple[str, ...]) -> None:
+    """Validate bank files (or folders of them) without touching the database."""
+    from .banks import BankError, bank_files, load_bank_file
+
+    failed = False
+    for name in paths:
+        path = Path(name)
+        for file in bank_files(path) if path.is_dir() else [path]:
+            try:
+                click.echo(f"{file.name}: {len(load_bank_file(file))} questions")
+            except BankError as err:
+                click.echo(f"error: {err}", err=True)
+                failed = True
+    if failed:
+        sys.exit(1)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or upgrade the database and load the shipped question banks."""
+    prepare_database(current_app._get_current_object())
+    click.echo("database ready")
+
+
+APP_COMMANDS = (serve_command, worker_command, banks_group, init_db_command)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the commands to ``flask --app app``."""
+    for command in (*APP_COMMANDS, transcribe_command):
+        app.cli.add_command(command)
+
+
+class ReboundGroup(FlaskGroup):
+    """``transcribe`` must work without loading the app (no database, no folders)."""
+
+    def get_command(self, ctx, name):
+        if name == "transcribe":
+            return transcribe_command
+        return super().get_command(ctx, name)
+
+
+main = ReboundGroup(
+    create_app=_create_app,
+    add_version_option=False,
+    help="Rebound: practise difficult interview questions aloud.",
+)

@@ -1,0 +1,85 @@
+"""Configuration: embedded defaults, overridden by the environment.
+
+Every setting has a default that works on a laptop with nothing else installed:
+SQLite in ``instance/``, recordings under ``audio/``, the bundled tiny.en model.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+# Settings read from the environment, with the type each one converts to.
+ENV_SETTINGS: dict[str, type] = {
+    "DATABASE_URL": str,
+    "AUDIO_DIR": str,
+    "SECRET_KEY": str,
+    "WHISPER_ENGINE": str,
+    "WHISPER_MODEL": str,
+    "WHISPER_DEVICE": str,
+    "WHISPER_BEAM_SIZE": int,
+    "MAX_UPLOAD_MB": int,
+    "MAX_ANSWER_SECONDS": int,
+    "PORT": int,
+    "QUEUE_PATH": str,
+    "MODEL_CACHE_DIR": str,
+    "JOB_LEASE_SECONDS": int,
+}
+
+
+class ConfigError(Exception):
+    """A setting from the environment has a value we cannot use."""
+
+
+def defaults(data_dir: Path) -> dict:
+    """The embedded defaults, rooted at ``data_dir`` (the folder the app is started from)."""
+    instance = data_dir / "instance"
+    return {
+        "DATABASE_URL": f"sqlite:///{instance / 'rebound.sqlite3'}",
+        "AUDIO_DIR": str(data_dir / "audio"),
+        "SECRET_KEY": None,
+        "WHISPER_ENGINE": "faster-whisper",
+        "WHISPER_MODEL": "tiny.en",
+        "WHISPER_DEVICE": "auto",
+        "WHISPER_BEAM_SIZE": 1,
+        "MAX_UPLOAD_MB": 50,
+        "MAX_ANSWER_SECONDS": 600,
+        "PORT": 5000,
+        "QUEUE_PATH": str(instance / "queue.sqlite3"),
+        "MODEL_CACHE_DIR": str(instance / "models"),
+        "JOB_LEASE_SECONDS": 60,
+        "QUEUE_IMMEDIATE": False,
+        "PRACTICE_MAX_QUESTIONS": 20,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_HEADERS": ["X-CSRFToken"],
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+    }
+
+
+def from_environment(environ: os._Environ | dict) -> dict:
+    """Read the known settings present in ``environ``, converted to their types."""
+    found = {}
+    for name, kind in ENV_SETTINGS.items():
+        raw = environ.get(name)
+        if raw is None or raw == "":
+            continue
+        try:
+            found[name] = kind(raw)
+        except ValueError as err:
+            raise ConfigError(f"{name}={raw!r} is not a valid {kind.__name__}") from err
+    return found
+
+
+def load_secret_key(instance: Path) -> str:
+    """Return a secret key kept in ``instance/secret_key``, creating it on first start."""
+    path = instance / "secret_key"
+    if path.is_file():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(key)
+    return key

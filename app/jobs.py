@@ -1,0 +1,173 @@
+"""Background work on attempts: transcription with a lease, and the reaper.
+
+A worker claims an attempt by setting ``status=transcribing`` and ``lease_until`` in one
+UPDATE guarded by a WHERE clause, so two workers never both run it. While the job runs a
+heartbeat thread renews the lease. If the worker dies (even SIGKILL), the lease runs out and
+``reap`` hands the attempt back to the queue. Results are written with another guarded
+UPDATE, so a late duplicate job can never overwrite a finished transcript.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import or_, update
+
+from .audio import read_wav_samples
+from .extensions import db
+from .models import Attempt, AttemptStatus, utcnow
+from .storage import StorageError
+from .transcription import TranscriptionError, load_engine
+
+log = logging.getLogger(__name__)
+MAX_TRIES = 3
+
+
+def wav_key(audio_key: str) -> str:
+    """The key of the 16 kHz WAV kept beside an original recording."""
+    return audio_key.rsplit(".", 1)[0] + ".16k.wav"
+
+
+def engine_for_app():
+    """The engine the app's settings name, loaded once per process."""
+    cfg = current_app.config
+    return load_engine(
+        cfg["WHISPER_ENGINE"],
+        cfg["WHISPER_MODEL"],
+        cache_dir=cfg["MODEL_CACHE_DIR"],
+        device=cfg["WHISPER_DEVICE"],
+        beam_size=cfg["WHISPER_BEAM_SIZE"],
+        cpu_threads=cfg.get("WHISPER_CPU_THREADS", 0),
+    )
+
+
+def _lease_seconds() -> int:
+    return int(current_app.config["JOB_LEASE_SECONDS"])
+
+
+def claim(attempt_id: int) -> bool:
+    """Take the attempt for this worker if it is queued or its lease has run out."""
+    now = utcnow()
+    result = db.session.execute(
+        update(Attempt)
+        .where(
+            Attempt.id == attempt_id,
+            or_(
+                Attempt.status == AttemptStatus.QUEUED,
+                (Attempt.status == AttemptStatus.TRANSCRIBING) & (Attempt.lease_until < now),
+            ),
+        )
+        .values(
+            status=AttemptStatus.TRANSCRIBING,
+            lease_until=now + timedelta(seconds=_lease_seconds()),
+            tries=Attempt.tries + 1,
+        )
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+class Heartbeat(threading.Thread):
+    """Renews an attempt's lease every third of the lease until stopped."""
+
+    def __init__(self, app, attempt_id: int, lease_s: int) -> None:
+        super().__init__(daemon=True, name=f"lease-{attempt_id}")
+        self.app, self.attempt_id, self.lease_s = app, attempt_id, lease_s
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.lease_s / 3):
+            with self.app.app_context(), db.engine.begin() as conn:
+                conn.execute(
+                    update(Attempt)
+                    .where(Attempt.id == self.attempt_id, Attempt.status == "transcribing")
+                    .values(lease_until=utcnow() + timedelta(seconds=self.lease_s))
+                )
+
+
+def _finish(attempt_id: int, **values) -> bool:
+    """Write a job's result unless another worker already finished the attempt."""
+    result = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.TRANSCRIBING)
+        .values(lease_until=None, finished_at=utcnow(), **values)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def transcribe_attempt(attempt_id: int) -> None:
+    """Transcribe one attempt's recording and store the words, or record why it failed."""
+    if not claim(attempt_id):
+        log.info("attempt %s is not waiting for a worker; skipping", attempt_id)
+        return
+    attempt = db.session.get(Attempt, attempt_id)
+    store = current_app.extensions["rebound_store"]
+    beat = Heartbeat(current_app._get_current_object(), attempt_id, _lease_seconds())
+    beat.start()
+    started = time.perf_counter()
+    try:
+        engine = engine_for_app()
+        samples = read_wav_samples(store.local_path(wav_key(attempt.audio_key)))
+        transcript = engine.transcribe(samples)
+    except (TranscriptionError, StorageError, OSError) as err:
+        log.warning("attempt %s failed: %s", attempt_id, err)
+        _finish(
+            attempt_id,
+            status=AttemptStatus.FAILED,
+            error=f"Transcription failed: {err}. Press Retry to try again.",
+        )
+        return
+    finally:
+        beat.stopped.set()
+    elapsed = time.perf_counter() - started
+    data = transcript.to_dict()
+    _finish(
+        attempt_id,
+        status=AttemptStatus.DONE,
+        error="",
+        transcript_text=data["text"],
+        words=data["words"],
+        engine=engine.name,
+        model=engine.model_name,
+        processing_s=round(elapsed, 3),
+    )
+    log.info("attempt %s transcribed in %.2f s", attempt_id, elapsed)
+
+
+def reap() -> list[int]:
+    """Return attempts a worker should pick up: expired leases and queued rows.
+
+    Attempts whose worker died too often are marked failed instead, so one recording that
+    crashes the engine cannot loop forever.
+    """
+    now = utcnow()
+    rows = db.session.execute(
+        db.select(Attempt.id, Attempt.tries, Attempt.status).where(
+            or_(
+                Attempt.status == AttemptStatus.QUEUED,
+                (Attempt.status == AttemptStatus.TRANSCRIBING) & (Attempt.lease_until < now),
+            )
+        )
+    ).all()
+    ready = []
+    for attempt_id, tries, status in rows:
+        if status == AttemptStatus.TRANSCRIBING and tries >= MAX_TRIES:
+            db.session.execute(
+                update(Attempt)
+                .where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.TRANSCRIBING)
+                .values(
+                    status=AttemptStatus.FAILED,
+                    lease_until=None,
+                    error="The worker stopped while transcribing this answer several times. "
+                    "Press Retry to try once more.",
+                )
+            )
+        else:
+            ready.append(attempt_id)
+    db.session.commit()
+    return ready

@@ -1,0 +1,111 @@
+"""Turn an uploaded answer into a stored, queued attempt, or reject it with a reason.
+
+Order matters for "nothing half-saved": the upload is checked and decoded first, both files
+are stored under generated names, and only then is the attempt row committed. Any failure
+removes the files written so far, and a failed commit removes them too.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask import current_app
+from werkzeug.datastructures import FileStorage
+
+from .audio import AudioRejected, decode_to_wav, probe
+from .extensions import db, queue
+from .jobs import wav_key
+from .models import Attempt, AttemptStatus, Question
+from .storage import StorageError
+
+
+def _copy_upload(upload: FileStorage, folder: Path, limit: int) -> Path:
+    """Write the upload to a temporary file in ``folder``, enforcing the byte limit."""
+    fd, name = tempfile.mkstemp(dir=folder, suffix=".upload")
+    path = Path(name)
+    written = 0
+    try:
+        with open(fd, "wb") as out:
+            while chunk := upload.stream.read(1 << 16):
+                written += len(chunk)
+                if written > limit:
+                    raise AudioRejected(
+                        f"The file is larger than the limit of {limit // (1024 * 1024)} MB. "
+                        "Record a shorter answer or compress the file."
+                    )
+                out.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save_recording(
+    upload: FileStorage | None, owner_id: int, question: Question, practice_id: int | None = None
+) -> Attempt:
+    """Check, decode and store an uploaded recording, create its attempt and queue it."""
+    if upload is None or not upload.filename and not upload.content_length:
+        raise AudioRejected("No recording was attached. Record an answer or choose a file.")
+    cfg = current_app.config
+    store = current_app.extensions["rebound_store"]
+    store.spool_dir.mkdir(parents=True, exist_ok=True)
+    raw = _copy_upload(upload, store.spool_dir, cfg["MAX_UPLOAD_MB"] * 1024 * 1024)
+    wav = raw.with_suffix(".wav")
+    written: list[str] = []
+    try:
+        info = probe(raw, cfg["MAX_ANSWER_SECONDS"])
+        duration = decode_to_wav(raw, info, wav)
+        key = store.new_key(info.extension)
+        try:
+            store.save_file(key, raw)
+            written.append(key)
+            store.save_file(wav_key(key), wav)
+            written.append(wav_key(key))
+        except StorageError as err:
+            raise AudioRejected(
+                "The recording could not be saved: the server's disk may be full. "
+                "Your earlier answers are safe; try again later."
+            ) from err
+        attempt = Attempt(
+            owner_id=owner_id,
+            question_id=question.id,
+            practice_id=practice_id,
+            status=AttemptStatus.QUEUED,
+            audio_key=key,
+            audio_format=info.label,
+            audio_mime=info.mime,
+            size_bytes=raw.stat().st_size,
+            duration_s=round(duration, 3),
+        )
+        db.session.add(attempt)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        for key in written:
+            store.delete(key)
+        raise
+    finally:
+        raw.unlink(missing_ok=True)
+        wav.unlink(missing_ok=True)
+    queue.enqueue_transcription(attempt.id)
+    return attempt
+
+
+def retry(attempt: Attempt) -> None:
+    """Send a failed attempt back to the queue."""
+    attempt.status = AttemptStatus.QUEUED
+    attempt.error = ""
+    attempt.tries = 0
+    db.session.commit()
+    queue.enqueue_transcription(attempt.id)
+
+
+def delete_attempt(attempt: Attempt) -> None:
+    """Delete an attempt and both of its audio files."""
+    store = current_app.extensions["rebound_store"]
+    keys = [attempt.audio_key, wav_key(attempt.audio_key)]
+    db.session.delete(attempt)
+    db.session.commit()
+    for key in keys:
+        store.delete(key)

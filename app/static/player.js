@@ -1,0 +1,46 @@
+// Rebound player: click a transcript word to play from there; highlight the word being spoken.
+// Uses event delegation because htmx swaps the transcript in after the page loads.
+(function () {
+  "use strict";
+  let current = null;
+
+  function wordsFor(player) {
+    const transcript = document.querySelector('.transcript[data-player="' + player.id + '"]');
+    return transcript ? Array.from(transcript.querySelectorAll(".word")) : [];
+  }
+
+  function highlight(player) {
+    const t = player.currentTime;
+    const words = wordsFor(player);
+    let lo = 0, hi = words.length - 1, found = null;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const start = Number(words[mid].dataset.start);
+      if (start <= t) { found = words[mid]; lo = mid + 1; } else { hi = mid - 1; }
+    }
+    if (found && t > Number(found.dataset.end) + 0.3) found = null;
+    if (found === current) return;
+    if (current) { current.classList.remove("speaking"); current.removeAttribute("aria-current"); }
+    current = found;
+    if (current) { current.classList.add("speaking"); current.setAttribute("aria-current", "true"); }
+  }
+
+  document.addEventListener("click", (e) => {
+    const word = e.target.closest(".transcript .word");
+    if (!word) return;
+    const player = document.getElementById(word.closest(".transcript").dataset.player);
+    if (!player) return;
+    player.currentTime = Number(word.dataset.start);
+    player.play();
+  });
+  // Media events do not bubble; listen in the capture phase.
+  document.addEventListener("timeupdate", (e) => {
+    if (e.target.id === "player") highlight(e.target);
+  }, true);
+  document.addEventListener("play", (e) => {
+    const player = e.target;
+    if (player.id !== "player") return;
+    const step = () => { highlight(player); if (!player.paused) requestAnimationFrame(step); };
+    requestAnimationFrame(step);
+  }, true);
+})();

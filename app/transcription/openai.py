@@ -1,0 +1,119 @@
+"""openai-whisper (PyTorch): the second engine, run from the same bundled model files.
+
+openai-whisper would download its checkpoints; this machine has no hub access. So the
+CTranslate2 folder that ``resolve_model`` found is converted once (``convert.py``) into
+``<cache_dir>/openai-whisper/<fingerprint>.pt`` and loaded from there.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from .base import SAMPLE_RATE, EngineUnavailable, Transcript, TranscriptionError, Word
+from .convert import convert_ct2_to_openai
+from .models import model_fingerprint
+from .speech import join_words, keep_spoken_words, speech_regions
+
+INSTALL_HINT = "openai-whisper is not installed: run pip install 'rebound[openai-whisper]'"
+
+
+def checkpoint_path(model_dir: Path, cache_dir: Path) -> Path:
+    """Where the converted checkpoint of ``model_dir`` lives in ``cache_dir``."""
+    return cache_dir / "openai-whisper" / f"{model_fingerprint(model_dir)}.pt"
+
+
+class OpenAIWhisperEngine:
+    """An openai-whisper model loaded once and reused for every job in this process."""
+
+    name = "openai-whisper"
+
+    def __init__(
+        self,
+        model_dir: Path,
+        model_name: str,
+        cache_dir: Path,
+        device: str = "auto",
+        beam_size: int = 1,
+    ) -> None:
+        try:
+            import torch
+            import whisper
+        except ImportError as err:
+            raise EngineUnavailable(INSTALL_HINT) from err
+
+        self.model_name = model_name
+        self.beam_size = beam_size
+        self.device = (
+            ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+        )
+        if self.device == "cpu":
+            torch.set_num_threads(min(4, os.cpu_count() or 1))
+        # One decode at a time: openai-whisper installs hooks on shared modules per call.
+        self._lock = threading.Lock()
+        self.checkpoint = checkpoint_path(Path(model_dir), Path(cache_dir))
+        if not self.checkpoint.is_file():
+            convert_ct2_to_openai(Path(model_dir), self.checkpoint)
+        try:
+            self._model = whisper.load_model(str(self.checkpoint), device=self.device)
+        except (RuntimeError, KeyError, EOFError, ValueError) as err:
+            raise TranscriptionError(
+                f"cannot load the converted model {self.checkpoint}: {err}; delete it to rebuild"
+            ) from err
+        # load_model sets no alignment heads for a file path; word timings need the real ones.
+        heads = torch.load(self.checkpoint, map_location="cpu", weights_only=True, mmap=True)
+        dims = self._model.dims
+        mask = torch.zeros(dims.n_text_layer, dims.n_text_head, dtype=torch.bool)
+        for layer, head in heads.get("alignment_heads", []):
+            mask[layer, head] = True
+        if mask.any():
+            self._model.register_buffer(
+                "alignment_heads", mask.to_sparse().to(self.device), persistent=False
+            )
+        # Build the (cached) tokenizer now, not in the first job. openai-whisper 20250625
+        # reads its vocabulary without closing the file: hide that one ResourceWarning.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "unclosed file", ResourceWarning)
+            whisper.tokenizer.get_tokenizer(
+                self._model.is_multilingual,
+                num_languages=self._model.num_languages,
+                language="en",
+                task="transcribe",
+            )
+
+    def transcribe(self, samples: np.ndarray) -> Transcript:
+        """Transcribe with word timestamps; silence and noise give an empty transcript."""
+        samples = np.ascontiguousarray(samples, dtype=np.float32)
+        duration = samples.size / SAMPLE_RATE
+        regions = speech_regions(samples)
+        if not regions:
+            return Transcript(text="", words=[], duration_s=duration)
+        try:
+            with self._lock:
+                result = self._model.transcribe(
+                    samples,
+                    language="en",
+                    task="transcribe",
+                    temperature=0.0,
+                    beam_size=self.beam_size if self.beam_size > 1 else None,
+                    word_timestamps=True,
+                    condition_on_previous_text=False,
+                    fp16=False,
+                    # Decode from the first speech to the last, like faster-whisper's VAD
+                    # filter: otherwise the first word swallows the leading silence.
+                    clip_timestamps=[regions[0][0], regions[-1][1]],
+                    verbose=None,
+                )
+            words = [
+                Word(w["word"], float(w["start"]), float(w["end"]), float(w["probability"]))
+                for segment in result["segments"]
+                for w in segment.get("words", [])
+            ]
+        except (RuntimeError, ValueError, IndexError) as err:
+            raise TranscriptionError(f"openai-whisper failed: {err}") from err
+        words = keep_spoken_words(words, regions)
+        return Transcript(text=join_words(words), words=words, duration_s=duration)

@@ -1,0 +1,43 @@
+"""Small pieces every blueprint's views share: htmx-aware rendering and owned lookups."""
+
+from __future__ import annotations
+
+from flask import abort, g, render_template
+from jinja2_fragments.flask import render_block
+
+from .extensions import db, htmx
+from .models import Attempt, Question
+from .selection import visible_questions
+
+
+def render(template: str, block: str | None = None, **context) -> str:
+    """The full page, or only ``block`` when htmx asks (one URL, two renderings)."""
+    if block and htmx:
+        return render_block(template, block, **context)
+    return render_template(template, **context)
+
+
+def owned_attempt(attempt_id: int) -> Attempt:
+    """The current user's attempt, or 404 (never 403: ids leak nothing)."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.owner_id != g.user.id:
+        abort(404)
+    return attempt
+
+
+def visible_question(question_id: int) -> Question:
+    """A bank question or one of the current user's own, or 404."""
+    question = db.session.execute(
+        visible_questions(g.user.id).where(Question.id == question_id)
+    ).scalar_one_or_none()
+    if question is None:
+        abort(404)
+    return question
+
+
+def int_arg(raw: str | None, default: int | None = None) -> int | None:
+    """Parse an optional integer form or query value; junk gives the default."""
+    try:
+        return int(raw) if raw not in (None, "") else default
+    except ValueError:
+        return default
