@@ -73,9 +73,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.extensions["rebound_store"] = LocalAudioStore(app.config["AUDIO_DIR"])
 
-    from . import attempts, auth, errors, practice, questions, security
+    from . import attempts, auth, display, errors, practice, questions, security
 
     auth.init_app(app)
+    display.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(practice.bp)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import warnings
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,10 +145,18 @@ def _minutes(seconds: float) -> str:
     return f"{seconds / 60:g} minutes" if seconds >= 60 else f"{seconds:g} seconds"
 
 
+def _decode(path: Path, info: AudioInfo) -> AudioSegment:
+    """Decode with pydub; WAV goes through a handle we close (pydub leaks its own there)."""
+    if info.container == "wav":
+        with path.open("rb") as handle:
+            return AudioSegment.from_file(handle, format="wav")
+    return AudioSegment.from_file(str(path), codec=info.codec)
+
+
 def decode_to_wav(path: Path, info: AudioInfo, out: Path) -> float:
     """Decode ``path`` into a 16 kHz mono 16-bit WAV at ``out``; return its length in seconds."""
     try:
-        segment = AudioSegment.from_file(str(path), codec=info.codec)
+        segment = _decode(path, info)
     except (CouldntDecodeError, IndexError, OSError) as err:
         raise AudioRejected(
             "The recording could not be decoded; it may be damaged or cut off. Record it again."
@@ -163,18 +172,18 @@ def decode_to_wav(path: Path, info: AudioInfo, out: Path) -> float:
 
 def read_wav_samples(path: Path) -> np.ndarray:
     """Load a 16 kHz mono 16-bit WAV written by ``decode_to_wav`` as float32 in [-1, 1]."""
-    segment = AudioSegment.from_wav(str(path))
-    if segment.frame_rate != SAMPLE_RATE or segment.channels != 1:
-        segment = segment.set_channels(1).set_frame_rate(SAMPLE_RATE)
-    samples = np.array(segment.get_array_of_samples(), dtype=np.float32)
-    return samples / float(1 << (8 * segment.sample_width - 1))
+    with wave.open(str(path), "rb") as wav:
+        if (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) != (SAMPLE_RATE, 1, 2):
+            raise AudioRejected(f"{path.name} is not a 16 kHz mono 16-bit WAV")
+        frames = wav.readframes(wav.getnframes())
+    return np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768.0
 
 
 def load_samples(path: Path, max_seconds: float = 3600) -> tuple[np.ndarray, AudioInfo]:
     """Probe and decode any accepted file straight to samples (for the CLI and benchmarks)."""
     info = probe(path, max_seconds)
     try:
-        segment = AudioSegment.from_file(str(path), codec=info.codec)
+        segment = _decode(path, info)
     except (CouldntDecodeError, IndexError, OSError) as err:
         raise AudioRejected(f"{path.name} could not be decoded; it may be damaged.") from err
     segment = segment.set_channels(1).set_frame_rate(SAMPLE_RATE).set_sample_width(2)

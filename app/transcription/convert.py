@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 import struct
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -75,8 +76,10 @@ def read_ct2_variables(model_bin: Path) -> dict[str, np.ndarray]:
         (ndim,) = reader.unpack("B")
         shape = reader.unpack(f"{ndim}I")
         type_id, nbytes = reader.unpack("BI")
-        count_items = int(np.prod(shape))
-        array = np.frombuffer(reader.data, _DTYPES[type_id], count_items, reader.pos)
+        dtype = np.dtype(_DTYPES[type_id])
+        if nbytes != dtype.itemsize * int(np.prod(shape)):
+            raise ValueError(f"{model_bin}: {name} has {nbytes} bytes for shape {shape}")
+        array = np.frombuffer(reader.data, dtype, int(np.prod(shape)), reader.pos)
         reader.pos += nbytes
         if type_id == 5:  # bfloat16: the high half of a float32
             array = (array.astype(np.uint32) << 16).view(np.float32)
@@ -109,10 +112,8 @@ def _map_state(v: dict[str, np.ndarray], n_enc: int, n_dec: int) -> dict[str, np
     out: dict[str, np.ndarray] = {}
 
     def norm(dst: str, src: str) -> None:
-        out[f"{dst}.weight"], out[f"{dst}.bias"] = (
-            _float(v, f"{src}/gamma"),
-            _float(v, f"{src}/beta"),
-        )
+        out[f"{dst}.weight"] = _float(v, f"{src}/gamma")
+        out[f"{dst}.bias"] = _float(v, f"{src}/beta")
 
     def linear(dst: str, src: str, bias: bool = True) -> None:
         out[f"{dst}.weight"] = _float(v, f"{src}/weight")
@@ -190,7 +191,9 @@ def convert_ct2_to_openai(model_dir: Path, out_path: Path) -> Path:
         "alignment_heads": [[int(layer), int(head)] for layer, head in heads],
     }
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    partial = out_path.with_name(f"{out_path.name}.{os.getpid()}.tmp")
+    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")
+    os.close(fd)
+    partial = Path(tmp)
     try:
         torch.save(checkpoint, partial)
         partial.replace(out_path)

@@ -8,6 +8,7 @@ CTranslate2 folder that ``resolve_model`` found is converted once (``convert.py`
 from __future__ import annotations
 
 import os
+import struct
 import threading
 import warnings
 from pathlib import Path
@@ -53,11 +54,16 @@ class OpenAIWhisperEngine:
         )
         if self.device == "cpu":
             torch.set_num_threads(min(4, os.cpu_count() or 1))
-        # One decode at a time: openai-whisper installs hooks on shared modules per call.
+        # One decode at a time: openai-whisper adds hooks to the shared model during a decode.
         self._lock = threading.Lock()
         self.checkpoint = checkpoint_path(Path(model_dir), Path(cache_dir))
         if not self.checkpoint.is_file():
-            convert_ct2_to_openai(Path(model_dir), self.checkpoint)
+            try:
+                convert_ct2_to_openai(Path(model_dir), self.checkpoint)
+            except (OSError, KeyError, ValueError, struct.error) as err:
+                raise TranscriptionError(
+                    f"cannot convert {model_dir} for openai-whisper: {err!r}"
+                ) from err
         try:
             self._model = whisper.load_model(str(self.checkpoint), device=self.device)
         except (RuntimeError, KeyError, EOFError, ValueError) as err:

@@ -1,0 +1,79 @@
+"""Shared fixtures: a fresh app (database, audio folder) per test, audio fixtures, helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+
+from app import create_app
+from app.banks import sync_banks
+from app.extensions import db
+from tests.fixtures.make_fixtures import make_all
+
+HTMX = {"HX-Request": "true"}
+JSON = {"Accept": "application/json"}
+
+
+@pytest.fixture(scope="session")
+def audio_fixtures() -> Path:
+    """The folder of generated audio fixtures (made once, reused across runs)."""
+    return make_all(Path(__file__).parent / "fixtures" / "audio")
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory) -> Path:
+    """One model cache per test run (the joined base model lives here)."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture
+def app(tmp_path, model_cache):
+    """An app with its own SQLite database and audio folder; jobs run at once, in-process."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+            "AUDIO_DIR": str(tmp_path / "audio"),
+            "QUEUE_IMMEDIATE": True,
+            "MODEL_CACHE_DIR": str(model_cache),
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        sync_banks(Path(app.config["QUESTION_BANKS_DIR"]))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def audio_files(app) -> list[Path]:
+    """Every stored file under the app's audio folder (spooled uploads excluded)."""
+    root = Path(app.config["AUDIO_DIR"])
+    return sorted(p for p in root.rglob("*") if p.is_file() and ".incoming" not in p.parts)
+
+
+def upload(client, path: Path, question_id: int = 1, filename: str | None = None, **extra):
+    """Post a recording as the recorder does (JSON reply)."""
+    with path.open("rb") as handle:
+        data = {"question_id": str(question_id), "audio": (handle, filename or path.name), **extra}
+        return client.post("/attempts", data=data, headers=JSON, content_type="multipart/form-data")
+
+
+def words_of(text: str) -> set[str]:
+    """Lower-case words without punctuation."""
+    return {w.strip(".,!?;:'\"").lower() for w in text.split()}

@@ -1,0 +1,220 @@
+"""Uploading answers through the web app, watching them transcribe, replaying them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.extensions import db
+from app.models import Attempt, Question, User
+from tests.conftest import HTMX, JSON, audio_files, upload, words_of
+
+SPOKEN = {"team", "deadline", "client", "scope", "project"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["answer.webm", "answer.m4a", "answer.ogg"])
+def test_upload_transcribes_and_shows_words(client, app, audio_fixtures, name):
+    response = upload(client, audio_fixtures / name)
+    assert response.status_code == 201, response.json
+    body = response.json
+    assert body["status"] == "queued" and body["url"] == f"/attempts/{body['id']}"
+    page = client.get(body["url"])
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'class="word" data-start=' in html
+    with app.app_context():
+        attempt = db.session.get(Attempt, body["id"])
+        assert attempt.status == "done"
+        assert len(SPOKEN & words_of(attempt.transcript_text)) >= 4
+        assert attempt.words[0]["start"] < attempt.words[-1]["end"] <= attempt.duration_s + 0.1
+        assert attempt.engine == "faster-whisper" and attempt.model == "tiny.en"
+    # The original recording and the 16 kHz WAV, both under generated names.
+    names = [p.name for p in audio_files(app)]
+    assert len(names) == 2 and any(n.endswith(".16k.wav") for n in names)
+    assert not any(name in n for n in names)
+
+
+@pytest.mark.slow
+def test_silence_says_no_speech(client, audio_fixtures):
+    response = upload(client, audio_fixtures / "silence.webm")
+    page = client.get(response.json["url"]).get_data(as_text=True)
+    assert "We heard no speech in this recording" in page
+    assert 'class="word"' not in page
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "reason"),
+    [
+        ("empty.webm", 422, "The file is empty"),
+        ("random.bin", 422, "not a recording we can read"),
+        ("page.html", 422, "not a recording we can read"),
+        ("image.png", 422, "no sound track"),
+        ("video.mp4", 422, "is a video"),
+        ("truncated_header.webm", 422, "not a recording we can read"),
+        ("truncated.m4a", 422, "not a recording we can read"),
+        ("long.webm", 422, "longer than the limit of 10 minutes"),
+    ],
+)
+def test_bad_uploads_get_a_clear_4xx_and_leave_nothing(
+    client, app, audio_fixtures, name, status, reason
+):
+    response = upload(client, audio_fixtures / name, filename="../../etc/passwd")
+    assert response.status_code == status
+    assert reason in response.json["error"]
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count(Attempt.id))).scalar() == 0
+    assert audio_files(app) == []
+    assert not any((Path(app.config["AUDIO_DIR"]) / ".incoming").glob("*"))
+
+
+def test_too_large_upload_is_413_with_the_limit(client, app, audio_fixtures):
+    app.config["MAX_CONTENT_LENGTH"] = 20_000
+    response = upload(client, audio_fixtures / "answer.wav")
+    assert response.status_code == 413
+    assert "The limit is 50 MB" in response.json["error"]
+    assert audio_files(app) == []
+
+
+def test_upload_without_a_file_or_to_an_unknown_question(client, audio_fixtures):
+    response = client.post("/attempts", data={"question_id": "1"}, headers=JSON)
+    assert response.status_code == 422 and "No recording was attached" in response.json["error"]
+    assert upload(client, audio_fixtures / "answer.webm", question_id=99999).status_code == 404
+
+
+def test_form_upload_without_javascript_redirects_or_rerenders(client, audio_fixtures):
+    with (audio_fixtures / "page.html").open("rb") as handle:
+        response = client.post("/attempts", data={"question_id": "1", "audio": (handle, "a.webm")})
+    assert response.status_code == 422
+    assert b"not a recording we can read" in response.data and b"<html" in response.data
+
+
+@pytest.mark.slow
+def test_htmx_status_polling_returns_the_block_and_stops_when_done(client, audio_fixtures):
+    url = upload(client, audio_fixtures / "short.wav").json["url"]
+    fragment = client.get(url, headers=HTMX)
+    assert fragment.status_code == 286  # done: htmx stops polling
+    assert "HX-Request" in fragment.headers["Vary"]
+    html = fragment.get_data(as_text=True)
+    assert html.lstrip().startswith('<section id="attempt-status"') and "<html" not in html
+    assert "help" in html.lower()
+    full = client.get(url)
+    assert full.status_code == 200 and "<html" in full.get_data(as_text=True)
+    assert "HX-Request" in full.headers["Vary"]
+
+
+def test_pending_attempt_polls(client, app, audio_fixtures, monkeypatch):
+    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    url = upload(client, audio_fixtures / "short.wav").json["url"]
+    fragment = client.get(url, headers=HTMX)
+    assert fragment.status_code == 200
+    html = fragment.get_data(as_text=True)
+    assert 'hx-trigger="load delay:1s"' in html and "Waiting for a worker" in html
+
+
+@pytest.mark.slow
+def test_audio_is_served_with_ranges_for_seeking(client, audio_fixtures):
+    url = upload(client, audio_fixtures / "answer.webm").json["url"]
+    with client.get(url + "/audio") as whole:
+        assert whole.status_code == 200 and whole.mimetype == "audio/webm"
+        assert whole.data == (audio_fixtures / "answer.webm").read_bytes()
+    with client.get(url + "/audio", headers={"Range": "bytes=0-99"}) as part:
+        assert part.status_code == 206 and len(part.data) == 100
+
+
+def test_failed_transcription_shows_reason_and_retry_works(
+    client, app, audio_fixtures, monkeypatch
+):
+    from app.transcription import TranscriptionError
+
+    class Broken:
+        name, model_name = "broken", "none"
+
+        def transcribe(self, samples):
+            raise TranscriptionError("the model file is damaged")
+
+    monkeypatch.setattr("app.jobs.engine_for_app", lambda: Broken())
+    url = upload(client, audio_fixtures / "short.wav").json["url"]
+    html = client.get(url).get_data(as_text=True)
+    assert "Transcription failed: the model file is damaged" in html and ">Retry<" in html
+    monkeypatch.undo()
+    attempt_id = int(url.rsplit("/", 1)[1])
+    assert client.post(f"/attempts/{attempt_id}/retry").status_code == 302
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.status == "done" and "help" in attempt.transcript_text.lower()
+
+
+def test_someone_elses_attempt_is_404_everywhere(client, app, audio_fixtures):
+    with app.app_context():
+        other = User(email="other@example.com")
+        db.session.add(other)
+        db.session.commit()
+        theirs = Attempt(owner_id=other.id, question_id=1, audio_key="ab/x.webm", status="done")
+        db.session.add(theirs)
+        db.session.commit()
+        attempt_id = theirs.id
+    for path in ("", "/audio"):
+        assert client.get(f"/attempts/{attempt_id}{path}").status_code == 404
+    for path in ("/retry", "/rating", "/delete"):
+        assert client.post(f"/attempts/{attempt_id}{path}").status_code == 404
+    assert b"other@example.com" not in client.get("/history").data
+
+
+def test_delete_removes_row_and_files(client, app, audio_fixtures, monkeypatch):
+    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    url = upload(client, audio_fixtures / "short.wav").json["url"]
+    assert len(audio_files(app)) == 2
+    assert client.post(url + "/delete").status_code == 302
+    assert audio_files(app) == []
+    assert client.get(url).status_code == 404
+
+
+def test_history_lists_newest_first_and_filters(client, app, audio_fixtures, monkeypatch):
+    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    with app.app_context():
+        salary = (
+            db.session.execute(
+                db.select(Question).where(Question.category == "Salary and negotiation")
+            )
+            .scalars()
+            .first()
+        )
+        other_id = (
+            db.session.execute(db.select(Question.id).where(Question.category == "Conflict"))
+            .scalars()
+            .first()
+        )
+    first = upload(client, audio_fixtures / "short.wav", question_id=salary.id).json["id"]
+    second = upload(client, audio_fixtures / "short.wav", question_id=other_id).json["id"]
+    html = client.get("/history").get_data(as_text=True)
+    assert html.index(f"/attempts/{second}") < html.index(f"/attempts/{first}")
+    only = client.get("/history?category=Salary+and+negotiation", headers=HTMX)
+    body = only.get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="results">')
+    assert f"/attempts/{first}" in body and f"/attempts/{second}" not in body
+    by_question = client.get(f"/history?question={other_id}").get_data(as_text=True)
+    assert f'/attempts/{second}"' in by_question and f'/attempts/{first}"' not in by_question
+
+
+def test_question_page_lists_attempts_and_try_again(client, audio_fixtures, monkeypatch):
+    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    attempt_id = upload(client, audio_fixtures / "short.wav", question_id=3).json["id"]
+    html = client.get("/questions/3").get_data(as_text=True)
+    assert f"/attempts/{attempt_id}" in html and "Try again" in html
+    answer = client.get("/questions/3/answer").get_data(as_text=True)
+    assert 'class="record primary"' in answer and ">Record</button>" in answer
+
+
+def test_self_rating_is_saved_and_htmx_gets_the_block(client, app, audio_fixtures, monkeypatch):
+    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    attempt_id = upload(client, audio_fixtures / "short.wav").json["id"]
+    response = client.post(
+        f"/attempts/{attempt_id}/rating", data={"rating": "struggled"}, headers=HTMX
+    )
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).lstrip().startswith('<section id="rating"')
+    assert 'value="struggled" aria-pressed="true"' in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Attempt, attempt_id).self_rating == "struggled"
