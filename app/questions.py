@@ -21,6 +21,15 @@ from .views import int_arg, render, visible_question
 
 bp = Blueprint("questions", __name__, url_prefix="/questions")
 MAX_BANK_BYTES = 1024 * 1024
+FORM_LABELS = {
+    "text": "The question",
+    "category": "The category",
+    "difficulty": "The difficulty",
+    "testing": "“What is being tested”",
+    "tips": "Tips",
+    "answer_seconds": "The suggested answer time",
+    "tags": "Tags",
+}
 
 
 @bp.get("")
@@ -128,7 +137,8 @@ def new():
         try:
             spec = _spec_from_form(request.form)
         except BankError as err:
-            error = str(err).split(": ", 1)[-1].replace("question #1, ", "")
+            label = FORM_LABELS.get(err.field_name or "", "This question")
+            error = f"{label} {err.problem}."
         else:
             spec.key = text_key(spec.text)
             store_questions([spec], user_scope(g.user.id), g.user.id, "written in Rebound")

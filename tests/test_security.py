@@ -1,0 +1,80 @@
+"""Headers, CSRF on forms and htmx requests, and escaping of user text."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app import create_app
+from app.extensions import db
+from app.models import Question
+from tests.conftest import HTMX
+
+
+@pytest.fixture
+def csrf_app(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    return app
+
+
+def test_security_headers_on_every_page(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_no_inline_scripts_in_pages(client):
+    for path in ("/", "/questions", "/history", "/questions/1", "/questions/1/answer"):
+        html = client.get(path).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), path
+        assert " onclick=" not in html and "javascript:" not in html
+
+
+def test_form_post_without_token_is_refused(csrf_app):
+    client = csrf_app.test_client()
+    response = client.post("/practice", data={"count": "2"})
+    assert response.status_code == 400
+    assert "Reload the page and try again" in response.get_data(as_text=True)
+
+
+def test_htmx_request_needs_the_header_token(csrf_app):
+    client = csrf_app.test_client()
+    page = client.get("/history").get_data(as_text=True)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+    no_token = client.post("/questions/new", data={"text": "x"}, headers=HTMX)
+    assert no_token.status_code == 400
+    with_token = client.post(
+        "/questions/new",
+        data={"text": "A question sent by htmx?", "difficulty": "2", "answer_seconds": "60"},
+        headers=HTMX | {"X-CSRFToken": token},
+    )
+    assert with_token.status_code == 302
+
+
+def test_question_text_is_escaped(client, app):
+    client.get("/")  # creates the local user (id 1)
+    with app.app_context():
+        question = Question(scope="user:1", key="x1", owner_id=1, text="<script>alert(1)</script>?",
+                            category="<b>Cat</b>", testing="t", tips=["a", "b"])
+        db.session.add(question)
+        db.session.commit()
+        question_id = question.id
+    html = client.get(f"/questions/{question_id}").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)" in html
+    assert "<b>Cat</b>" not in html
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/nothing/here")
+    assert response.status_code == 404 and "There is nothing here" in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_a_bad_setting_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("MAX_UPLOAD_MB", "lots")
+    with pytest.raises(SystemExit, match="MAX_UPLOAD_MB='lots' is not a valid int"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
