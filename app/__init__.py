@@ -102,10 +102,12 @@ def _prepare_folders(app: Flask) -> None:
 
 
 def _tune_sqlite(app: Flask) -> None:
-    """WAL, a busy timeout, and BEGIN IMMEDIATE so concurrent writers wait instead of failing.
+    """WAL, a busy timeout, and BEGIN IMMEDIATE for transactions that will write.
 
-    WAL plus busy_timeout alone still fails when a transaction reads before it writes; taking
-    the write lock at BEGIN makes the second writer wait its turn.
+    WAL plus busy_timeout alone still fails when a transaction reads before it writes (its
+    snapshot may be stale, and SQLite answers "database is locked" at once). A request or job
+    that will write calls ``begin_write()`` first, so it takes the write lock at BEGIN and a
+    second writer waits its turn. Reads stay DEFERRED and never block anyone.
     """
     if not app.config["DATABASE_URL"].startswith("sqlite"):
         return
@@ -125,4 +127,5 @@ def _tune_sqlite(app: Flask) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        immediate = conn.get_execution_options().get("sqlite_immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

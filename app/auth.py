@@ -6,10 +6,10 @@ accounts later changes this module, not the views.
 
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, g, request
 from sqlalchemy.exc import IntegrityError
 
-from .extensions import db
+from .extensions import begin_write, db
 from .models import LOCAL_USER_EMAIL, User
 
 
@@ -37,4 +37,6 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _load_user() -> None:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            begin_write()
         g.user = local_user()

@@ -41,7 +41,12 @@ class BankError(Exception):
     def __init__(
         self, source: str, problem: str, question: str | None = None, field_name: str | None = None
     ) -> None:
-        self.source, self.problem, self.question, self.field_name = source, problem, question, field_name
+        self.source, self.problem, self.question, self.field_name = (
+            source,
+            problem,
+            question,
+            field_name,
+        )
         where = source
         if question:
             where += f", question {question}"

@@ -37,4 +37,6 @@ def status_label(attempt) -> Markup:
 
 def init_app(app: Flask) -> None:
     """Make the helpers available in every template."""
-    app.jinja_env.globals.update(clock=clock, difficulty_badge=difficulty, status_label=status_label)
+    app.jinja_env.globals.update(
+        clock=clock, difficulty_badge=difficulty, status_label=status_label
+    )

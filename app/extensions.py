@@ -29,3 +29,12 @@ migrate = Migrate()
 htmx = HTMX()
 csrf = CSRFProtect()
 queue = JobQueue()
+
+
+def begin_write() -> None:
+    """Start the session's next transaction as a write (BEGIN IMMEDIATE on SQLite).
+
+    Call it before the first query of a unit of work that will write; elsewhere it is a no-op.
+    """
+    if not db.session().in_transaction():
+        db.session.connection(execution_options={"sqlite_immediate": True})

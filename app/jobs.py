@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import or_, update
 
 from .audio import read_wav_samples
-from .extensions import db
+from .extensions import begin_write, db
 from .models import Attempt, AttemptStatus, utcnow
 from .storage import StorageError
 from .transcription import TranscriptionError, load_engine
@@ -106,6 +106,7 @@ def transcribe_attempt(attempt_id: int) -> None:
         log.info("attempt %s is not waiting for a worker; skipping", attempt_id)
         return
     attempt = db.session.get(Attempt, attempt_id)
+    db.session.commit()  # end the read: the heartbeat must be able to write meanwhile
     store = current_app.extensions["rebound_store"]
     beat = Heartbeat(current_app._get_current_object(), attempt_id, _lease_seconds())
     beat.start()
@@ -145,6 +146,8 @@ def reap() -> list[int]:
     Attempts whose worker died too often are marked failed instead, so one recording that
     crashes the engine cannot loop forever.
     """
+    db.session.commit()
+    begin_write()
     now = utcnow()
     rows = db.session.execute(
         db.select(Attempt.id, Attempt.tries, Attempt.status).where(

@@ -44,9 +44,13 @@ def test_difficulty_filter(client, app):
 def test_unanswered_and_struggled_modes(client, app, audio_fixtures, monkeypatch):
     monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
     with app.app_context():
-        conflict = db.session.execute(
-            db.select(Question.id).where(Question.category == "Conflict").order_by(Question.id)
-        ).scalars().all()
+        conflict = (
+            db.session.execute(
+                db.select(Question.id).where(Question.category == "Conflict").order_by(Question.id)
+            )
+            .scalars()
+            .all()
+        )
     answered = conflict[:2]
     for qid in answered:
         upload(client, audio_fixtures / "short.wav", question_id=qid)
@@ -59,7 +63,9 @@ def test_unanswered_and_struggled_modes(client, app, audio_fixtures, monkeypatch
     _start(client, category="Conflict", mode="unanswered", count="20")
     _start(client, category="Conflict", mode="struggled", count="20")
     with app.app_context():
-        unanswered, struggled = db.session.execute(db.select(Practice).order_by(Practice.id)).scalars()
+        unanswered, struggled = db.session.execute(
+            db.select(Practice).order_by(Practice.id)
+        ).scalars()
     assert set(unanswered.question_ids) == set(conflict) - set(answered)
     assert struggled.question_ids == [answered[0]]
 
@@ -101,11 +107,21 @@ def test_question_list_filters_with_htmx(client):
 def test_write_your_own_question(client, app):
     response = client.post(
         "/questions/new",
-        data={"text": "Why did the Berlin interview go wrong?", "category": "", "difficulty": "3",
-              "answer_seconds": "90", "tips": "Be honest", "tags": "mine, debrief"},
+        data={
+            "text": "Why did the Berlin interview go wrong?",
+            "category": "",
+            "difficulty": "3",
+            "answer_seconds": "90",
+            "tips": "Be honest",
+            "tags": "mine, debrief",
+        },
     )
     assert response.status_code == 302
     page = client.get(response.location).get_data(as_text=True)
     assert "Why did the Berlin interview go wrong?" in page and "My questions" in page
-    bad = client.post("/questions/new", data={"text": "", "difficulty": "2", "answer_seconds": "90"})
-    assert bad.status_code == 422 and "The question is missing or empty." in bad.get_data(as_text=True)
+    bad = client.post(
+        "/questions/new", data={"text": "", "difficulty": "2", "answer_seconds": "90"}
+    )
+    assert bad.status_code == 422 and "The question is missing or empty." in bad.get_data(
+        as_text=True
+    )

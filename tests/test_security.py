@@ -58,8 +58,15 @@ def test_htmx_request_needs_the_header_token(csrf_app):
 def test_question_text_is_escaped(client, app):
     client.get("/")  # creates the local user (id 1)
     with app.app_context():
-        question = Question(scope="user:1", key="x1", owner_id=1, text="<script>alert(1)</script>?",
-                            category="<b>Cat</b>", testing="t", tips=["a", "b"])
+        question = Question(
+            scope="user:1",
+            key="x1",
+            owner_id=1,
+            text="<script>alert(1)</script>?",
+            category="<b>Cat</b>",
+            testing="t",
+            tips=["a", "b"],
+        )
         db.session.add(question)
         db.session.commit()
         question_id = question.id
@@ -70,7 +77,9 @@ def test_question_text_is_escaped(client, app):
 
 def test_unknown_page_is_a_friendly_404(client):
     response = client.get("/nothing/here")
-    assert response.status_code == 404 and "There is nothing here" in response.get_data(as_text=True)
+    assert response.status_code == 404 and "There is nothing here" in response.get_data(
+        as_text=True
+    )
     assert "Traceback" not in response.get_data(as_text=True)
 
 

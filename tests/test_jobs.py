@@ -1,0 +1,97 @@
+"""Leases, the reaper and idempotent results, on the database rows themselves."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.extensions import db
+from app.jobs import claim, reap, transcribe_attempt
+from app.models import Attempt, utcnow
+from tests.conftest import upload
+
+
+def _queued_attempt(client, app, audio_fixtures, monkeypatch) -> int:
+    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    return upload(client, audio_fixtures / "short.wav").json["id"]
+
+
+def test_only_one_worker_can_claim(client, app, audio_fixtures, monkeypatch):
+    attempt_id = _queued_attempt(client, app, audio_fixtures, monkeypatch)
+    with app.app_context():
+        assert claim(attempt_id) is True
+        assert claim(attempt_id) is False
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.status == "transcribing" and attempt.tries == 1
+        assert attempt.lease_until > utcnow()
+
+
+def test_reaper_returns_queued_and_expired_but_not_live_leases(
+    client, app, audio_fixtures, monkeypatch
+):
+    first = _queued_attempt(client, app, audio_fixtures, monkeypatch)
+    second = _queued_attempt(client, app, audio_fixtures, monkeypatch)
+    with app.app_context():
+        claim(first)
+        assert reap() == [second]  # first holds a live lease
+        db.session.get(Attempt, first).lease_until = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+        assert sorted(reap()) == [first, second]
+        assert claim(first) is True  # an expired lease can be taken over
+
+
+def test_an_attempt_that_keeps_killing_workers_ends_failed(
+    client, app, audio_fixtures, monkeypatch
+):
+    attempt_id = _queued_attempt(client, app, audio_fixtures, monkeypatch)
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        attempt.status, attempt.tries = "transcribing", 3
+        attempt.lease_until = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+        assert reap() == []
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.status == "failed" and "Press Retry" in attempt.error
+
+
+def test_a_late_duplicate_job_changes_nothing(client, app, audio_fixtures, monkeypatch):
+    attempt_id = _queued_attempt(client, app, audio_fixtures, monkeypatch)
+    with app.app_context():
+        transcribe_attempt(attempt_id)
+        done = db.session.get(Attempt, attempt_id)
+        before = (done.status, done.transcript_text, done.finished_at, done.tries)
+
+        def boom():
+            raise AssertionError("a finished attempt must not be transcribed again")
+
+        monkeypatch.setattr("app.jobs.engine_for_app", boom)
+        transcribe_attempt(attempt_id)
+        db.session.expire_all()
+        after = db.session.get(Attempt, attempt_id)
+        assert (after.status, after.transcript_text, after.finished_at, after.tries) == before
+        assert before[0] == "done"
+
+
+def test_heartbeat_keeps_a_long_job_leased(client, app, audio_fixtures, monkeypatch):
+    import time
+
+    attempt_id = _queued_attempt(client, app, audio_fixtures, monkeypatch)
+    app.config["JOB_LEASE_SECONDS"] = 1
+    seen = {}
+
+    class Slow:
+        name, model_name = "slow", "test"
+
+        def transcribe(self, samples):
+            from app.transcription import Transcript
+
+            time.sleep(1.6)  # longer than the lease: only the heartbeat keeps it ours
+            with app.app_context():
+                seen["lease"] = db.session.get(Attempt, attempt_id).lease_until
+                seen["now"] = utcnow()
+            return Transcript(text="", words=[], duration_s=1)
+
+    monkeypatch.setattr("app.jobs.engine_for_app", lambda: Slow())
+    with app.app_context():
+        transcribe_attempt(attempt_id)
+        assert db.session.get(Attempt, attempt_id).status == "done"
+    assert seen["lease"] > seen["now"]
