@@ -37,6 +37,7 @@
     const progress = q(".upload");
     const errorEl = q(".js-error");
     const think = q(".think");
+    const heard = q(".heard");
     const answerSeconds = Number(root.dataset.answerSeconds) || 120;
     const maxSeconds = Number(root.dataset.maxSeconds) || 600;
 
@@ -77,6 +78,10 @@
           let sum = 0;
           for (let i = 0; i < data.length; i++) sum += data[i] * data[i];
           meter.value = Math.min(1, Math.sqrt(sum / data.length) * 5);
+          if (meter.value > 0.02 && !meter.dataset.heard) {
+            meter.dataset.heard = "true";
+            heard.hidden = false;
+          }
           levelFrame = requestAnimationFrame(draw);
         };
         draw();
@@ -89,6 +94,8 @@
       if (levelFrame) cancelAnimationFrame(levelFrame);
       if (audioContext) audioContext.close();
       if (stream) stream.getTracks().forEach((t) => t.stop());
+      delete meter.dataset.heard;
+      heard.hidden = true;
       stream = null; audioContext = null; levelFrame = null; meter.value = 0;
     }
 

@@ -1,0 +1,155 @@
+"""The whole loop in a real browser: Debian's Chromium, a fake microphone fed from a WAV file,
+``rebound serve`` with its worker, and Whisper on the other end."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+CHROMIUM = next(
+    (
+        p
+        for p in ("/usr/lib/chromium/chromium", shutil.which("chromium") or "")
+        if p and Path(p).exists()
+    ),
+    None,
+)
+if CHROMIUM is None and os.environ.get("CI") != "true":
+    pytest.skip(
+        "Debian's chromium is not installed (make test installs it)", allow_module_level=True
+    )
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, model_cache):
+    """``rebound serve`` (web + worker) on a free port, with its own data folder."""
+    data = tmp_path_factory.mktemp("served")
+    port = free_port()
+    env = dict(
+        os.environ,
+        REBOUND_DATA_DIR=str(data),
+        PORT=str(port),
+        SECRET_KEY="browser-test",
+        MODEL_CACHE_DIR=str(model_cache),
+    )
+    with (data / "serve.log").open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve"],
+            cwd=data,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/", timeout=2).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise AssertionError((data / "serve.log").read_text()) from None
+            time.sleep(0.3)
+    yield base
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser(audio_fixtures):
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-audio-capture={audio_fixtures / 'mic.wav'}%noloop",
+                "--autoplay-policy=no-user-gesture-required",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    context.grant_permissions(["microphone"])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    yield page
+    context.close()
+    assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_record_submit_and_read_the_transcript(server, page):
+    page.goto(server + "/")
+    page.get_by_label("Conflict").check()
+    page.get_by_label("Thinking time").select_option("0")
+    page.get_by_role("button", name="Start practising").click()
+    page.wait_for_selector("text=Question 1 of 5")
+
+    record = page.get_by_role("button", name="Record", exact=True)
+    record.click()
+    stop = page.get_by_role("button", name="Stop")
+    stop.wait_for()
+    # The level meter moves while the fake microphone plays speech.
+    page.wait_for_selector(".level[data-heard=true]", timeout=10_000)
+    assert page.get_by_text("We can hear you").is_visible()
+    page.wait_for_timeout(11_000)
+    stop.click()
+    page.get_by_role("button", name="Submit answer").click()
+
+    page.wait_for_url("**/attempts/*", timeout=30_000)
+    page.wait_for_selector(".transcript .word", timeout=90_000)
+    text = page.inner_text(".transcript").lower()
+    assert sum(word in text for word in ("team", "deadline", "client", "scope", "project")) >= 3, (
+        text
+    )
+
+    # Clicking a word plays from there and highlights the word being spoken.
+    page.locator(".transcript .word").nth(8).click()
+    speaking = page.wait_for_selector(".word.speaking", timeout=10_000)
+    assert float(speaking.get_attribute("data-start")) > 1.0
+
+    page.get_by_role("link", name="Try again").click()
+    page.wait_for_selector("button.record")
+
+
+def test_space_bar_records_and_think_time_counts_down(server, page):
+    page.goto(server + "/questions/2/answer?think=10")
+    page.wait_for_selector(".think:not([hidden])")
+    left = page.inner_text(".think-left")
+    assert left in ("0:10", "0:09")
+    page.get_by_role("button", name="Start answering now").click()
+    page.get_by_role("button", name="Stop").wait_for()
+    page.wait_for_timeout(1500)
+    page.locator("h1").click()  # focus outside any control
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Record", exact=True).wait_for()
+    page.wait_for_selector(".review:not([hidden])")
+    assert page.get_by_role("button", name="Record again").is_visible()

@@ -1,0 +1,80 @@
+"""The ``rebound`` command: transcribe without a database, and clean errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def run(*args: str, cwd) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "AUDIO_DIR")}
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_transcribe_json_prints_one_object_per_file(tmp_path, audio_fixtures):
+    result = run(
+        "transcribe",
+        "--json",
+        str(audio_fixtures / "answer.m4a"),
+        str(audio_fixtures / "short.wav"),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 2
+    first = json.loads(lines[0])
+    assert set(first) == {"file", "text", "duration_s", "words"}
+    assert first["file"].endswith("answer.m4a") and "deadline" in first["text"]
+    assert 9 < first["duration_s"] < 10.5
+    assert set(first["words"][0]) == {"word", "start", "end"}
+    assert "help" in json.loads(lines[1])["text"].lower()
+    # It needed no database and made none.
+    assert not (tmp_path / "instance").exists() and not any(tmp_path.iterdir())
+
+
+def test_transcribe_bad_file_is_one_error_line_and_non_zero(tmp_path, audio_fixtures):
+    result = run(
+        "transcribe",
+        "--json",
+        str(audio_fixtures / "page.html"),
+        str(audio_fixtures / "short.wav"),
+        str(tmp_path / "missing.wav"),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    errors = result.stderr.strip().splitlines()
+    assert errors[0].startswith("error: ") and "page.html" in errors[0]
+    assert "missing.wav: no such file" in errors[1]
+    assert "Traceback" not in result.stderr
+    assert len(result.stdout.strip().splitlines()) == 1  # the good file still printed
+
+
+def test_transcribe_silence_prints_empty_text(tmp_path, audio_fixtures):
+    result = run("transcribe", "--json", str(audio_fixtures / "silence.webm"), cwd=tmp_path)
+    assert result.returncode == 0 and json.loads(result.stdout)["text"] == ""
+
+
+def test_flask_cli_sees_the_same_commands(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "--help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, REBOUND_DATA_DIR=str(tmp_path)),
+    )
+    for command in ("serve", "worker", "transcribe", "banks"):
+        assert command in result.stdout
