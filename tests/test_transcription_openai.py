@@ -157,3 +157,20 @@ def test_multilingual_base_converts_and_transcribes(
     assert base._model.is_multilingual
     result = base.transcribe(speech)
     assert KEY_WORDS.issubset(_words(result.text)), result.text
+
+
+def test_the_app_uses_openai_whisper_when_configured(app, client, audio_fixtures):
+    """WHISPER_ENGINE=openai-whisper sends an uploaded answer through openai-whisper."""
+    from app.extensions import db
+    from app.models import Attempt
+    from tests.conftest import upload
+
+    app.config["WHISPER_ENGINE"] = "openai-whisper"
+    attempt_id = upload(client, audio_fixtures / "answer.webm").json["id"]
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.status == "done", attempt.error
+        assert attempt.engine == "openai-whisper"
+        assert {"deadline", "client", "scope"} <= {
+            w.strip(string.punctuation).lower() for w in attempt.transcript_text.split()
+        }
