@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -47,10 +48,10 @@ def serve_command(host: str, port: int | None, no_worker: bool, threads: int) ->
     app = current_app._get_current_object()
     prepare_database(app)
     port = port or app.config["PORT"]
-    worker = None
+    supervisor = None
     if not no_worker:
-        env = dict(os.environ, REBOUND_DATA_DIR=str(Path(app.instance_path).parent))
-        worker = subprocess.Popen([sys.executable, "-m", "app", "worker"], env=env)
+        supervisor = WorkerSupervisor(Path(app.instance_path).parent)
+        supervisor.start()
     click.echo(f"Rebound is running at http://{host}:{port}/  (Ctrl+C stops it)")
     try:
         serve(
@@ -62,12 +63,41 @@ def serve_command(host: str, port: int | None, no_worker: bool, threads: int) ->
             max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
         )
     finally:
-        if worker is not None:
-            worker.send_signal(signal.SIGINT)
+        if supervisor is not None:
+            supervisor.stop()
+
+
+class WorkerSupervisor(threading.Thread):
+    """Runs ``rebound worker`` beside the web server and restarts it if it dies.
+
+    Whatever the dead worker held comes back through its lease, so a restart loses nothing.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(daemon=True, name="worker-supervisor")
+        self.env = dict(os.environ, REBOUND_DATA_DIR=str(data_dir))
+        self.stopping = threading.Event()
+        self.process: subprocess.Popen | None = None
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            self.process = subprocess.Popen([sys.executable, "-m", "app", "worker"], env=self.env)
+            while self.process.poll() is None and not self.stopping.wait(1):
+                pass
+            if not self.stopping.is_set():
+                click.echo(
+                    f"worker exited with status {self.process.returncode}; restarting", err=True
+                )
+                self.stopping.wait(2)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
             try:
-                worker.wait(timeout=20)
+                self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                worker.kill()
+                self.process.kill()
 
 
 @click.command("worker")

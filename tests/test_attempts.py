@@ -218,3 +218,38 @@ def test_self_rating_is_saved_and_htmx_gets_the_block(client, app, audio_fixture
     assert 'value="struggled" aria-pressed="true"' in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Attempt, attempt_id).self_rating == "struggled"
+
+
+def test_large_uploads_spool_onto_the_audio_disk(client, app, audio_fixtures, monkeypatch):
+    import tempfile
+
+    spooled = []
+    real = tempfile.TemporaryFile
+
+    def recording_temporary_file(*args, **kwargs):
+        spooled.append(kwargs.get("dir"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("app.tempfile.TemporaryFile", recording_temporary_file)
+    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    big = audio_fixtures / "mic.wav"  # over Werkzeug's 500 KB in-memory limit
+    assert big.stat().st_size > 500 * 1024
+    from flask.testing import EnvironBuilder
+
+    with big.open("rb") as handle:
+        # Werkzeug's test client spools a big body to a temporary file it never closes.
+        builder = EnvironBuilder(
+            app,
+            "/attempts",
+            method="POST",
+            headers=JSON,
+            data={"question_id": "1", "audio": (handle, "a.wav")},
+        )
+        environ = builder.get_environ()
+        try:
+            response = client.open(environ)
+        finally:
+            environ["wsgi.input"].close()
+            builder.close()
+    assert response.status_code == 201
+    assert spooled and all(Path(d) == Path(app.config["AUDIO_DIR"]) / ".incoming" for d in spooled)
