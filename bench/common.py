@@ -19,7 +19,7 @@ NUMBERS = {
 
 
 def fixtures() -> Path:
-    """Make the test fixtures if needed, plus a one-minute answer for latency runs."""
+    """Make the test fixtures if needed, plus a 57-second answer for latency runs."""
     folder = make_all(FIXTURES)
     minute = folder / "minute.webm"
     if not minute.exists():

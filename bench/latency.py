@@ -33,6 +33,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def peak_rss_of_children(pid: int) -> dict[int, float]:
+    """Peak resident memory (MB) of each child process of ``pid`` (Linux /proc)."""
+    peaks = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if int(fields.get("PPid", "0").strip()) == pid and "VmHWM" in fields:
+            peaks[int(status.parent.name)] = int(fields["VmHWM"].split()[0]) / 1024
+    return peaks
+
+
 def multipart(fields: dict, file_field: str, path: Path) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
     parts = []
@@ -92,12 +105,14 @@ def main() -> None:
                     time.sleep(0.1)
                 totals.append(time.perf_counter() - t0)
                 assert 'class="word"' in html, "no transcript in the final fragment"
+            worker_peak = peak_rss_of_children(server.pid)
         finally:
             server.terminate()
             server.wait(timeout=30)
     print(f"clip: {clip.name}, {args.runs} runs, default settings (faster-whisper tiny.en)")
     print(f"upload + checks + decode (HTTP reply): p50 {statistics.median(uploads):.2f} s, "
           f"max {max(uploads):.2f} s")  # fmt: skip
+    print(f"worker peak RSS: {', '.join(f'{mb:.0f} MB' for mb in worker_peak.values())}")
     print(f"submit -> transcript ready:            p50 {statistics.median(totals):.2f} s, "
           f"max {max(totals):.2f} s")  # fmt: skip
 
