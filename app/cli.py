@@ -169,6 +169,7 @@ def transcribe_command(
                     cache_dir=settings["MODEL_CACHE_DIR"],
                     device=settings["WHISPER_DEVICE"],
                     beam_size=settings["WHISPER_BEAM_SIZE"],
+                    verbatim=settings["WHISPER_VERBATIM"],
                 )
             transcript = loaded.transcribe(samples)
         except (AudioRejected, TranscriptionError) as err:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 # Settings read from the environment, with the type each one converts to.
-ENV_SETTINGS: dict[str, type] = {
+ENV_SETTINGS: dict[str, Callable] = {
     "DATABASE_URL": str,
     "AUDIO_DIR": str,
     "SECRET_KEY": str,
@@ -19,6 +20,7 @@ ENV_SETTINGS: dict[str, type] = {
     "WHISPER_MODEL": str,
     "WHISPER_DEVICE": str,
     "WHISPER_BEAM_SIZE": int,
+    "WHISPER_VERBATIM": lambda raw: raw.strip().lower() in ("1", "true", "yes", "on"),
     "MAX_UPLOAD_MB": int,
     "MAX_ANSWER_SECONDS": int,
     "PORT": int,
@@ -43,6 +45,7 @@ def defaults(data_dir: Path) -> dict:
         "WHISPER_MODEL": "tiny.en",
         "WHISPER_DEVICE": "auto",
         "WHISPER_BEAM_SIZE": 1,
+        "WHISPER_VERBATIM": True,
         "MAX_UPLOAD_MB": 50,
         "MAX_ANSWER_SECONDS": 600,
         "PORT": 5000,
@@ -68,7 +71,8 @@ def from_environment(environ: os._Environ | dict) -> dict:
         try:
             found[name] = kind(raw)
         except ValueError as err:
-            raise ConfigError(f"{name}={raw!r} is not a valid {kind.__name__}") from err
+            label = getattr(kind, "__name__", "value").replace("<lambda>", "flag")
+            raise ConfigError(f"{name}={raw!r} is not a valid {label}") from err
     return found
 
 

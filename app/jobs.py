@@ -42,6 +42,7 @@ def engine_for_app():
         device=cfg["WHISPER_DEVICE"],
         beam_size=cfg["WHISPER_BEAM_SIZE"],
         cpu_threads=cfg.get("WHISPER_CPU_THREADS", 0),
+        verbatim=cfg["WHISPER_VERBATIM"],
     )
 
 

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 from .base import (
+    VERBATIM_PROMPT,
     Engine,
     EngineUnavailable,
     ModelNotFound,
@@ -42,9 +43,14 @@ def load_engine(
     device: str = "auto",
     beam_size: int = 1,
     cpu_threads: int = 0,
+    verbatim: bool = False,
 ) -> Engine:
-    """Return the loaded engine for these settings, loading it on first use."""
-    key = (engine, model, str(cache_dir), device, beam_size, cpu_threads)
+    """Return the loaded engine for these settings, loading it on first use.
+
+    ``verbatim`` prompts the decoder to keep filler words ("um", "uh") in the text.
+    """
+    key = (engine, model, str(cache_dir), device, beam_size, cpu_threads, verbatim)
+    prompt = VERBATIM_PROMPT if verbatim else None
     with _lock:
         if key in _cache:
             return _cache[key]
@@ -54,13 +60,23 @@ def load_engine(
             from .faster import FasterWhisperEngine
 
             loaded: Engine = FasterWhisperEngine(
-                model_dir, name, device=device, beam_size=beam_size, cpu_threads=cpu_threads
+                model_dir,
+                name,
+                device=device,
+                beam_size=beam_size,
+                cpu_threads=cpu_threads,
+                initial_prompt=prompt,
             )
         elif engine == "openai-whisper":
             from .openai import OpenAIWhisperEngine
 
             loaded = OpenAIWhisperEngine(
-                model_dir, name, cache_dir=Path(cache_dir), device=device, beam_size=beam_size
+                model_dir,
+                name,
+                cache_dir=Path(cache_dir),
+                device=device,
+                beam_size=beam_size,
+                initial_prompt=prompt,
             )
         else:
             raise EngineUnavailable(

@@ -20,6 +20,12 @@ import numpy as np
 
 SAMPLE_RATE = 16_000
 
+# Whisper learned to drop "um" and "uh" from tidy subtitles. A prompt written the way people
+# really talk makes the decoder keep them (measured in bench/fillers.py).
+VERBATIM_PROMPT = (
+    "Umm, let me think, like, hmm... Okay, so, uh, I mean, you know, I was, er, kind of nervous."
+)
+
 
 class TranscriptionError(Exception):
     """A transcription could not be produced."""

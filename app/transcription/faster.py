@@ -32,11 +32,13 @@ class FasterWhisperEngine:
         device: str = "auto",
         beam_size: int = 1,
         cpu_threads: int = 0,
+        initial_prompt: str | None = None,
     ) -> None:
         from faster_whisper import WhisperModel
 
         self.model_name = model_name
         self.beam_size = beam_size
+        self.initial_prompt = initial_prompt
         self.device, self.compute_type = _pick_device(device)
         self._model = WhisperModel(
             str(model_dir),
@@ -59,6 +61,7 @@ class FasterWhisperEngine:
                 word_timestamps=True,
                 vad_filter=True,
                 condition_on_previous_text=False,
+                initial_prompt=self.initial_prompt,
             )
             words = [
                 Word(w.word, float(w.start), float(w.end), float(w.probability))

@@ -40,6 +40,7 @@ class OpenAIWhisperEngine:
         cache_dir: Path,
         device: str = "auto",
         beam_size: int = 1,
+        initial_prompt: str | None = None,
     ) -> None:
         try:
             import torch
@@ -49,6 +50,7 @@ class OpenAIWhisperEngine:
 
         self.model_name = model_name
         self.beam_size = beam_size
+        self.initial_prompt = initial_prompt
         self.device = (
             ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
         )
@@ -108,6 +110,7 @@ class OpenAIWhisperEngine:
                     beam_size=self.beam_size if self.beam_size > 1 else None,
                     word_timestamps=True,
                     condition_on_previous_text=False,
+                    initial_prompt=self.initial_prompt,
                     fp16=False,
                     # Decode from the first speech to the last, like faster-whisper's VAD
                     # filter: otherwise the first word swallows the leading silence.
