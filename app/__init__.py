@@ -73,7 +73,18 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.extensions["rebound_store"] = LocalAudioStore(app.config["AUDIO_DIR"])
 
-    from . import attempts, auth, display, errors, practice, questions, security
+    from . import (
+        api,
+        attempts,
+        auth,
+        display,
+        errors,
+        practice,
+        progress,
+        questions,
+        security,
+        settings,
+    )
 
     auth.init_app(app)
     display.init_app(app)
@@ -82,6 +93,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(practice.bp)
     app.register_blueprint(questions.bp)
     app.register_blueprint(attempts.bp)
+    app.register_blueprint(progress.bp)
+    app.register_blueprint(settings.bp)
+    app.register_blueprint(api.bp)
 
     from .cli import register_commands
 

@@ -15,10 +15,13 @@ from flask import (
 )
 
 from .audio import AudioRejected
+from .charts import line_chart
 from .errors import wants_json
 from .extensions import db, htmx
+from .metrics import PACE_BAND
 from .models import Attempt, AttemptStatus, Practice, Question, SelfRating
 from .recording import delete_attempt, retry, save_recording
+from .reports import attempt_metrics, markdown_report, transcript_marks
 from .selection import categories
 from .views import int_arg, owned_attempt, render, visible_question
 
@@ -72,16 +75,54 @@ def _next_step_url(attempt: Attempt) -> str | None:
 def show(attempt_id: int):
     """An attempt: live status while transcribing, then the transcript and the player."""
     attempt = owned_attempt(attempt_id)
+    metrics = attempt_metrics(attempt)
+    calm = g.user.calm_mode
     body = render(
         "attempts/show.html",
         "status",
         attempt=attempt,
         next_url=_next_step_url(attempt),
         ratings=SelfRating,
+        metrics=None if calm else metrics,
+        marks=transcript_marks(None if calm else metrics),
+        pace_chart=None if calm or not metrics else pace_chart(metrics),
     )
     # 286 tells htmx to stop polling: the transcript will not change any more.
     status = 286 if request.headers.get("HX-Request") and not attempt.is_pending else 200
     return body, status
+
+
+def pace_chart(metrics: dict):
+    """The answer's pace over time as a small SVG, with the recommended band."""
+    points = [((p["start"] + p["end"]) / 2, p["wpm"]) for p in metrics["pace_series"]]
+    if len(points) < 2:
+        return None
+    return line_chart(
+        points,
+        label="Pace over the answer, words per minute",
+        band=PACE_BAND,
+        x_labels=(f"{points[0][0]:.0f} s", f"{points[-1][0]:.0f} s"),
+    )
+
+
+@bp.get("/attempts/<int:attempt_id>/report")
+def report(attempt_id: int):
+    """A printable report of the attempt."""
+    attempt = owned_attempt(attempt_id)
+    metrics = None if g.user.calm_mode else attempt_metrics(attempt)
+    return render("attempts/report.html", attempt=attempt, metrics=metrics)
+
+
+@bp.get("/attempts/<int:attempt_id>/report.md")
+def report_markdown(attempt_id: int):
+    """The attempt's report as Markdown, to keep or send."""
+    attempt = owned_attempt(attempt_id)
+    text = markdown_report(attempt, attempt_metrics(attempt), calm=g.user.calm_mode)
+    response = current_app.response_class(text, mimetype="text/markdown")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="rebound-attempt-{attempt.id}.md"'
+    )
+    return response
 
 
 @bp.get("/attempts/<int:attempt_id>/audio")

@@ -148,6 +148,7 @@ def transcribe_command(
 ) -> None:
     """Transcribe audio files with the configured engine; needs no database or server."""
     from .audio import AudioRejected, load_samples
+    from .metrics import compute as compute_metrics
     from .transcription import TranscriptionError, load_engine
 
     try:
@@ -178,19 +179,17 @@ def transcribe_command(
             continue
         data = transcript.to_dict()
         if as_json:
-            click.echo(
-                json.dumps(
-                    {
-                        "file": name,
-                        "text": data["text"],
-                        "duration_s": data["duration_s"],
-                        "words": [
-                            {"word": w["word"], "start": w["start"], "end": w["end"]}
-                            for w in data["words"]
-                        ],
-                    }
-                )
-            )
+            words = [
+                {"word": w["word"], "start": w["start"], "end": w["end"]} for w in data["words"]
+            ]
+            record = {
+                "file": name,
+                "text": data["text"],
+                "duration_s": data["duration_s"],
+                "words": words,
+                "metrics": compute_metrics(words, data["duration_s"]),
+            }
+            click.echo(json.dumps(record))
         else:
             click.echo(f"{name}: {data['text'] or '(no speech)'}")
     if failed:

@@ -16,6 +16,7 @@ from .banks import (
 from .extensions import db
 from .models import Attempt, Question
 from .practice import THINK_CHOICES
+from .reports import question_progress
 from .selection import categories, visible_questions
 from .views import int_arg, render, visible_question
 
@@ -82,7 +83,8 @@ def show(question_id: int):
         .scalars()
         .all()
     )
-    return render("questions/show.html", question=question, attempts=attempts)
+    progress = None if g.user.calm_mode else question_progress(list(attempts))
+    return render("questions/show.html", question=question, attempts=attempts, progress=progress)
 
 
 @bp.get("/<int:question_id>/answer")

@@ -36,7 +36,9 @@ def test_transcribe_json_prints_one_object_per_file(tmp_path, audio_fixtures):
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 2
     first = json.loads(lines[0])
-    assert set(first) == {"file", "text", "duration_s", "words"}
+    assert set(first) == {"file", "text", "duration_s", "words", "metrics"}
+    assert first["metrics"]["words"] == len(first["words"])
+    assert first["metrics"]["star"]["result"] in (True, False)
     assert first["file"].endswith("answer.m4a") and "deadline" in first["text"]
     assert 9 < first["duration_s"] < 10.5
     assert set(first["words"][0]) == {"word", "start", "end"}

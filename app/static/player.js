@@ -26,6 +26,19 @@
   }
 
   document.addEventListener("click", (e) => {
+    // A metric's chip ("um at 3.2 s") plays the moment it counts.
+    const jump = e.target.closest("a.jump[data-start]");
+    if (jump) {
+      const player = document.getElementById("player");
+      if (player) {
+        e.preventDefault();
+        player.currentTime = Number(jump.dataset.start);
+        player.play();
+        const target = document.querySelector(jump.getAttribute("href"));
+        if (target) target.scrollIntoView({ block: "center", behavior: "smooth" });
+      }
+      return;
+    }
     const word = e.target.closest(".transcript .word");
     if (!word) return;
     const player = document.getElementById(word.closest(".transcript").dataset.player);

@@ -1,0 +1,44 @@
+"""JSON API for scripts and integrations (read-only for now; see docs in the README)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify
+
+from .extensions import db
+from .models import Attempt, Question
+from .reports import attempt_record
+from .selection import visible_questions
+from .views import owned_attempt
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/questions")
+def questions():
+    """Every question the user can practise."""
+    rows = db.session.execute(visible_questions(g.user.id).order_by(Question.id)).scalars()
+    return jsonify(questions=[
+        {"id": q.id, "text": q.text, "category": q.category, "difficulty": q.difficulty,
+         "answer_seconds": q.answer_seconds, "tags": q.tags, "own": q.is_own}
+        for q in rows
+    ])  # fmt: skip
+
+
+@bp.get("/attempts")
+def attempts():
+    """The user's attempts, newest first, without word lists."""
+    rows = db.session.execute(
+        db.select(Attempt).where(Attempt.owner_id == g.user.id)
+        .order_by(Attempt.created_at.desc(), Attempt.id.desc())
+    ).scalars()  # fmt: skip
+    return jsonify(attempts=[
+        {"id": a.id, "status": a.status, "question_id": a.question_id, "duration_s": a.duration_s,
+         "created_at": a.created_at.isoformat() + "Z", "error": a.error or None}
+        for a in rows
+    ])  # fmt: skip
+
+
+@bp.get("/attempts/<int:attempt_id>")
+def attempt(attempt_id: int):
+    """One attempt: status, transcript with word timings, and its metrics."""
+    return jsonify(attempt_record(owned_attempt(attempt_id)))

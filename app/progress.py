@@ -1,0 +1,79 @@
+"""Progress: a dashboard of how the answers changed over time, and the data export."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+
+from flask import Blueprint, current_app, g, send_file
+
+from .charts import line_chart
+from .extensions import db
+from .metrics import PACE_BAND
+from .models import Attempt, AttemptStatus, Question
+from .reports import attempt_metrics, export_zip, summary_values
+from .selection import visible_questions
+from .views import render
+
+bp = Blueprint("progress", __name__)
+
+
+def _own_attempts() -> list[Attempt]:
+    return list(
+        db.session.execute(
+            db.select(Attempt)
+            .where(Attempt.owner_id == g.user.id)
+            .order_by(Attempt.created_at, Attempt.id)
+        ).scalars()
+    )
+
+
+@bp.get("/progress")
+def dashboard():
+    """Charts of pace, fillers and pauses over time, and the questions practised most and least."""
+    attempts = _own_attempts()
+    points = []
+    for attempt in attempts:
+        metrics = attempt_metrics(attempt)
+        if metrics and metrics["words"]:
+            points.append((attempt, summary_values(metrics)))
+    charts = []
+    if len(points) >= 1 and not g.user.calm_mode:
+        labels = (f"{points[0][0].created_at:%d %b}", f"{points[-1][0].created_at:%d %b}")
+        series = [
+            ("wpm_speaking", "Pace while speaking (words per minute)", PACE_BAND),
+            ("fillers_per_100_words", "Filler words per 100 words", (0, 5)),
+            ("long_pauses", "Long pauses (over 1.5 s) per answer", None),
+        ]
+        for key, title, band in series:
+            values = [(i, values[key]) for i, (_, values) in enumerate(points)]
+            charts.append({
+                "title": title,
+                "svg": line_chart(values, label=title, band=band, x_labels=labels),
+                "rows": [(a, v[key]) for a, v in points],
+            })  # fmt: skip
+    counts = Counter(a.question_id for a in attempts)
+    questions = {q.id: q for q in db.session.execute(visible_questions(g.user.id)).scalars()}
+    most = [(questions[qid], n) for qid, n in counts.most_common(5) if qid in questions]
+    least = [
+        (questions[qid], n)
+        for qid, n in sorted(counts.items(), key=lambda kv: kv[1])[:5]
+        if qid in questions
+    ]
+    never = len(questions) - len(counts)
+    done = sum(1 for a in attempts if a.status == AttemptStatus.DONE)
+    return render("progress/dashboard.html", charts=charts, most=most, least=least, never=never,
+                  total=len(attempts), done=done, practised=len(counts))  # fmt: skip
+
+
+@bp.get("/export.zip")
+def export_all():
+    """All of the user's data: recordings plus a JSON file of questions, attempts and metrics."""
+    own = (
+        db.session.execute(db.select(Question).where(Question.owner_id == g.user.id))
+        .scalars()
+        .all()
+    )
+    data = export_zip(g.user, _own_attempts(), own, current_app.extensions["rebound_store"])
+    return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
+                     download_name="rebound-export.zip", max_age=0)  # fmt: skip

@@ -1,0 +1,207 @@
+"""Metrics per attempt, progress across attempts, and exports (Markdown report, data zip)."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+from .metrics import PACE_BAND, compute
+from .models import Attempt, AttemptStatus, utcnow
+
+# What the progress tables show, how to read each, and which direction is better.
+TRACKED = [
+    ("wpm_speaking", "Pace while speaking (wpm)", "band"),
+    ("fillers_per_100_words", "Fillers per 100 words", "lower"),
+    ("long_pauses", "Long pauses", "lower"),
+    ("star_parts", "STAR parts found", "higher"),
+    ("duration_s", "Length (s)", "none"),
+]
+
+
+def attempt_metrics(attempt: Attempt) -> dict | None:
+    """The attempt's metrics, or None while it has no transcript."""
+    if attempt.status != AttemptStatus.DONE:
+        return None
+    return compute(attempt.words, attempt.duration_s, attempt.question)
+
+
+def transcript_marks(metrics: dict | None) -> dict:
+    """Per word index: CSS classes (filler, hedge) and the long pause that follows it."""
+    classes: dict[int, list[str]] = {}
+    pauses: dict[int, float] = {}
+    if metrics:
+        for kind in ("fillers", "hedges"):
+            for span in metrics[kind]:
+                for index in span["indexes"]:
+                    classes.setdefault(index, []).append(
+                        kind[:-1] if kind == "fillers" else "hedge"
+                    )
+        for pause in metrics["long_pauses"]:
+            pauses[pause["after_index"]] = pause["duration_s"]
+    return {"classes": {i: " ".join(c) for i, c in classes.items()}, "pauses": pauses}
+
+
+def summary_values(metrics: dict) -> dict:
+    """The tracked numbers of one attempt."""
+    return {
+        "wpm_speaking": metrics["wpm_speaking"],
+        "fillers_per_100_words": metrics["fillers_per_100_words"],
+        "long_pauses": len(metrics["long_pauses"]),
+        "star_parts": sum(metrics["star"].values()),
+        "duration_s": metrics["duration_s"],
+    }
+
+
+def _band_distance(wpm: float) -> float:
+    low, high = PACE_BAND
+    return max(low - wpm, 0, wpm - high)
+
+
+def best_key(values: dict) -> tuple:
+    """Best attempt: most STAR parts, then fewest fillers per 100 words, then pace in band."""
+    return (
+        -values["star_parts"],
+        values["fillers_per_100_words"],
+        _band_distance(values["wpm_speaking"]),
+    )
+
+
+def question_progress(attempts: list[Attempt]) -> dict | None:
+    """First, best and latest transcribed attempt at one question, and how each number moved."""
+    rows = []
+    for attempt in sorted(attempts, key=lambda a: (a.created_at, a.id)):
+        metrics = attempt_metrics(attempt)
+        if metrics and metrics["words"]:
+            rows.append((attempt, summary_values(metrics)))
+    if not rows:
+        return None
+    first, latest = rows[0], rows[-1]
+    best = min(rows, key=lambda row: best_key(row[1]))
+    changes = []
+    for key, label, better in TRACKED:
+        before, after = first[1][key], latest[1][key]
+        delta = round(after - before, 1)
+        if better == "band":
+            improved = _band_distance(after) < _band_distance(before)
+            worse = _band_distance(after) > _band_distance(before)
+        elif better in ("lower", "higher"):
+            sign = -1 if better == "lower" else 1
+            improved, worse = delta * sign > 0, delta * sign < 0
+        else:
+            improved = worse = False
+        changes.append({"key": key, "label": label, "first": before, "best": best[1][key],
+                        "latest": after, "delta": delta, "improved": improved, "worse": worse})  # fmt: skip
+    return {"first": first[0], "best": best[0], "latest": latest[0], "count": len(rows),
+            "changes": changes}  # fmt: skip
+
+
+def markdown_report(attempt: Attempt, metrics: dict | None, calm: bool = False) -> str:
+    """A plain-text report of one attempt: question, transcript and (unless calm) metrics."""
+    q = attempt.question
+    lines = [
+        f"# {q.text}",
+        "",
+        f"- Category: {q.category}",
+        f"- Answered: {attempt.created_at:%Y-%m-%d %H:%M} UTC",
+        f"- Length: {attempt.duration_s:.0f} s (suggested {q.answer_seconds} s)",
+        "",
+        "## Transcript",
+        "",
+        attempt.transcript_text or "(no speech was heard)",
+        "",
+    ]
+    if metrics and not calm:
+        lines += [
+            "## Delivery",
+            "",
+            f"- Pace: {metrics['wpm_speaking']:.0f} words per minute while speaking, "
+            f"{metrics['wpm_total']:.0f} over the whole recording (recommended 100-165)",
+            f"- Filler words: {len(metrics['fillers'])} ({metrics['fillers_per_100_words']} per 100 words)"
+            + (
+                ": " + ", ".join(f'"{f["text"]}" at {f["start"]:.1f} s' for f in metrics["fillers"])
+                if metrics["fillers"]
+                else ""
+            ),
+            f"- Long pauses (over 1.5 s): {len(metrics['long_pauses'])}"
+            + (f", longest {metrics['longest_pause_s']:.1f} s" if metrics["long_pauses"] else ""),
+            f"- Hedges: {', '.join(h['text'] for h in metrics['hedges']) or 'none'}",
+            f"- I / we: {metrics['ownership']['i']} / {metrics['ownership']['we']}",
+            "",
+        ]
+        if metrics["behavioural"]:
+            lines += ["## Structure (STAR)", ""]
+            for part, found in metrics["star"].items():
+                words = ", ".join(f'"{e["text"]}"' for e in metrics["star_evidence"][part][:3])
+                lines.append(f"- {part.title()}: {'found (' + words + ')' if found else 'missing'}")
+            lines += [f"- {hint}" for hint in metrics["star_missing"]]
+            lines.append("")
+        if metrics["talking_points"]:
+            lines += ["## Talking points", ""]
+            lines += [
+                f"- [{'x' if p['covered'] else ' '}] {p['point']}"
+                for p in metrics["talking_points"]
+            ]
+            lines.append("")
+    return "\n".join(lines)
+
+
+def attempt_record(attempt: Attempt) -> dict:
+    """An attempt as JSON-ready data (used by the API and the export)."""
+    metrics = attempt_metrics(attempt)
+    return {
+        "id": attempt.id,
+        "question_id": attempt.question_id,
+        "question": attempt.question.text,
+        "category": attempt.question.category,
+        "status": attempt.status,
+        "error": attempt.error or None,
+        "created_at": attempt.created_at.isoformat() + "Z",
+        "duration_s": attempt.duration_s,
+        "audio_format": attempt.audio_format,
+        "self_rating": attempt.self_rating,
+        "transcript": {"text": attempt.transcript_text, "words": attempt.words}
+        if attempt.status == AttemptStatus.DONE
+        else None,
+        "metrics": metrics,
+        "engine": attempt.engine or None,
+        "model": attempt.model or None,
+    }
+
+
+def export_zip(user, attempts: list[Attempt], own_questions: list, store) -> bytes:
+    """Everything of one user: a JSON file of their data plus every original recording."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        records = []
+        for attempt in attempts:
+            record = attempt_record(attempt)
+            extension = attempt.audio_key.rsplit(".", 1)[-1]
+            name = f"audio/attempt-{attempt.id}.{extension}"
+            if store.exists(attempt.audio_key):
+                with store.open(attempt.audio_key) as audio:
+                    archive.writestr(name, audio.read())
+                record["audio_file"] = name
+            records.append(record)
+        data = {
+            "exported_at": utcnow().isoformat(timespec="seconds") + "Z",
+            "user": {"email": user.email, "calm_mode": user.calm_mode},
+            "questions": [
+                {
+                    "id": q.id,
+                    "text": q.text,
+                    "category": q.category,
+                    "difficulty": q.difficulty,
+                    "testing": q.testing,
+                    "tips": q.tips,
+                    "answer_seconds": q.answer_seconds,
+                    "tags": q.tags,
+                    "talking_points": q.talking_points,
+                    "source": q.source,
+                }
+                for q in own_questions
+            ],  # fmt: skip
+            "attempts": records,
+        }
+        archive.writestr("rebound.json", json.dumps(data, indent=2, ensure_ascii=False))
+    return buffer.getvalue()
