@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Flask, Request, current_app
 
 from .config import ConfigError, defaults, from_environment, load_secret_key
-from .extensions import csrf, db, htmx, migrate, queue
+from .extensions import csrf, db, htmx, limiter, migrate, queue
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -57,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = load_secret_key(Path(app.instance_path))
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     # A little room above the audio limit for the other form fields.
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024 + 64 * 1024
     app.config["MAX_FORM_MEMORY_SIZE"] = 512 * 1024
@@ -68,6 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     csrf.init_app(app)
     queue.init_app(app)
+    limiter.init_app(app)
 
     from .storage import LocalAudioStore
 
@@ -96,6 +98,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(progress.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(api.bp)
+    # The API checks CSRF itself: only cookie-authenticated calls need the token.
+    csrf.exempt(api.bp)
 
     from .cli import register_commands
 

@@ -203,14 +203,32 @@ def banks_group() -> None:
 
 @banks_group.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--user",
+    "email",
+    default=None,
+    help="Whose questions these become (email); optional when there is one account.",
+)
 @with_appcontext
-def banks_import(path: str) -> None:
-    """Import a bank file as your own questions (running it twice adds nothing twice)."""
-    from .auth import local_user
+def banks_import(path: str, email: str | None) -> None:
+    """Import a bank file as a user's own questions (running it twice adds nothing twice)."""
     from .banks import BankError, load_bank_file, store_questions, user_scope
+    from .extensions import db
+    from .identity import find_user
+    from .models import User
 
     prepare_database(current_app._get_current_object())
-    user = local_user()
+    if email:
+        user = find_user(email)
+        if user is None:
+            raise click.ClickException(
+                f"no account for {email}: create it with `rebound users create`"
+            )
+    else:
+        users = db.session.execute(db.select(User).limit(2)).scalars().all()
+        if len(users) != 1:
+            raise click.ClickException("say whose questions these are: --user EMAIL")
+        user = users[0]
     try:
         specs = load_bank_file(Path(path))
     except BankError as err:
@@ -243,6 +261,76 @@ def banks_check(paths: tuple[str, ...]) -> None:
         sys.exit(1)
 
 
+@click.group("users")
+def users_group() -> None:
+    """Accounts: create users, print password-reset links."""
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option(
+    "--role",
+    type=click.Choice(["candidate", "recruiter", "admin"]),
+    default="candidate",
+    show_default=True,
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--name", default="", help="Display name.")
+@with_appcontext
+def users_create(email: str, role: str, password_stdin: bool, name: str) -> None:
+    """Create an account (the password is asked at a prompt)."""
+    from .identity import AccountError, create_user
+
+    prepare_database(current_app._get_current_object())
+    try:
+        user = create_user(email, _read_password(password_stdin), role, name)
+    except AccountError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"created {user.role} {user.email}")
+
+
+@users_group.command("reset-link")
+@click.argument("email")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True)
+@with_appcontext
+def users_reset_link(email: str, base_url: str) -> None:
+    """Print a one-time, one-hour password reset link for a user."""
+    from .identity import find_user, reset_token
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"no account for {email}")
+    click.echo(f"{base_url.rstrip('/')}/password/reset/{reset_token(user)}")
+
+
+@click.group("tokens")
+def tokens_group() -> None:
+    """Personal API tokens."""
+
+
+@tokens_group.command("create")
+@click.argument("email")
+@click.option("--name", default="created from the command line")
+@with_appcontext
+def tokens_create(email: str, name: str) -> None:
+    """Create an API token for a user; the token alone is printed on the last line."""
+    from .identity import create_api_token, find_user
+
+    prepare_database(current_app._get_current_object())
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"no account for {email}: create it with `rebound users create`")
+    token = create_api_token(user, name)
+    click.echo(f"API token for {user.email} (shown once, store it now):")
+    click.echo(token)
+
+
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
@@ -251,7 +339,14 @@ def init_db_command() -> None:
     click.echo("database ready")
 
 
-APP_COMMANDS = (serve_command, worker_command, banks_group, init_db_command)
+APP_COMMANDS = (
+    serve_command,
+    worker_command,
+    banks_group,
+    users_group,
+    tokens_group,
+    init_db_command,
+)
 
 
 def register_commands(app: Flask) -> None:

@@ -27,6 +27,9 @@ ENV_SETTINGS: dict[str, Callable] = {
     "QUEUE_PATH": str,
     "MODEL_CACHE_DIR": str,
     "JOB_LEASE_SECONDS": int,
+    # Set to 1 behind HTTPS so cookies are never sent in clear text.
+    "SESSION_COOKIE_SECURE": lambda raw: raw.strip().lower() in ("1", "true", "yes", "on"),
+    "RATELIMIT_STORAGE_URI": str,
 }
 
 
@@ -57,6 +60,11 @@ def defaults(data_dir: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
         "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PASSWORD_HASH_METHOD": "scrypt",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": False,
         "SESSION_COOKIE_SAMESITE": "Lax",
     }
 

@@ -1,6 +1,9 @@
 """Extensions, created unbound and bound to an app in ``create_app``."""
 
 from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -29,6 +32,8 @@ migrate = Migrate()
 htmx = HTMX()
 csrf = CSRFProtect()
 queue = JobQueue()
+login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def begin_write() -> None:

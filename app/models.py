@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import UTC, datetime
 
+from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
 
-LOCAL_USER_EMAIL = "you@localhost"
 BANK_SCOPE = "bank"
 
 
@@ -19,17 +20,64 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-class User(db.Model):
-    """Whoever owns attempts. Until accounts exist there is one local user."""
+def new_session_token() -> str:
+    """A random token identifying a user's sessions; rotating it logs every session out."""
+    return secrets.token_hex(16)
+
+
+class Role(enum.StrEnum):
+    CANDIDATE = "candidate"
+    RECRUITER = "recruiter"
+    ADMIN = "admin"
+
+
+class User(UserMixin, db.Model):
+    """An account: a candidate who practises, a recruiter or coach who reviews, or an admin."""
 
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    role: Mapped[str] = mapped_column(
+        String(20), default=Role.CANDIDATE, server_default="candidate"
+    )
+    # Flask-Login stores this, not the id: a logged-out or re-passworded session stays dead.
+    session_token: Mapped[str] = mapped_column(
+        String(64), default=new_session_token, server_default=""
+    )
     # Calm mode hides every number: only the transcript (and comments) remain.
     calm_mode: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def get_id(self) -> str:
+        """What the session cookie remembers (see ``session_token``)."""
+        return self.session_token
+
+    @property
+    def name(self) -> str:
+        """How to address the user in pages."""
+        return self.display_name or self.email.split("@")[0]
+
+    @property
+    def is_recruiter(self) -> bool:
+        return self.role in (Role.RECRUITER, Role.ADMIN)
+
+
+class ApiToken(db.Model):
+    """A personal API token: shown once, stored as a SHA-256 hash, revocable."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
 
 
 class Question(db.Model):

@@ -1,13 +1,22 @@
-"""Settings: calm mode (hide every number)."""
+"""Settings: calm mode (hide every number), personal API tokens, password."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
 from .extensions import db
+from .identity import create_api_token
+from .models import ApiToken, utcnow
 from .views import render
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+
+def _tokens() -> list[ApiToken]:
+    return list(db.session.execute(
+        db.select(ApiToken).where(ApiToken.user_id == g.user.id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.created_at.desc())
+    ).scalars())  # fmt: skip
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -18,4 +27,23 @@ def edit():
         db.session.commit()
         flash("Calm mode is on: numbers are hidden." if g.user.calm_mode else "Calm mode is off.")
         return redirect(url_for("settings.edit"))
-    return render("settings/edit.html")
+    return render("settings/edit.html", tokens=_tokens(), new_token=None)
+
+
+@bp.post("/tokens")
+def create_token():
+    """Create a personal API token and show it, once."""
+    token = create_api_token(g.user, request.form.get("name", ""))
+    return render("settings/edit.html", tokens=_tokens(), new_token=token)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int):
+    """Revoke one of the user's API tokens."""
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != g.user.id or row.revoked_at is not None:
+        abort(404)
+    row.revoked_at = utcnow()
+    db.session.commit()
+    flash(f"The token {row.prefix}… was revoked.")
+    return redirect(url_for("settings.edit"))

@@ -38,7 +38,9 @@ def peak_rss_of_children(pid: int) -> dict[int, float]:
     peaks = {}
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
-            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+            fields = dict(
+                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+            )
         except OSError:
             continue
         if int(fields.get("PPid", "0").strip()) == pid and "VmHWM" in fields:
@@ -104,7 +106,7 @@ def main() -> None:
                         break
                     time.sleep(0.1)
                 totals.append(time.perf_counter() - t0)
-                assert 'class="word"' in html, "no transcript in the final fragment"
+                assert 'id="w-0"' in html, "no transcript in the final fragment"
             worker_peak = peak_rss_of_children(server.pid)
         finally:
             server.terminate()

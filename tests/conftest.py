@@ -10,6 +10,7 @@ from flask_migrate import upgrade
 from app import create_app
 from app.banks import sync_banks
 from app.extensions import db
+from app.identity import create_user, find_user
 from tests.fixtures.make_fixtures import make_all
 
 HTMX = {"HX-Request": "true"}
@@ -40,6 +41,8 @@ def app(tmp_path, model_cache):
             "QUEUE_IMMEDIATE": True,
             "MODEL_CACHE_DIR": str(model_cache),
             "WTF_CSRF_ENABLED": False,
+            # Cheap hashing keeps the suite fast; test_auth checks the real default.
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
         }
     )
     with app.app_context():
@@ -51,9 +54,37 @@ def app(tmp_path, model_cache):
         db.engine.dispose()
 
 
+PASSWORD = "a long enough test passphrase"
+
+
+def make_user(app, email: str, role: str = "candidate") -> int:
+    """Create an account and return its id."""
+    with app.app_context():
+        return create_user(email, PASSWORD, role).id
+
+
+def login(client, app, email: str) -> None:
+    """Log the test client in as ``email`` (through the session, as Flask-Login stores it)."""
+    with app.app_context():
+        token = find_user(email).session_token
+    with client.session_transaction() as session:
+        session["_user_id"] = token
+        session["_fresh"] = True
+
+
+@pytest.fixture
+def anon(app):
+    """A client nobody has logged in with."""
+    return app.test_client()
+
+
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A client logged in as candidate A (user id 1)."""
+    make_user(app, "a@example.com")
+    client = app.test_client()
+    login(client, app, "a@example.com")
+    return client
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ def test_upload_transcribes_and_shows_words(client, app, audio_fixtures, name):
     page = client.get(body["url"])
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert 'class="word" data-start=' in html
+    assert 'id="w-0" class="word' in html
     with app.app_context():
         attempt = db.session.get(Attempt, body["id"])
         assert attempt.status == "done"
@@ -41,7 +41,7 @@ def test_silence_says_no_speech(client, audio_fixtures):
     response = upload(client, audio_fixtures / "silence.webm")
     page = client.get(response.json["url"]).get_data(as_text=True)
     assert "We heard no speech in this recording" in page
-    assert 'class="word"' not in page
+    assert 'id="w-0"' not in page
 
 
 @pytest.mark.parametrize(

@@ -124,7 +124,7 @@ def test_import_in_the_ui_shows_the_error(client):
     assert b"mine.yaml, question #1 (my-one), field &#39;difficulty&#39;" in response.data
 
 
-def test_cli_import_twice(runner, tmp_path, app):
+def test_cli_import_twice(runner, tmp_path, app, client):
     bank = tmp_path / "mine.yaml"
     bank.write_text(GOOD)
     first = runner.invoke(args=["banks", "import", str(bank)])

@@ -106,7 +106,16 @@ def page(browser):
     assert not [e for e in errors if "Content Security Policy" in e], errors
 
 
+def sign_up(page, server, email: str) -> None:
+    page.goto(server + "/signup")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("browser test passphrase")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_selector("text=Practise the questions that worry you")
+
+
 def test_record_submit_and_read_the_transcript(server, page):
+    sign_up(page, server, "browser@example.com")
     page.goto(server + "/")
     page.get_by_label("Conflict").check()
     page.get_by_label("Thinking time").select_option("0")
@@ -141,6 +150,7 @@ def test_record_submit_and_read_the_transcript(server, page):
 
 
 def test_space_bar_records_and_think_time_counts_down(server, page):
+    sign_up(page, server, "space@example.com")
     page.goto(server + "/questions/2/answer?think=10")
     page.wait_for_selector(".think:not([hidden])")
     left = page.inner_text(".think-left")

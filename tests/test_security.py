@@ -18,6 +18,16 @@ def csrf_app(app):
     return app
 
 
+@pytest.fixture
+def csrf_client(csrf_app):
+    from tests.conftest import login, make_user
+
+    make_user(csrf_app, "c@example.com")
+    client = csrf_app.test_client()
+    login(client, csrf_app, "c@example.com")
+    return client
+
+
 def test_security_headers_on_every_page(client):
     response = client.get("/")
     csp = response.headers["Content-Security-Policy"]
@@ -34,15 +44,15 @@ def test_no_inline_scripts_in_pages(client):
         assert " onclick=" not in html and "javascript:" not in html
 
 
-def test_form_post_without_token_is_refused(csrf_app):
-    client = csrf_app.test_client()
+def test_form_post_without_token_is_refused(csrf_client):
+    client = csrf_client
     response = client.post("/practice", data={"count": "2"})
     assert response.status_code == 400
     assert "Reload the page and try again" in response.get_data(as_text=True)
 
 
-def test_htmx_request_needs_the_header_token(csrf_app):
-    client = csrf_app.test_client()
+def test_htmx_request_needs_the_header_token(csrf_client):
+    client = csrf_client
     page = client.get("/history").get_data(as_text=True)
     token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
     no_token = client.post("/questions/new", data={"text": "x"}, headers=HTMX)

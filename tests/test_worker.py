@@ -47,6 +47,16 @@ def web(settings):
         db.engine.dispose()
 
 
+def web_client(app):
+    """A test client logged in as a candidate."""
+    from tests.conftest import login, make_user
+
+    make_user(app, "w@example.com")
+    client = app.test_client()
+    login(client, app, "w@example.com")
+    return client
+
+
 def start_worker(settings, tmp_path) -> subprocess.Popen:
     env = dict(os.environ, REBOUND_DATA_DIR=str(tmp_path), **settings)
     with (tmp_path / "worker.log").open("ab") as log:
@@ -81,7 +91,7 @@ def stop(worker: subprocess.Popen) -> None:
 
 
 def test_worker_process_transcribes_from_the_queue(web, settings, tmp_path, audio_fixtures):
-    attempt_id = upload(web.test_client(), audio_fixtures / "answer.webm").json["id"]
+    attempt_id = upload(web_client(web), audio_fixtures / "answer.webm").json["id"]
     assert status_of(web, attempt_id) == "queued"  # nothing runs inside the web request
     worker = start_worker(settings, tmp_path)
     try:
@@ -98,7 +108,7 @@ def test_killed_worker_loses_nothing(web, settings, tmp_path, audio_fixtures):
     ffmpeg(
         "-i", str(audio_fixtures / "story.wav"), "-c:a", "libopus", "-b:a", "24k", str(long_answer)
     )
-    attempt_id = upload(web.test_client(), long_answer).json["id"]
+    attempt_id = upload(web_client(web), long_answer).json["id"]
 
     worker = start_worker(settings, tmp_path)
     try:

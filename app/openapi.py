@@ -1,0 +1,71 @@
+"""The OpenAPI description of ``/api/v1`` (served at ``/api/v1/openapi.json``)."""
+
+from __future__ import annotations
+
+_ERROR = {"description": "JSON {error: message}", "content": {"application/json": {"schema": {
+    "type": "object", "properties": {"error": {"type": "string"}}}}}}  # fmt: skip
+_METRICS = {
+    "type": "object",
+    "description": "Speech metrics computed from the word timings.",
+    "properties": {
+        "words": {"type": "integer"},
+        "duration_s": {"type": "number"},
+        "speaking_s": {"type": "number", "description": "first to last word, minus pauses over 1.5 s"},
+        "wpm_total": {"type": "number", "description": "words over the whole recording"},
+        "wpm_speaking": {"type": "number", "description": "words over speaking time"},
+        "fillers": {"type": "array", "items": {"$ref": "#/components/schemas/Span"}},
+        "fillers_per_100_words": {"type": "number"},
+        "long_pauses": {"type": "array", "items": {"type": "object", "properties": {
+            "start": {"type": "number"}, "end": {"type": "number"}, "duration_s": {"type": "number"}}}},
+        "hedges": {"type": "array", "items": {"$ref": "#/components/schemas/Span"}},
+        "star": {"type": "object", "properties": {k: {"type": "boolean"} for k in
+                                                   ("situation", "task", "action", "result")}},
+    },
+}  # fmt: skip
+
+OPENAPI = {
+    "openapi": "3.1.0",
+    "info": {"title": "Rebound API", "version": "1"},
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                       "description": "A personal token from Settings or `rebound tokens create`."}},
+        "schemas": {
+            "Span": {"type": "object", "properties": {"text": {"type": "string"},
+                     "start": {"type": "number"}, "end": {"type": "number"}}},
+            "Word": {"type": "object", "properties": {"word": {"type": "string"},
+                     "start": {"type": "number"}, "end": {"type": "number"}}},
+            "Metrics": _METRICS,
+            "Attempt": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "question_id": {"type": "integer"},
+                "status": {"enum": ["queued", "transcribing", "done", "failed"]},
+                "error": {"type": ["string", "null"]}, "duration_s": {"type": "number"},
+                "transcript": {"type": ["object", "null"], "properties": {
+                    "text": {"type": "string"},
+                    "words": {"type": "array", "items": {"$ref": "#/components/schemas/Word"}}}},
+                "metrics": {"oneOf": [{"$ref": "#/components/schemas/Metrics"}, {"type": "null"}]},
+            }},
+        },
+    },
+    "security": [{"bearer": []}],
+    "paths": {
+        "/api/v1/questions": {"get": {"summary": "Questions you can practise",
+                                      "responses": {"200": {"description": "questions"}, "401": _ERROR}}},
+        "/api/v1/attempts": {
+            "get": {"summary": "Your attempts, newest first", "responses": {"200": {"description": "attempts"}, "401": _ERROR}},
+            "post": {
+                "summary": "Upload an answer",
+                "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object",
+                    "required": ["question_id", "audio"], "properties": {
+                        "question_id": {"type": "integer"}, "audio": {"type": "string", "format": "binary"}}}}}},
+                "responses": {"202": {"description": "{id, status, url}"}, "401": _ERROR, "404": _ERROR,
+                              "413": _ERROR, "422": _ERROR},
+            },
+        },
+        "/api/v1/attempts/{id}": {"get": {
+            "summary": "One attempt with its transcript and metrics",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "the attempt", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Attempt"}}}}, "401": _ERROR, "404": _ERROR},
+        }},
+    },
+}  # fmt: skip

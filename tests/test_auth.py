@@ -1,0 +1,199 @@
+"""Accounts: sign up, log in and out, passwords, reset links, API tokens, the CLI."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app import create_app
+from app.extensions import db
+from app.identity import find_user, reset_token
+from app.models import User
+from tests.conftest import PASSWORD, make_user
+
+
+def test_anonymous_visitors_are_sent_to_log_in(anon):
+    response = anon.get("/history")
+    assert response.status_code == 302 and response.location.startswith("/login?next=/history")
+    api = anon.get("/api/v1/attempts")
+    assert api.status_code == 401 and "Bearer" in api.json["error"]
+    assert anon.get("/login").status_code == 200 and anon.get("/signup").status_code == 200
+
+
+def test_signup_logs_in_and_stores_a_memory_hard_hash(anon, app):
+    response = anon.post(
+        "/signup",
+        data={
+            "email": " New@Example.com ",
+            "password": "three little words here",
+            "role": "candidate",
+        },
+    )
+    assert response.status_code == 302
+    assert anon.get("/").status_code == 200
+    with app.app_context():
+        user = find_user("new@example.com")
+        assert user.role == "candidate" and user.password_hash.startswith("scrypt:")
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("short", "at least 12 characters"),
+        ("password1234", "most common"),
+        ("aaaaaaaaaaaaaaa", "most common"),
+        ("new@example.com", "email address"),
+    ],
+)
+def test_weak_passwords_are_refused(anon, password, message):
+    response = anon.post("/signup", data={"email": "new@example.com", "password": password})
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+
+
+def test_duplicate_signup_is_refused(anon, app):
+    make_user(app, "b@example.com")
+    response = anon.post("/signup", data={"email": "B@example.com", "password": PASSWORD})
+    assert response.status_code == 422 and "already exists" in response.get_data(as_text=True)
+
+
+def test_login_failure_is_generic(anon, app):
+    make_user(app, "b@example.com")
+    wrong = anon.post("/login", data={"email": "b@example.com", "password": "not the password!"})
+    unknown = anon.post(
+        "/login", data={"email": "nobody@example.com", "password": "whatever it is"}
+    )
+    assert wrong.status_code == unknown.status_code == 401
+    assert "do not match an account" in wrong.get_data(as_text=True)
+    assert wrong.get_data(as_text=True) == unknown.get_data(as_text=True).replace(
+        "nobody@example.com", "b@example.com"
+    )
+
+
+def test_logout_really_ends_the_session(anon, app):
+    make_user(app, "b@example.com")
+    anon.post("/login", data={"email": "b@example.com", "password": PASSWORD})
+    cookie = anon.get_cookie("session").value
+    assert anon.get("/history").status_code == 200
+    anon.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    assert thief.get("/history").status_code == 302  # the old cookie no longer works
+
+
+def test_password_change_logs_out_other_sessions(app):
+    make_user(app, "b@example.com")
+    laptop, phone = app.test_client(), app.test_client()
+    for client in (laptop, phone):
+        client.post("/login", data={"email": "b@example.com", "password": PASSWORD})
+    response = laptop.post(
+        "/password", data={"current": PASSWORD, "password": "a brand new passphrase"}
+    )
+    assert response.status_code == 302
+    assert laptop.get("/history").status_code == 200
+    assert phone.get("/history").status_code == 302
+
+
+def test_reset_link_works_once(anon, app):
+    make_user(app, "b@example.com")
+    with app.app_context():
+        token = reset_token(find_user("b@example.com"))
+    assert (
+        anon.post(f"/password/reset/{token}", data={"password": "my reset passphrase"}).status_code
+        == 302
+    )
+    again = anon.post(f"/password/reset/{token}", data={"password": "another passphrase!"})
+    assert again.status_code == 400 and "already used" in again.get_data(as_text=True)
+    assert (
+        anon.post(
+            "/login", data={"email": "b@example.com", "password": "my reset passphrase"}
+        ).status_code
+        == 302
+    )
+    assert anon.get("/password/reset/forged-token").status_code == 400
+
+
+def test_forgot_password_does_not_reveal_accounts(anon, app, caplog):
+    make_user(app, "b@example.com")
+    known = anon.post("/password/forgot", data={"email": "b@example.com"}, follow_redirects=True)
+    unknown = anon.post("/password/forgot", data={"email": "x@example.com"}, follow_redirects=True)
+    assert known.get_data(as_text=True) == unknown.get_data(as_text=True)
+    assert "/password/reset/" in caplog.text
+
+
+def test_login_is_throttled_per_account(anon, app):
+    make_user(app, "b@example.com")
+    codes = [
+        anon.post(
+            "/login", data={"email": "b@example.com", "password": "wrong wrong wrong"}
+        ).status_code
+        for _ in range(10)
+    ]
+    assert codes[:8] == [401] * 8 and codes[-1] == 429
+
+
+def test_next_parameter_cannot_leave_the_site(anon, app):
+    make_user(app, "b@example.com")
+    response = anon.post(
+        "/login?next=//evil.example/x", data={"email": "b@example.com", "password": PASSWORD}
+    )
+    assert response.location == "/"
+
+
+def test_api_token_from_settings_works_until_revoked(client, app, anon):
+    page = client.post("/settings/tokens", data={"name": "script"}).get_data(as_text=True)
+    token = re.search(r'<pre class="token">(rbd_[^<]+)</pre>', page).group(1)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert anon.get("/api/v1/attempts", headers=headers).status_code == 200
+    token_id = re.search(r"/settings/tokens/(\d+)/revoke", page).group(1)
+    client.post(f"/settings/tokens/{token_id}/revoke")
+    assert anon.get("/api/v1/attempts", headers=headers).status_code == 401
+    assert (
+        anon.get("/api/v1/attempts", headers={"Authorization": "Bearer rbd_made_up"}).status_code
+        == 401
+    )
+
+
+def test_cli_creates_users_and_tokens(runner, app, anon):
+    created = runner.invoke(
+        args=["users", "create", "coach@example.com", "--role", "recruiter", "--password-stdin"],
+        input="coaching passphrase\n",
+    )
+    assert created.exit_code == 0, created.output
+    with app.app_context():
+        assert find_user("coach@example.com").role == "recruiter"
+    weak = runner.invoke(
+        args=["users", "create", "x@example.com", "--password-stdin"], input="short\n"
+    )
+    assert (
+        weak.exit_code != 0
+        and "at least 12 characters" in weak.output
+        and "Traceback" not in weak.output
+    )
+    tokens = runner.invoke(args=["tokens", "create", "coach@example.com"])
+    token = tokens.output.strip().splitlines()[-1]
+    assert token.startswith("rbd_")
+    assert (
+        anon.get("/api/v1/questions", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 200
+    )
+    link = runner.invoke(args=["users", "reset-link", "coach@example.com"]).output.strip()
+    assert "/password/reset/" in link
+
+
+def test_cookies_are_secure_behind_https(monkeypatch, tmp_path):
+    monkeypatch.setenv("SESSION_COOKIE_SECURE", "1")
+    app = create_app(
+        {"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "AUDIO_DIR": str(tmp_path / "a")}
+    )
+    assert (
+        app.config["SESSION_COOKIE_SECURE"] is True and app.config["REMEMBER_COOKIE_SECURE"] is True
+    )
+    assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_user_ids_are_not_session_ids(app):
+    make_user(app, "b@example.com")
+    with app.app_context():
+        user = db.session.execute(db.select(User)).scalar_one()
+        assert user.get_id() != str(user.id) and len(user.get_id()) == 32
