@@ -84,8 +84,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         practice,
         progress,
         questions,
+        review,
         security,
         settings,
+        shares,
     )
 
     auth.init_app(app)
@@ -97,6 +99,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(attempts.bp)
     app.register_blueprint(progress.bp)
     app.register_blueprint(settings.bp)
+    app.register_blueprint(shares.bp)
+    app.register_blueprint(review.bp)
     app.register_blueprint(api.bp)
     # The API checks CSRF itself: only cookie-authenticated calls need the token.
     csrf.exempt(api.bp)

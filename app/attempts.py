@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     g,
@@ -18,11 +19,23 @@ from .audio import AudioRejected
 from .charts import line_chart
 from .errors import wants_json
 from .extensions import db, htmx
+from .feedback import (
+    FeedbackError,
+    add_comment,
+    comments_for,
+    mark_seen,
+    ratings_for,
+    rubrics_for,
+)
+from .feedback import (
+    rate as rate_attempt,
+)
 from .metrics import PACE_BAND
-from .models import Attempt, AttemptStatus, Practice, Question, SelfRating
+from .models import Attempt, AttemptStatus, Comment, Practice, Question, SelfRating, utcnow
 from .recording import delete_attempt, retry, save_recording
 from .reports import attempt_metrics, markdown_report, transcript_marks
 from .selection import categories
+from .sharing import viewable_attempt
 from .views import int_arg, owned_attempt, render, visible_question
 
 bp = Blueprint("attempts", __name__)
@@ -74,22 +87,118 @@ def _next_step_url(attempt: Attempt) -> str | None:
 @bp.get("/attempts/<int:attempt_id>")
 def show(attempt_id: int):
     """An attempt: live status while transcribing, then the transcript and the player."""
-    attempt = owned_attempt(attempt_id)
-    metrics = attempt_metrics(attempt)
-    calm = g.user.calm_mode
-    body = render(
-        "attempts/show.html",
-        "status",
-        attempt=attempt,
-        next_url=_next_step_url(attempt),
-        ratings=SelfRating,
-        metrics=None if calm else metrics,
-        marks=transcript_marks(None if calm else metrics),
-        pace_chart=None if calm or not metrics else pace_chart(metrics),
-    )
+    attempt = viewable_attempt(g.user, attempt_id)
+    body = render("attempts/show.html", "status", **_show_context(attempt))
     # 286 tells htmx to stop polling: the transcript will not change any more.
     status = 286 if request.headers.get("HX-Request") and not attempt.is_pending else 200
     return body, status
+
+
+def _show_context(attempt: Attempt, error: str | None = None) -> dict:
+    """Everything the attempt page and its fragments need."""
+    is_owner = attempt.owner_id == g.user.id
+    calm = g.user.calm_mode and is_owner
+    metrics = attempt_metrics(attempt)
+    if is_owner:
+        mark_seen(attempt)
+    ratings = ratings_for(attempt)
+    mine = next((r for r in ratings if r.reviewer_id == g.user.id), None)
+    comments = comments_for(attempt)
+    marks = transcript_marks(None if calm else metrics)
+    for item in comments:
+        c = item["comment"]
+        if c.word_start is not None:
+            for index in range(c.word_start, c.word_end + 1):
+                marks["classes"][index] = (marks["classes"].get(index, "") + " commented").strip()
+    rubrics = rubrics_for(g.user) if not is_owner else []
+    chosen = int_arg(request.args.get("rubric")) or (mine.rubric_id if mine else None)
+    rubric = next((r for r in rubrics if r.id == chosen), rubrics[0] if rubrics else None)
+    return {
+        "attempt": attempt,
+        "is_owner": is_owner,
+        "next_url": _next_step_url(attempt) if is_owner else None,
+        "ratings": SelfRating,
+        "metrics": None if calm else metrics,
+        "marks": marks,
+        "pace_chart": None if calm or not metrics else pace_chart(metrics),
+        "comments": comments,
+        "reviews": ratings,
+        "my_rating": mine,
+        "rubrics": rubrics,
+        "rubric": rubric,
+        "error": error,
+    }
+
+
+@bp.post("/attempts/<int:attempt_id>/comments")
+def comment(attempt_id: int):
+    """Add a comment (a reviewer), or reply to one (the candidate or the reviewer)."""
+    attempt = viewable_attempt(g.user, attempt_id)
+    form = request.form
+    parent = None
+    if form.get("parent_id"):
+        parent = db.session.get(Comment, int_arg(form.get("parent_id"), 0))
+        if parent is None or parent.attempt_id != attempt.id:
+            abort(404)
+    error = None
+    if parent is None and attempt.owner_id == g.user.id:
+        error = "Reply to a reviewer's comment, or share this answer to get feedback."
+    else:
+        try:
+            add_comment(attempt, g.user, form.get("body", ""), start_s=form.get("start_s"),
+                        end_s=form.get("end_s"), word_start=form.get("word_start"),
+                        word_end=form.get("word_end"), suggestion=form.get("suggestion", ""),
+                        parent=parent)  # fmt: skip
+        except FeedbackError as err:
+            error = str(err)
+    if htmx:
+        return render(
+            "attempts/show.html", "comments", **_show_context(attempt, error)
+        ), 422 if error else 200
+    if error:
+        flash(error)
+    return redirect(url_for("attempts.show", attempt_id=attempt.id) + "#comments")
+
+
+@bp.post("/attempts/<int:attempt_id>/comments/<int:comment_id>/addressed")
+def addressed(attempt_id: int, comment_id: int):
+    """The candidate marks a comment as dealt with (or not)."""
+    attempt = owned_attempt(attempt_id)
+    target = db.session.get(Comment, comment_id)
+    if target is None or target.attempt_id != attempt.id:
+        abort(404)
+    target.addressed_at = None if target.addressed_at else utcnow()
+    db.session.commit()
+    if htmx:
+        return render("attempts/show.html", "comments", **_show_context(attempt))
+    return redirect(url_for("attempts.show", attempt_id=attempt.id) + "#comments")
+
+
+@bp.post("/attempts/<int:attempt_id>/review")
+def review(attempt_id: int):
+    """A reviewer rates the attempt against a rubric, with an overall note."""
+    attempt = viewable_attempt(g.user, attempt_id)
+    if attempt.owner_id == g.user.id:
+        abort(404)
+    rubric = next(
+        (r for r in rubrics_for(g.user) if r.id == int_arg(request.form.get("rubric_id"), 0)), None
+    )
+    error = None
+    if rubric is None:
+        error = "Choose a rubric."
+    else:
+        scores = {c["key"]: request.form.get(f"score-{c['key']}") for c in rubric.criteria}
+        try:
+            rate_attempt(attempt, g.user, rubric, scores, request.form.get("note", ""))
+        except FeedbackError as err:
+            error = str(err)
+    if htmx:
+        return render(
+            "attempts/show.html", "review", **_show_context(attempt, error)
+        ), 422 if error else 200
+    if error:
+        flash(error)
+    return redirect(url_for("attempts.show", attempt_id=attempt.id) + "#review")
 
 
 def pace_chart(metrics: dict):
@@ -107,17 +216,25 @@ def pace_chart(metrics: dict):
 
 @bp.get("/attempts/<int:attempt_id>/report")
 def report(attempt_id: int):
-    """A printable report of the attempt."""
-    attempt = owned_attempt(attempt_id)
+    """A printable report of the attempt, with its comments."""
+    attempt = viewable_attempt(g.user, attempt_id)
     metrics = None if g.user.calm_mode else attempt_metrics(attempt)
-    return render("attempts/report.html", attempt=attempt, metrics=metrics)
+    return render(
+        "attempts/report.html",
+        attempt=attempt,
+        metrics=metrics,
+        comments=comments_for(attempt),
+        reviews=ratings_for(attempt),
+    )
 
 
 @bp.get("/attempts/<int:attempt_id>/report.md")
 def report_markdown(attempt_id: int):
     """The attempt's report as Markdown, to keep or send."""
-    attempt = owned_attempt(attempt_id)
-    text = markdown_report(attempt, attempt_metrics(attempt), calm=g.user.calm_mode)
+    attempt = viewable_attempt(g.user, attempt_id)
+    text = markdown_report(
+        attempt, attempt_metrics(attempt), calm=g.user.calm_mode, comments=comments_for(attempt)
+    )
     response = current_app.response_class(text, mimetype="text/markdown")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="rebound-attempt-{attempt.id}.md"'
@@ -128,7 +245,7 @@ def report_markdown(attempt_id: int):
 @bp.get("/attempts/<int:attempt_id>/audio")
 def audio(attempt_id: int):
     """The original recording, with range requests so the player can seek."""
-    attempt = owned_attempt(attempt_id)
+    attempt = viewable_attempt(g.user, attempt_id)
     store = current_app.extensions["rebound_store"]
     response = send_file(
         store.local_path(attempt.audio_key),

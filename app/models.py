@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false
@@ -162,6 +162,7 @@ class Attempt(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column()
 
     question: Mapped[Question] = relationship(lazy="joined")
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="select")
 
     @property
     def is_pending(self) -> bool:
@@ -179,3 +180,122 @@ class Attempt(db.Model):
         if len(text) <= length:
             return text
         return text[:length].rsplit(" ", 1)[0] + "…"
+
+
+class Share(db.Model):
+    """A candidate lets one recruiter see everything, or chosen attempts and questions.
+
+    The invitation is by email, or by a link (``invite_token``) the recruiter opens while
+    logged in. Revoking sets ``revoked_at``; access is checked against it on every request.
+    """
+
+    __tablename__ = "shares"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    recruiter_email: Mapped[str] = mapped_column(String(254), index=True)
+    recruiter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    invite_token: Mapped[str] = mapped_column(
+        String(64), unique=True, default=lambda: secrets.token_urlsafe(24)
+    )
+    everything: Mapped[bool] = mapped_column(default=True)
+    attempt_ids: Mapped[list] = mapped_column(JSON, default=list)
+    question_ids: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+    candidate: Mapped[User] = relationship(foreign_keys=[candidate_id], lazy="joined")
+    recruiter: Mapped[User | None] = relationship(foreign_keys=[recruiter_id], lazy="joined")
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    def covers(self, attempt: Attempt) -> bool:
+        """Whether this share includes the attempt."""
+        if not self.active or attempt.owner_id != self.candidate_id:
+            return False
+        return (
+            self.everything
+            or attempt.id in self.attempt_ids
+            or attempt.question_id in self.question_ids
+        )
+
+
+class Comment(db.Model):
+    """Feedback on an attempt: general, or pinned to a moment or a span of transcript words.
+
+    A reply has ``parent_id``; a suggestion is a better phrasing for the span ("try: …").
+    """
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempts.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text)
+    suggestion: Mapped[str] = mapped_column(Text, default="")
+    start_s: Mapped[float | None] = mapped_column()
+    end_s: Mapped[float | None] = mapped_column()
+    word_start: Mapped[int | None] = mapped_column()
+    word_end: Mapped[int | None] = mapped_column()
+    addressed_at: Mapped[datetime | None] = mapped_column()
+    seen_at: Mapped[datetime | None] = mapped_column()  # when the attempt's owner first saw it
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User] = relationship(lazy="joined")
+
+
+class Rubric(db.Model):
+    """Criteria rated 1–5, each level described. ``owner_id`` None is the default rubric."""
+
+    __tablename__ = "rubrics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    criteria: Mapped[list] = mapped_column(JSON)  # [{key, name, levels: [5 descriptions]}]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Rating(db.Model):
+    """One reviewer's rubric scores for one attempt, and an overall note."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "reviewer_id", name="uq_ratings_attempt_reviewer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempts.id", ondelete="CASCADE"), index=True
+    )
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    rubric_id: Mapped[int] = mapped_column(ForeignKey("rubrics.id"))
+    scores: Mapped[dict] = mapped_column(JSON, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    reviewer: Mapped[User] = relationship(lazy="joined")
+    rubric: Mapped[Rubric] = relationship(lazy="joined")
+
+
+class Assignment(db.Model):
+    """A question a recruiter asked a candidate to practise, with an optional due date."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recruiter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
+    due_on: Mapped[date | None] = mapped_column()
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    question: Mapped[Question] = relationship(lazy="joined")
+    recruiter: Mapped[User] = relationship(foreign_keys=[recruiter_id], lazy="joined")

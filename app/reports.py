@@ -96,7 +96,9 @@ def question_progress(attempts: list[Attempt]) -> dict | None:
             "changes": changes}  # fmt: skip
 
 
-def markdown_report(attempt: Attempt, metrics: dict | None, calm: bool = False) -> str:
+def markdown_report(
+    attempt: Attempt, metrics: dict | None, calm: bool = False, comments: list[dict] | None = None
+) -> str:
     """A plain-text report of one attempt: question, transcript and (unless calm) metrics."""
     q = attempt.question
     lines = [

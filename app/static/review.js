@@ -1,0 +1,56 @@
+// Rebound review: pin a comment to the words selected in the transcript, or to the moment
+// playing when M is pressed. Fills the comment form's hidden fields; htmx sends the form.
+(function () {
+  "use strict";
+
+  function form() { return document.querySelector(".comment-form"); }
+
+  function clock(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    return Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+  }
+
+  function setTarget(fields, label) {
+    const f = form();
+    if (!f) return;
+    for (const name of ["word_start", "word_end", "start_s"]) {
+      f.elements[name].value = fields[name] === undefined ? "" : String(fields[name]);
+    }
+    f.querySelector(".selection-label").textContent = label;
+  }
+
+  function wordOf(node) {
+    const el = node && (node.nodeType === 1 ? node : node.parentElement);
+    return el ? el.closest(".transcript .word") : null;
+  }
+
+  document.addEventListener("mouseup", () => {
+    if (!form()) return;
+    const selection = window.getSelection();
+    if (!selection || selection.isCollapsed) return;
+    const a = wordOf(selection.anchorNode), b = wordOf(selection.focusNode);
+    if (!a || !b) return;
+    let first = Number(a.id.slice(2)), last = Number(b.id.slice(2));
+    if (first > last) [first, last] = [last, first];
+    const words = [];
+    for (let i = first; i <= last; i++) words.push(document.getElementById("w-" + i).textContent);
+    setTarget({ word_start: first, word_end: last },
+      "Commenting on “" + words.join("").trim() + "” (" + clock(Number(a.dataset.start)) + ").");
+  });
+
+  document.addEventListener("keydown", (e) => {
+    if (e.key !== "m" && e.key !== "M") return;
+    const tag = (e.target.tagName || "").toLowerCase();
+    if (["input", "textarea", "select"].includes(tag) || !form()) return;
+    const player = document.getElementById("player");
+    if (!player) return;
+    setTarget({ start_s: player.currentTime.toFixed(2) }, "Commenting on the moment at " + clock(player.currentTime) + ".");
+    form().elements.body.focus();
+    e.preventDefault();
+  });
+
+  document.addEventListener("click", (e) => {
+    if (!e.target.closest(".clear-selection")) return;
+    setTarget({}, "With nothing selected, the comment is about the whole answer.");
+  });
+})();
