@@ -6,12 +6,15 @@ from flask import Blueprint, g, jsonify, request, url_for
 
 from .audio import AudioRejected
 from .extensions import csrf, db
-from .models import Attempt, Question
+from .feedback import FeedbackError, add_comment
+from .identity import AccountError
+from .models import Attempt, Question, Share
 from .openapi import OPENAPI
 from .recording import save_recording
-from .reports import attempt_record
+from .reports import attempt_record, comment_record
 from .selection import visible_questions
-from .views import int_arg, owned_attempt, visible_question
+from .sharing import invite, revoke, viewable_attempt
+from .views import int_arg, visible_question
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -69,5 +72,54 @@ def openapi():
 
 @bp.get("/attempts/<int:attempt_id>")
 def attempt(attempt_id: int):
-    """One attempt: status, transcript with word timings, and its metrics."""
-    return jsonify(attempt_record(owned_attempt(attempt_id)))
+    """One attempt: status, transcript with word timings, metrics, comments, ratings."""
+    return jsonify(attempt_record(viewable_attempt(g.user, attempt_id)))
+
+
+@bp.post("/attempts/<int:attempt_id>/comments")
+def comment(attempt_id: int):
+    """Comment on an attempt shared with you: ``{body, start_s?, end_s?, suggestion?}``."""
+    attempt = viewable_attempt(g.user, attempt_id)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return jsonify(error='Send a JSON object: {"body": "…", "start_s": 12.5}.'), 400
+    if attempt.owner_id == g.user.id:
+        return jsonify(error="Comments come from reviewers; reply in the app instead."), 403
+    try:
+        created = add_comment(
+            attempt,
+            g.user,
+            str(data.get("body") or ""),
+            start_s=data.get("start_s"),
+            end_s=data.get("end_s"),
+            suggestion=str(data.get("suggestion") or ""),
+        )
+    except FeedbackError as err:
+        return jsonify(error=str(err)), 422
+    return jsonify(comment_record(created)), 201
+
+
+@bp.post("/shares")
+def create_share():
+    """Share everything with a recruiter: ``{recruiter_email}`` → 201 ``{id}``."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not data.get("recruiter_email"):
+        return jsonify(error='Send a JSON object: {"recruiter_email": "coach@example.com"}.'), 400
+    try:
+        share = invite(g.user, str(data["recruiter_email"]))
+    except AccountError as err:
+        return jsonify(error=str(err)), 422
+    return jsonify(
+        id=share.id,
+        invite_url=url_for("shares.accept_invitation", token=share.invite_token, _external=True),
+    ), 201
+
+
+@bp.delete("/shares/<int:share_id>")
+def delete_share(share_id: int):
+    """Stop a share of yours."""
+    share = db.session.get(Share, share_id)
+    if share is None or share.candidate_id != g.user.id:
+        return jsonify(error="No such share."), 404
+    revoke(share)
+    return "", 204

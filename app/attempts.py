@@ -64,6 +64,7 @@ def create():
             think_seconds=0,
             next_url=None,
             answered=[],
+            feedback=None,
             error=str(err),
         ), 422
     url = url_for("attempts.show", attempt_id=attempt.id)

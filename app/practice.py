@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 
 from .extensions import db
+from .feedback import unseen_feedback
 from .models import Attempt, Practice
-from .selection import MODES, categories, draw_questions
+from .selection import MODES, categories, draw_questions, open_assignments
 from .views import int_arg, render, visible_question
 
 bp = Blueprint("practice", __name__)
@@ -25,6 +26,8 @@ def _index_context(**extra) -> dict:
         .all()
     )
     return {
+        "feedback": unseen_feedback(g.user),
+        "assignments": open_assignments(g.user),
         "categories": categories(g.user.id),
         "modes": MODES,
         "think_choices": THINK_CHOICES,
@@ -71,9 +74,25 @@ def start():
     return redirect(url_for("practice.step", practice_id=practice.id, step=1))
 
 
+@bp.post("/practice/assigned")
+def start_assigned():
+    """Practise the questions a recruiter assigned, soonest due first."""
+    pending = [a for a in open_assignments(g.user) if not a.done]
+    if not pending:
+        return redirect(url_for("practice.index"))
+    practice = Practice(owner_id=g.user.id, question_ids=list(dict.fromkeys(a.question_id for a in pending)),
+                        think_seconds=int_arg(request.form.get("think_seconds"), 0) or 0,
+                        filters={"assigned": True})  # fmt: skip
+    db.session.add(practice)
+    db.session.commit()
+    return redirect(url_for("practice.step", practice_id=practice.id, step=1))
+
+
 @bp.get("/practice/<int:practice_id>/<int:step>")
 def step(practice_id: int, step: int):
     """One question of a practice session, with the recorder."""
+    from .questions import latest_feedback
+
     practice = db.session.get(Practice, practice_id)
     if practice is None or practice.owner_id != g.user.id:
         abort(404)
@@ -103,5 +122,6 @@ def step(practice_id: int, step: int):
         think_seconds=practice.think_seconds,
         next_url=next_url,
         answered=answered,
+        feedback=latest_feedback(question.id),
         error=None,
     )

@@ -14,10 +14,12 @@ from .banks import (
     validate_question,
 )
 from .extensions import db
+from .feedback import comments_for, ratings_for, word_diff
 from .models import Attempt, Question
 from .practice import THINK_CHOICES
-from .reports import question_progress
+from .reports import TRACKED, attempt_metrics, question_progress, summary_values
 from .selection import categories, visible_questions
+from .sharing import shared_attempts
 from .views import int_arg, render, visible_question
 
 bp = Blueprint("questions", __name__, url_prefix="/questions")
@@ -105,6 +107,7 @@ def answer(question_id: int):
     return render(
         "practice/answer.html",
         question=question,
+        feedback=latest_feedback(question.id),
         practice=None,
         step=None,
         total=None,
@@ -179,3 +182,79 @@ def import_bank():
                     )
     status = 422 if error else 200
     return render("questions/import.html", error=error, result=result), status
+
+
+def latest_feedback(question_id: int) -> dict | None:
+    """The comments and ratings on the user's latest reviewed attempt at this question."""
+    attempts = db.session.execute(
+        db.select(Attempt).where(Attempt.owner_id == g.user.id, Attempt.question_id == question_id)
+        .order_by(Attempt.created_at.desc(), Attempt.id.desc())
+    ).scalars()  # fmt: skip
+    for attempt in attempts:
+        comments, ratings = comments_for(attempt), ratings_for(attempt)
+        if comments or ratings:
+            return {"attempt": attempt, "comments": comments, "ratings": ratings}
+    return None
+
+
+@bp.get("/<int:question_id>/compare")
+def compare(question_id: int):
+    """Two attempts at one question side by side: audio, transcripts with a word diff,
+    comments, rubric scores and how each number changed."""
+    question = visible_question(question_id)
+    if g.user.is_recruiter and request.args.get("candidate"):
+        pool = [a for a in shared_attempts(g.user, int_arg(request.args.get("candidate"), 0))
+                if a.question_id == question.id]  # fmt: skip
+    else:
+        pool = list(db.session.execute(
+            db.select(Attempt).where(Attempt.owner_id == g.user.id, Attempt.question_id == question.id)
+        ).scalars())  # fmt: skip
+    pool.sort(key=lambda a: (a.created_at, a.id))
+    if len(pool) < 2:
+        flash("Compare needs two answers to the same question. Answer it again first.")
+        return redirect(url_for("questions.show", question_id=question.id))
+    by_id = {a.id: a for a in pool}
+    before = by_id.get(int_arg(request.args.get("a"), 0), pool[0])
+    after = by_id.get(int_arg(request.args.get("b"), 0), pool[-1])
+    calm = g.user.calm_mode
+    sides = []
+    for attempt in (before, after):
+        metrics = None if calm else attempt_metrics(attempt)
+        sides.append({"attempt": attempt, "metrics": metrics, "comments": comments_for(attempt),
+                      "ratings": ratings_for(attempt),
+                      "scores": average_scores(ratings_for(attempt))})  # fmt: skip
+    changes = []
+    if not calm and sides[0]["metrics"] and sides[1]["metrics"]:
+        first, second = summary_values(sides[0]["metrics"]), summary_values(sides[1]["metrics"])
+        changes = [
+            (label, first[key], second[key], round(second[key] - first[key], 1))
+            for key, label, _ in TRACKED
+        ]
+    score_changes = []
+    for key, name in score_names(sides).items():
+        a, b = sides[0]["scores"].get(key), sides[1]["scores"].get(key)
+        score_changes.append(
+            (name, a, b, round(b - a, 1) if a is not None and b is not None else None)
+        )
+    return render("questions/compare.html", question=question, pool=pool, sides=sides,
+                  diff=word_diff(before.transcript_text, after.transcript_text),
+                  changes=changes, score_changes=score_changes)  # fmt: skip
+
+
+def average_scores(ratings) -> dict[str, float]:
+    """Each criterion's mean score over every reviewer."""
+    totals: dict[str, list[int]] = {}
+    for rating in ratings:
+        for key, value in rating.scores.items():
+            totals.setdefault(key, []).append(value)
+    return {key: round(sum(v) / len(v), 1) for key, v in totals.items()}
+
+
+def score_names(sides) -> dict[str, str]:
+    """Criterion keys to names, from the rubrics the two attempts were rated with."""
+    names = {}
+    for side in sides:
+        for rating in side["ratings"]:
+            for criterion in rating.rubric.criteria:
+                names.setdefault(criterion["key"], criterion["name"])
+    return names

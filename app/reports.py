@@ -6,6 +6,7 @@ import io
 import json
 import zipfile
 
+from .feedback import comments_for, ratings_for
 from .metrics import PACE_BAND, compute
 from .models import Attempt, AttemptStatus, utcnow
 
@@ -168,6 +169,36 @@ def attempt_record(attempt: Attempt) -> dict:
         "metrics": metrics,
         "engine": attempt.engine or None,
         "model": attempt.model or None,
+        "comments": [
+            comment_record(item["comment"], item["replies"]) for item in comments_for(attempt)
+        ],
+        "ratings": [
+            {
+                "reviewer": r.reviewer.name,
+                "rubric": r.rubric.name,
+                "scores": r.scores,
+                "note": r.note,
+                "updated_at": r.updated_at.isoformat() + "Z",
+            }
+            for r in ratings_for(attempt)
+        ],
+    }
+
+
+def comment_record(comment, replies=()) -> dict:
+    """A comment as JSON-ready data."""
+    return {
+        "id": comment.id,
+        "author": comment.author.name,
+        "body": comment.body,
+        "suggestion": comment.suggestion or None,
+        "start_s": comment.start_s,
+        "end_s": comment.end_s,
+        "word_start": comment.word_start,
+        "word_end": comment.word_end,
+        "addressed": comment.addressed_at is not None,
+        "created_at": comment.created_at.isoformat() + "Z",
+        "replies": [comment_record(r) for r in replies],
     }
 
 

@@ -25,19 +25,32 @@ def owned_attempt(attempt_id: int) -> Attempt:
     return attempt
 
 
-def visible_question(question_id: int) -> Question:
-    """A bank question or one of the current user's own, or 404."""
-    question = db.session.execute(
-        visible_questions(g.user.id).where(Question.id == question_id)
-    ).scalar_one_or_none()
-    if question is None:
-        abort(404)
-    return question
-
-
 def int_arg(raw: str | None, default: int | None = None) -> int | None:
     """Parse an optional integer form or query value; junk gives the default."""
     try:
         return int(raw) if raw not in (None, "") else default
     except ValueError:
         return default
+
+
+def visible_question(question_id: int) -> Question:
+    """A bank question, one of the user's own, or one a recruiter assigned them; else 404."""
+    from .models import Assignment
+
+    question = db.session.execute(
+        visible_questions(g.user.id).where(Question.id == question_id)
+    ).scalar_one_or_none()
+    if question is None:
+        assigned = (
+            db.session.execute(
+                db.select(Assignment).where(
+                    Assignment.candidate_id == g.user.id, Assignment.question_id == question_id
+                )
+            )
+            .scalars()
+            .first()
+        )
+        if assigned is None:
+            abort(404)
+        question = assigned.question
+    return question

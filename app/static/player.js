@@ -2,7 +2,7 @@
 // Uses event delegation because htmx swaps the transcript in after the page loads.
 (function () {
   "use strict";
-  let current = null;
+  const current = new Map();  // player id -> the word element highlighted for it
 
   function wordsFor(player) {
     const transcript = document.querySelector('.transcript[data-player="' + player.id + '"]');
@@ -19,17 +19,18 @@
       if (start <= t) { found = words[mid]; lo = mid + 1; } else { hi = mid - 1; }
     }
     if (found && t > Number(found.dataset.end) + 0.3) found = null;
-    if (found === current) return;
-    if (current) { current.classList.remove("speaking"); current.removeAttribute("aria-current"); }
-    current = found;
-    if (current) { current.classList.add("speaking"); current.setAttribute("aria-current", "true"); }
+    const before = current.get(player.id) || null;
+    if (found === before) return;
+    if (before) { before.classList.remove("speaking"); before.removeAttribute("aria-current"); }
+    current.set(player.id, found);
+    if (found) { found.classList.add("speaking"); found.setAttribute("aria-current", "true"); }
   }
 
   document.addEventListener("click", (e) => {
     // A metric's chip ("um at 3.2 s") plays the moment it counts.
     const jump = e.target.closest("a.jump[data-start]");
     if (jump) {
-      const player = document.getElementById("player");
+      const player = document.getElementById(jump.dataset.player || "player");
       if (player) {
         e.preventDefault();
         player.currentTime = Number(jump.dataset.start);
@@ -48,11 +49,11 @@
   });
   // Media events do not bubble; listen in the capture phase.
   document.addEventListener("timeupdate", (e) => {
-    if (e.target.id === "player") highlight(e.target);
+    if (e.target.tagName === "AUDIO" && wordsFor(e.target).length) highlight(e.target);
   }, true);
   document.addEventListener("play", (e) => {
     const player = e.target;
-    if (player.id !== "player") return;
+    if (player.tagName !== "AUDIO" || !wordsFor(player).length) return;
     const step = () => { highlight(player); if (!player.paused) requestAnimationFrame(step); };
     requestAnimationFrame(step);
   }, true);
