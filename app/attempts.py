@@ -17,7 +17,7 @@ from flask import (
 
 from .audio import AudioRejected
 from .charts import line_chart
-from .errors import wants_json
+from .errors import error_response, wants_json
 from .extensions import db, htmx
 from .feedback import (
     FeedbackError,
@@ -248,6 +248,8 @@ def audio(attempt_id: int):
     """The original recording, with range requests so the player can seek."""
     attempt = viewable_attempt(g.user, attempt_id)
     store = current_app.extensions["rebound_store"]
+    if not store.exists(attempt.audio_key):
+        return error_response(404, "The recording file is missing from the server's audio folder.")
     response = send_file(
         store.local_path(attempt.audio_key),
         mimetype=attempt.audio_mime,

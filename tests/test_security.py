@@ -97,3 +97,18 @@ def test_a_bad_setting_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("MAX_UPLOAD_MB", "lots")
     with pytest.raises(SystemExit, match="MAX_UPLOAD_MB='lots' is not a valid int"):
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+
+
+def test_api_posts_with_a_session_cookie_need_the_csrf_token(csrf_client, csrf_app):
+    from app.identity import create_api_token, find_user
+
+    refused = csrf_client.post("/api/v1/shares", json={"recruiter_email": "r@example.com"})
+    assert refused.status_code == 400
+    with csrf_app.app_context():
+        token = create_api_token(find_user("c@example.com"))
+    bearer = csrf_app.test_client().post(
+        "/api/v1/shares",
+        json={"recruiter_email": "r@example.com"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert bearer.status_code == 201
