@@ -163,3 +163,69 @@ def test_space_bar_records_and_think_time_counts_down(server, page):
     page.get_by_role("button", name="Record", exact=True).wait_for()
     page.wait_for_selector(".review:not([hidden])")
     assert page.get_by_role("button", name="Record again").is_visible()
+
+
+def record_answer(page) -> None:
+    """Record from the fake microphone for a few seconds and submit; wait for the words."""
+    page.get_by_role("button", name="Record", exact=True).click()
+    page.get_by_role("button", name="Stop").wait_for()
+    page.wait_for_timeout(11_000)
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_role("button", name="Submit answer").click()
+    page.wait_for_url("**/attempts/*", timeout=30_000)
+    page.wait_for_selector(".transcript .word", timeout=90_000)
+
+
+def test_the_review_loop(server, browser):
+    """Candidate records and shares; recruiter pins a comment to words; candidate sees it,
+    tries again with the feedback beside the recorder; compare shows both answers."""
+    candidate_ctx, recruiter_ctx = browser.new_context(), browser.new_context()
+    candidate_ctx.grant_permissions(["microphone"])
+    candidate, recruiter = candidate_ctx.new_page(), recruiter_ctx.new_page()
+    try:
+        sign_up(candidate, server, "loop-candidate@example.com")
+        candidate.goto(server + "/questions/5/answer")
+        record_answer(candidate)
+        attempt_url = candidate.url
+
+        candidate.goto(server + "/shares")
+        candidate.get_by_label("Their email").fill("loop-coach@example.com")
+        candidate.get_by_role("button", name="Share", exact=True).click()
+        candidate.wait_for_selector("text=Shared with loop-coach@example.com")
+
+        recruiter.goto(server + "/signup")
+        recruiter.get_by_label("Email").fill("loop-coach@example.com")
+        recruiter.get_by_label("Password").fill("recruiter test passphrase")
+        recruiter.get_by_label("a recruiter or coach giving feedback").check()
+        recruiter.get_by_role("button", name="Create account").click()
+        recruiter.goto(server + "/review")
+        recruiter.locator(".attempts a").first.click()
+        recruiter.wait_for_selector(".transcript .word")
+        # Select three words with the mouse, then comment on them.
+        recruiter.locator("#w-2").hover()
+        recruiter.mouse.down()
+        recruiter.locator("#w-4").hover()
+        recruiter.mouse.up()
+        recruiter.wait_for_selector(".selection-label:has-text('Commenting on')")
+        recruiter.get_by_label("Comment", exact=True).fill("Say which team, and how big it was.")
+        recruiter.get_by_role("button", name="Add comment").click()
+        recruiter.wait_for_selector(".comment:has-text('Say which team')")
+        assert recruiter.locator("#w-3.commented").count() == 1
+
+        candidate.goto(server + "/")
+        candidate.wait_for_selector("text=New feedback")
+        candidate.goto(attempt_url)
+        candidate.wait_for_selector(".comment:has-text('Say which team')")
+        candidate.get_by_role("link", name="Try again").click()
+        candidate.wait_for_selector("text=Feedback on your last answer")
+        assert "Say which team" in candidate.inner_text(".feedback-aside")
+        record_answer(candidate)
+
+        question_id = candidate.locator(".meta a").first.get_attribute("href").rsplit("/", 1)[-1]
+        candidate.goto(f"{server}/questions/{question_id}/compare")
+        candidate.wait_for_selector("#player-2")
+        assert candidate.locator(".side-by-side .transcript .word").count() > 10
+        assert "Say which team" in candidate.inner_text(".side-by-side")
+    finally:
+        candidate_ctx.close()
+        recruiter_ctx.close()

@@ -49,6 +49,22 @@
     e.preventDefault();
   });
 
+  // After a comment on words is saved, underline those words without reloading the page.
+  let pending = null;
+  document.addEventListener("htmx:beforeRequest", (e) => {
+    const f = e.target.closest && e.target.closest(".comment-form");
+    pending = f && f.elements.word_start.value !== ""
+      ? [Number(f.elements.word_start.value), Number(f.elements.word_end.value)] : null;
+  });
+  document.addEventListener("htmx:afterRequest", (e) => {
+    if (!pending || !e.detail.successful) return;
+    for (let i = pending[0]; i <= pending[1]; i++) {
+      const word = document.getElementById("w-" + i);
+      if (word) word.classList.add("commented");
+    }
+    pending = null;
+  });
+
   document.addEventListener("click", (e) => {
     if (!e.target.closest(".clear-selection")) return;
     setTarget({}, "With nothing selected, the comment is about the whole answer.");
