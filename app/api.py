@@ -40,16 +40,12 @@ def questions():
 
 @bp.get("/attempts")
 def attempts():
-    """The user's attempts, newest first, without word lists."""
+    """The user's attempts, newest first, each with transcript, metrics, comments and ratings."""
     rows = db.session.execute(
         db.select(Attempt).where(Attempt.owner_id == g.user.id)
         .order_by(Attempt.created_at.desc(), Attempt.id.desc())
     ).scalars()  # fmt: skip
-    return jsonify(attempts=[
-        {"id": a.id, "status": a.status, "question_id": a.question_id, "duration_s": a.duration_s,
-         "created_at": a.created_at.isoformat() + "Z", "error": a.error or None}
-        for a in rows
-    ])  # fmt: skip
+    return jsonify(attempts=[attempt_record(a) for a in rows])
 
 
 @bp.post("/attempts")

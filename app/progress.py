@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, g, send_file
 
 from .charts import line_chart
 from .extensions import db
+from .feedback import ratings_for
 from .metrics import PACE_BAND
 from .models import Attempt, AttemptStatus, Question
 from .reports import attempt_metrics, export_zip, summary_values
@@ -52,6 +53,16 @@ def dashboard():
                 "svg": line_chart(values, label=title, band=band, x_labels=labels),
                 "rows": [(a, v[key]) for a, v in points],
             })  # fmt: skip
+    rated = [(a, scores) for a in attempts if (scores := mean_rubric_score(a))]
+    if rated and not g.user.calm_mode:
+        title = "Rubric score from reviewers (mean of criteria, 1–5)"
+        labels = (f"{rated[0][0].created_at:%d %b}", f"{rated[-1][0].created_at:%d %b}")
+        charts.append({
+            "title": title,
+            "svg": line_chart([(i, s) for i, (_, s) in enumerate(rated)], label=title, y_max=5,
+                              x_labels=labels),
+            "rows": rated,
+        })  # fmt: skip
     counts = Counter(a.question_id for a in attempts)
     questions = {q.id: q for q in db.session.execute(visible_questions(g.user.id)).scalars()}
     most = [(questions[qid], n) for qid, n in counts.most_common(5) if qid in questions]
@@ -64,6 +75,12 @@ def dashboard():
     done = sum(1 for a in attempts if a.status == AttemptStatus.DONE)
     return render("progress/dashboard.html", charts=charts, most=most, least=least, never=never,
                   total=len(attempts), done=done, practised=len(counts))  # fmt: skip
+
+
+def mean_rubric_score(attempt: Attempt) -> float | None:
+    """The mean of every criterion score every reviewer gave this attempt."""
+    values = [v for rating in ratings_for(attempt) for v in rating.scores.values()]
+    return round(sum(values) / len(values), 2) if values else None
 
 
 @bp.get("/export.zip")

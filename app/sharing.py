@@ -58,9 +58,15 @@ def invite(candidate: User, recruiter_email: str, attempt_ids: list[int] | None 
         db.session.execute(db.select(Attempt.id).where(Attempt.owner_id == candidate.id)).scalars()
     )
     attempt_ids = sorted(set(attempt_ids or []) & own)
+    answered = set(
+        db.session.execute(
+            db.select(Attempt.question_id).where(Attempt.owner_id == candidate.id)
+        ).scalars()
+    )
+    question_ids = sorted(set(question_ids or []) & answered)
     share = Share(candidate_id=candidate.id, recruiter_email=email,
                   everything=not attempt_ids and not question_ids,
-                  attempt_ids=attempt_ids, question_ids=sorted(set(question_ids or [])))  # fmt: skip
+                  attempt_ids=attempt_ids, question_ids=question_ids)  # fmt: skip
     recruiter = find_user(email)
     if recruiter is not None and recruiter.role in (Role.RECRUITER, Role.ADMIN):
         share.recruiter_id = recruiter.id

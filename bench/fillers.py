@@ -51,15 +51,14 @@ PROMPTS: dict[str, str | None] = {
     ),
     # The same idea without "er" or "uh".
     "noer": "Umm, let me think like, hmm... Okay, here's what I'm, like, thinking.",
-    # Each filler spelled once the way we count it, um and uh both present, no "er".
-    "spelled": "Um, so, uh, I mean, you know, I was, uh, kind of nervous. Hmm, like, um, okay.",
-    # A longer, interview-like sentence with fillers in the middle, ending mid-thought.
-    "answer": (
-        "So, um, I was, uh, kind of the lead on that, you know, and, um, I mean, it was, "
-        "like, basically my first project, uh, and hmm, so"
-    ),
+    # A sentence with each hesitation spelled once the way we count it, no "er".
+    "spelled": "Um, so, uh, I mean, you know, I was, uh, kind of nervous. Hmm.",
+    # Bare hesitations, no sentence: less for the decoder to continue from.
+    "short": "Uh, um, hmm.",
+    "chain": "Uh, um, uh, hmm, um.",
 }
-DEFAULT_PROMPTS = "none,v1,noer,spelled,answer"
+# The default run is verbatim off/on with the app's prompt; compare candidates with --prompts.
+DEFAULT_PROMPTS = "none,app"
 
 FAMILIES = (
     ("um", re.compile(r"u+m+|erm+|uhm+")),

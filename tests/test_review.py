@@ -291,3 +291,30 @@ def test_api_comments_and_shares_with_bearer_tokens(client, app, anon):
     assert anon.get(f"/api/v1/attempts/{attempt_id}", headers=as_recruiter).status_code == 404
     spec = anon.get("/api/v1/openapi.json", headers=as_candidate).json
     assert "/api/v1/attempts/{id}/comments" in spec["paths"]
+
+
+def test_sharing_a_question_shares_every_answer_to_it_even_later_ones(client, app, recruiter):
+    first = make_attempt(app, STORY)
+    with app.app_context():
+        from app.models import Attempt
+
+        question_id = db.session.get(Attempt, first).question_id
+    other_question = make_attempt(app, STORY, question_id=question_id + 1)
+    client.post(
+        "/shares", data={"email": "r@example.com", "what": "chosen", "question": str(question_id)}
+    )
+    later = make_attempt(app, STORY, question_id=question_id)
+    assert recruiter.get(f"/attempts/{first}").status_code == 200
+    assert recruiter.get(f"/attempts/{later}").status_code == 200
+    assert recruiter.get(f"/attempts/{other_question}").status_code == 404
+
+
+def test_dashboard_charts_rubric_scores(client, app, recruiter, shared):
+    page = recruiter.get(f"/attempts/{shared}").get_data(as_text=True)
+    rubric_id = re.search(r'name="rubric_id" value="(\d+)"', page).group(1)
+    recruiter.post(
+        f"/attempts/{shared}/review",
+        data={"rubric_id": rubric_id, "score-structure": "4", "score-clarity": "3"},
+    )
+    html = client.get("/progress").get_data(as_text=True)
+    assert "Rubric score from reviewers" in html and "<td>3.5</td>" in html

@@ -20,11 +20,10 @@ import numpy as np
 
 SAMPLE_RATE = 16_000
 
-# Whisper learned to drop "um" and "uh" from tidy subtitles. A prompt written the way people
-# really talk makes the decoder keep them (measured in bench/fillers.py).
-VERBATIM_PROMPT = (
-    "Umm, let me think, like, hmm... Okay, so, uh, I mean, you know, I was, er, kind of nervous."
-)
+# Whisper learned to drop "um" and "uh" from tidy subtitles; a prompt of bare hesitations makes
+# the decoder keep them. Sentence-like prompts kept a few more but made tiny.en add "Thank you."
+# after clips, and an "er" in the prompt turns "uh" into "er" (bench/fillers.py, FILLERS.md).
+VERBATIM_PROMPT = "Uh, um, uh, hmm, um."
 
 
 class TranscriptionError(Exception):
