@@ -25,14 +25,17 @@ def index():
     error = None
     if request.method == "POST":
         chosen = [int(v) for v in request.form.getlist("attempt") if v.isdigit()]
-        if request.form.get("what") == "chosen" and not chosen:
-            error = "Tick the answers to share, or choose “everything”."
+        questions = [int(v) for v in request.form.getlist("question") if v.isdigit()]
+        picking = request.form.get("what") == "chosen"
+        if picking and not chosen and not questions:
+            error = "Tick the answers or questions to share, or choose “everything”."
         else:
             try:
                 share = invite(
                     g.user,
                     request.form.get("email", ""),
-                    attempt_ids=chosen if request.form.get("what") == "chosen" else [],
+                    attempt_ids=chosen if picking else [],
+                    question_ids=questions if picking else [],
                 )
             except AccountError as err:
                 error = str(err)
@@ -42,9 +45,9 @@ def index():
     attempts = db.session.execute(
         db.select(Attempt).where(Attempt.owner_id == g.user.id).order_by(Attempt.created_at.desc())
     ).scalars().all()  # fmt: skip
-    return render(
-        "shares/index.html", shares=_own_shares(), attempts=attempts, error=error
-    ), 422 if error else 200
+    answered = {a.question_id: a.question for a in attempts}
+    context = {"shares": _own_shares(), "attempts": attempts, "questions": list(answered.values())}
+    return render("shares/index.html", error=error, **context), 422 if error else 200
 
 
 @bp.post("/<int:share_id>/revoke")
