@@ -106,11 +106,19 @@ def _show_context(attempt: Attempt, error: str | None = None) -> dict:
     mine = next((r for r in ratings if r.reviewer_id == g.user.id), None)
     comments = comments_for(attempt)
     marks = transcript_marks(None if calm else metrics)
+    marks["comments"] = {}
     for item in comments:
         c = item["comment"]
         if c.word_start is not None:
             for index in range(c.word_start, c.word_end + 1):
                 marks["classes"][index] = (marks["classes"].get(index, "") + " commented").strip()
+            anchor = c.word_end
+        elif c.start_s is not None and attempt.words:
+            # A comment at a moment sits after the last word that started before it.
+            anchor = max((i for i, w in enumerate(attempt.words) if w["start"] <= c.start_s), default=0)
+        else:
+            continue
+        marks["comments"].setdefault(anchor, []).append(c)
     rubrics = rubrics_for(g.user) if not is_owner else []
     chosen = int_arg(request.args.get("rubric")) or (mine.rubric_id if mine else None)
     rubric = next((r for r in rubrics if r.id == chosen), rubrics[0] if rubrics else None)

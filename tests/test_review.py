@@ -113,6 +113,7 @@ def test_comment_pinned_to_words_shows_inline_and_flags_the_candidate(
     assert "New feedback" in home and "Name the customer here." in home
     page = client.get(f"/attempts/{shared}").get_data(as_text=True)
     assert 'id="w-3" class="word commented"' in page
+    assert re.search(r'id="w-5"[^>]*>[^<]*</span><a class="comment-marker" href="#c-\d+"', page)
     assert "<q> my previous job</q>" in page
     assert "New feedback" not in client.get("/").get_data(as_text=True)  # seen now
 
