@@ -79,6 +79,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         api,
         attempts,
         auth,
+        debriefs,
         display,
         errors,
         practice,
@@ -101,6 +102,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(settings.bp)
     app.register_blueprint(shares.bp)
     app.register_blueprint(review.bp)
+    app.register_blueprint(debriefs.bp)
     app.register_blueprint(api.bp)
     # The API checks CSRF itself: only cookie-authenticated calls need the token.
     csrf.exempt(api.bp)

@@ -12,7 +12,7 @@ from .models import Attempt, Question, Share
 from .openapi import OPENAPI
 from .recording import save_recording
 from .reports import attempt_record, comment_record
-from .selection import visible_questions
+from .selection import practice_questions
 from .sharing import invite, revoke, viewable_attempt
 from .views import int_arg, visible_question
 
@@ -30,7 +30,7 @@ def _csrf_unless_bearer():
 @bp.get("/questions")
 def questions():
     """Every question the user can practise."""
-    rows = db.session.execute(visible_questions(g.user.id).order_by(Question.id)).scalars()
+    rows = db.session.execute(practice_questions(g.user.id).order_by(Question.id)).scalars()
     return jsonify(questions=[
         {"id": q.id, "text": q.text, "category": q.category, "difficulty": q.difficulty,
          "answer_seconds": q.answer_seconds, "tags": q.tags, "own": q.is_own}

@@ -65,6 +65,7 @@ def create():
             next_url=None,
             answered=[],
             feedback=None,
+            employer_feedback=[],
             error=str(err),
         ), 422
     url = url_for("attempts.show", attempt_id=attempt.id)
@@ -115,7 +116,9 @@ def _show_context(attempt: Attempt, error: str | None = None) -> dict:
             anchor = c.word_end
         elif c.start_s is not None and attempt.words:
             # A comment at a moment sits after the last word that started before it.
-            anchor = max((i for i, w in enumerate(attempt.words) if w["start"] <= c.start_s), default=0)
+            anchor = max(
+                (i for i, w in enumerate(attempt.words) if w["start"] <= c.start_s), default=0
+            )
         else:
             continue
         marks["comments"].setdefault(anchor, []).append(c)

@@ -99,6 +99,10 @@ class Question(db.Model):
     tags: Mapped[list] = mapped_column(JSON, default=list)
     talking_points: Mapped[list] = mapped_column(JSON, default=list)
     source: Mapped[str] = mapped_column(String(200), default="")
+    # Set for a question the candidate remembers from a real interview.
+    interview_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interviews.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
@@ -201,6 +205,7 @@ class Share(db.Model):
     everything: Mapped[bool] = mapped_column(default=True)
     attempt_ids: Mapped[list] = mapped_column(JSON, default=list)
     question_ids: Mapped[list] = mapped_column(JSON, default=list)
+    interview_ids: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column()
 
@@ -299,3 +304,36 @@ class Assignment(db.Model):
 
     question: Mapped[Question] = relationship(lazy="joined")
     recruiter: Mapped[User] = relationship(foreign_keys=[recruiter_id], lazy="joined")
+
+
+class Interview(db.Model):
+    """A real interview the candidate logs to learn from: the start of a practice plan."""
+
+    __tablename__ = "interviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    company: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(120), default="")
+    held_on: Mapped[date | None] = mapped_column()
+    stage: Mapped[str] = mapped_column(String(40), default="")
+    outcome: Mapped[str] = mapped_column(String(20), default="waiting")
+    # The practice plan, in order: the interview's own questions, related bank questions,
+    # and any a recruiter added. Built when the candidate asks for the plan.
+    plan_question_ids: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InterviewFeedback(db.Model):
+    """Feedback received about an interview (from the employer or a recruiter)."""
+
+    __tablename__ = "interview_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(
+        ForeignKey("interviews.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(20), default="employer")
+    body: Mapped[str] = mapped_column(Text)
+    question_ids: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -91,6 +91,7 @@ def start_assigned():
 @bp.get("/practice/<int:practice_id>/<int:step>")
 def step(practice_id: int, step: int):
     """One question of a practice session, with the recorder."""
+    from .debrief import feedback_for_question
     from .questions import latest_feedback
 
     practice = db.session.get(Practice, practice_id)
@@ -123,5 +124,6 @@ def step(practice_id: int, step: int):
         next_url=next_url,
         answered=answered,
         feedback=latest_feedback(question.id),
+        employer_feedback=feedback_for_question(question.id, g.user.id),
         error=None,
     )

@@ -13,7 +13,7 @@ from .feedback import ratings_for
 from .metrics import PACE_BAND
 from .models import Attempt, AttemptStatus, Question
 from .reports import attempt_metrics, export_zip, summary_values
-from .selection import visible_questions
+from .selection import practice_questions
 from .views import render
 
 bp = Blueprint("progress", __name__)
@@ -64,7 +64,7 @@ def dashboard():
             "rows": rated,
         })  # fmt: skip
     counts = Counter(a.question_id for a in attempts)
-    questions = {q.id: q for q in db.session.execute(visible_questions(g.user.id)).scalars()}
+    questions = {q.id: q for q in db.session.execute(practice_questions(g.user.id)).scalars()}
     most = [(questions[qid], n) for qid, n in counts.most_common(5) if qid in questions]
     least = [
         (questions[qid], n)

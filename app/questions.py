@@ -13,12 +13,13 @@ from .banks import (
     user_scope,
     validate_question,
 )
+from .debrief import feedback_for_question
 from .extensions import db
 from .feedback import comments_for, ratings_for, word_diff
 from .models import Attempt, Question
 from .practice import THINK_CHOICES
 from .reports import TRACKED, attempt_metrics, question_progress, summary_values
-from .selection import categories, visible_questions
+from .selection import categories, practice_questions
 from .sharing import shared_attempts
 from .views import int_arg, render, visible_question
 
@@ -41,7 +42,7 @@ def index():
     category = request.args.get("category", "")
     difficulty = int_arg(request.args.get("difficulty"))
     search = request.args.get("q", "").strip()[:100]
-    query = visible_questions(g.user.id)
+    query = practice_questions(g.user.id)
     if category:
         query = query.where(Question.category == category)
     if difficulty in (1, 2, 3):
@@ -108,6 +109,7 @@ def answer(question_id: int):
         "practice/answer.html",
         question=question,
         feedback=latest_feedback(question.id),
+        employer_feedback=feedback_for_question(question.id, g.user.id),
         practice=None,
         step=None,
         total=None,

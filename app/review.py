@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from .extensions import db
 from .feedback import FeedbackError, parse_rubric, reviewed_attempt_ids, rubrics_for
 from .models import Assignment, Question, User
-from .selection import visible_questions
+from .selection import practice_questions, visible_questions
 from .sharing import awaiting_feedback, claim_email_invitations, shared_attempts, shares_with
 from .views import int_arg, render
 
@@ -46,7 +46,7 @@ def candidate(candidate_id: int):
         .order_by(Assignment.created_at.desc())
     ).scalars().all()  # fmt: skip
     questions = (
-        db.session.execute(visible_questions(g.user.id).order_by(Question.category, Question.id))
+        db.session.execute(practice_questions(g.user.id).order_by(Question.category, Question.id))
         .scalars()
         .all()
     )

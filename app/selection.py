@@ -25,9 +25,14 @@ def visible_questions(user_id: int):
     )
 
 
+def practice_questions(user_id: int):
+    """The questions to list and draw from (not the prompts for dictating an interview)."""
+    return visible_questions(user_id).where(~Question.key.startswith("dictation-"))
+
+
 def categories(user_id: int) -> list[tuple[str, int]]:
     """Each category the user can practise, with its number of questions."""
-    sub = visible_questions(user_id).subquery()
+    sub = practice_questions(user_id).subquery()
     rows = db.session.execute(
         db.select(sub.c.category, db.func.count()).group_by(sub.c.category).order_by(sub.c.category)
     ).all()
@@ -70,7 +75,7 @@ def draw_questions(
     rng: random.Random | None = None,
 ) -> list[Question]:
     """Draw up to ``count`` questions matching the filters, in random order."""
-    query = visible_questions(user_id)
+    query = practice_questions(user_id)
     chosen_categories = [c for c in chosen_categories if c]
     difficulties = [int(d) for d in difficulties]
     if chosen_categories:

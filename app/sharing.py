@@ -21,11 +21,37 @@ def shares_with(recruiter: User) -> list[Share]:
     ).unique().scalars())  # fmt: skip
 
 
+def debrief_question_ids(share: Share) -> set[int]:
+    """Questions of the interviews a share includes: their plans and the dictation prompts."""
+    if not share.interview_ids or not share.active:
+        return set()
+    from .models import Interview, Question
+
+    ids: set[int] = set()
+    for interview in db.session.execute(
+        db.select(Interview).where(Interview.id.in_(share.interview_ids),
+                                   Interview.owner_id == share.candidate_id)
+    ).scalars():  # fmt: skip
+        ids |= set(interview.plan_question_ids)
+        ids |= set(db.session.execute(db.select(Question.id).where(
+            (Question.interview_id == interview.id)
+            | (Question.key == f"dictation-{interview.id}"))).scalars())  # fmt: skip
+    return ids
+
+
+def covers(share: Share, attempt: Attempt) -> bool:
+    """Whether the share includes the attempt, directly or through a shared debrief."""
+    if share.covers(attempt):
+        return True
+    return (share.active and attempt.owner_id == share.candidate_id
+            and attempt.question_id in debrief_question_ids(share))  # fmt: skip
+
+
 def can_view(user: User, attempt: Attempt) -> bool:
     """The owner, or a recruiter with an active share that covers the attempt."""
     if attempt.owner_id == user.id:
         return True
-    return any(share.covers(attempt) for share in shares_with(user))
+    return any(covers(share, attempt) for share in shares_with(user))
 
 
 def viewable_attempt(user: User, attempt_id: int) -> Attempt:
@@ -45,11 +71,12 @@ def shared_attempts(recruiter: User, candidate_id: int | None = None) -> list[At
         db.select(Attempt).where(Attempt.owner_id.in_({s.candidate_id for s in shares}))
         .order_by(Attempt.created_at.desc(), Attempt.id.desc())
     ).scalars()  # fmt: skip
-    return [a for a in rows if any(s.covers(a) for s in shares)]
+    return [a for a in rows if any(covers(s, a) for s in shares)]
 
 
 def invite(candidate: User, recruiter_email: str, attempt_ids: list[int] | None = None,
-           question_ids: list[int] | None = None) -> Share:  # fmt: skip
+           question_ids: list[int] | None = None,
+           interview_ids: list[int] | None = None) -> Share:  # fmt: skip
     """Share with a recruiter by email; an existing recruiter account is linked at once."""
     email = normalise_email(recruiter_email)
     if email == candidate.email:
@@ -65,8 +92,9 @@ def invite(candidate: User, recruiter_email: str, attempt_ids: list[int] | None 
     )
     question_ids = sorted(set(question_ids or []) & answered)
     share = Share(candidate_id=candidate.id, recruiter_email=email,
-                  everything=not attempt_ids and not question_ids,
-                  attempt_ids=attempt_ids, question_ids=question_ids)  # fmt: skip
+                  everything=not attempt_ids and not question_ids and not interview_ids,
+                  attempt_ids=attempt_ids, question_ids=question_ids,
+                  interview_ids=sorted(set(interview_ids or [])))  # fmt: skip
     recruiter = find_user(email)
     if recruiter is not None and recruiter.role in (Role.RECRUITER, Role.ADMIN):
         share.recruiter_id = recruiter.id
@@ -114,3 +142,20 @@ def awaiting_feedback(recruiter: User, reviewed_ids: set[int]) -> list[Attempt]:
     """Shared, transcribed attempts this recruiter has not commented on or rated yet."""
     return [a for a in shared_attempts(recruiter)
             if a.status == AttemptStatus.DONE and a.id not in reviewed_ids]  # fmt: skip
+
+
+def viewable_interview(user: User, interview_id: int):
+    """A debrief its owner may see, or a recruiter it was shared with; else 404."""
+    from .models import Interview
+
+    interview = db.session.get(Interview, interview_id)
+    if interview is None:
+        abort(404)
+    if interview.owner_id == user.id:
+        return interview
+    if any(
+        interview.id in s.interview_ids and s.candidate_id == interview.owner_id
+        for s in shares_with(user)
+    ):
+        return interview
+    abort(404)

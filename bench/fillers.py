@@ -11,8 +11,9 @@ with faster-whisper for every model x beam x prompt, in this process, and report
 * precision: those matched fillers over every filler found, in all 18 answers: extra fillers
   in a filler answer and any filler in a clean answer count against it;
 * invented: fillers found in the clean answers;
-* WER clean: word error rate on the clean answers (the prompt must not cost accuracy);
-  WER content: the same on the filler answers with um/uh/hmm removed from both sides;
+* WER clean: word error rate on the clean answers (151 words; the prompt must not cost
+  accuracy); WER content: the same on the filler answers with um/uh/hmm removed from both
+  sides (375 words); WER all: both pooled;
 * tail+: clips where the transcript goes on for 2 or more words after the last spoken word
   (hallucinated endings such as "Thank you." or "We'll see you next time.");
 * s/audio s: transcription seconds per audio second (after one warm-up call).
@@ -162,6 +163,7 @@ def evaluate(results: dict[str, str]) -> dict:
         "invented": invented,
         "wer_clean": clean_err / clean_words,
         "wer_content": content_err / content_words,
+        "wer_all": (clean_err + content_err) / (clean_words + content_words),
         "tails": tails,
     }
 
@@ -229,12 +231,13 @@ def main() -> None:
                         print(f"      {answer_id}: {text}")
     print(f"\ntotal {time.perf_counter() - started:.0f} s\n")
     print(f"{'model':<8} {'beam':>4} {'prompt':<8} {'recall':>7} {'um/uh':>6} {'precision':>9} "
-          f"{'invented':>8} {'WER clean':>9} {'WER content':>11} {'tail+':>5} {'s/audio s':>9}")  # fmt: skip
+          f"{'invented':>8} {'WER clean':>9} {'WER content':>11} {'WER all':>7} {'tail+':>5} "
+          f"{'s/audio s':>9}")  # fmt: skip
     for r in rows:
         print(f"{r['model']:<8} {r['beam']:>4} {r['prompt']:<8} {r['recall']:>7.0%} "
               f"{r['um_uh']:>6} {r['precision']:>9.0%} {r['invented']:>8} "
-              f"{r['wer_clean']:>9.1%} {r['wer_content']:>11.1%} {len(r['tails']):>5} "
-              f"{r['rtf']:>9.3f}")  # fmt: skip
+              f"{r['wer_clean']:>9.1%} {r['wer_content']:>11.1%} {r['wer_all']:>7.1%} "
+              f"{len(r['tails']):>5} {r['rtf']:>9.3f}")  # fmt: skip
     tails = [(r, clip, words) for r in rows for clip, words in r["tails"].items()]
     for r, clip, words in tails:
         print(f"tail+ {r['model']} beam {r['beam']} {r['prompt']} {clip}: {' '.join(words)!r}")

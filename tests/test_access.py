@@ -13,7 +13,7 @@ import pytest
 
 from app.extensions import db
 from app.identity import create_api_token, find_user
-from app.models import ApiToken, Comment, Practice, Question, Share
+from app.models import ApiToken, Comment, Interview, Practice, Question, Share
 from tests.conftest import login, make_user
 from tests.test_feedback import STORY, make_attempt
 
@@ -24,7 +24,7 @@ SELF = {
     "questions.import_bank", "attempts.create", "attempts.history", "progress.dashboard",
     "progress.export_all", "settings.edit", "settings.create_token", "shares.index",
     "auth.logout", "auth.change_password", "api.questions", "api.attempts", "api.create_attempt",
-    "api.openapi", "api.create_share",
+    "api.openapi", "api.create_share", "debriefs.index", "debriefs.new",
 }  # fmt: skip
 RECRUITER_ONLY = {"review.index", "review.rubrics"}
 # Routes that name one of A's objects: what each needs, and who besides A may use it.
@@ -51,6 +51,13 @@ OBJECT_ROUTES = {
     "review.candidate": ("candidate", "reviewer"),
     "review.assign": ("candidate", "reviewer"),
     "shares.accept_invitation": ("invite", "anyone"),
+    "debriefs.show": ("interview", "shared"),
+    "debriefs.questions": ("interview", "owner"),
+    "debriefs.outcome": ("interview", "owner"),
+    "debriefs.feedback": ("interview", "owner"),
+    "debriefs.plan": ("interview", "owner"),
+    "debriefs.share": ("interview", "owner"),
+    "debriefs.add_to_plan": ("interview", "reviewer"),
 }
 
 
@@ -87,11 +94,13 @@ def world(app, client):
         # A comment by A's reviewer-to-be would need a share; a self-reply stands in for it.
         comment = Comment(attempt_id=attempt_id, author_id=a.id, body="note")
         db.session.add(comment)
+        interview = Interview(owner_id=a.id, company="Acme", plan_question_ids=[1])
+        db.session.add(interview)
         db.session.commit()
         token_id = db.session.execute(db.select(ApiToken.id)).scalar_one()
         ids = {"attempt": attempt_id, "second": second, "question": own.id, "practice": practice.id,
                "share": share.id, "token": token_id, "comment": comment.id, "candidate": a.id,
-               "invite": share.invite_token}  # fmt: skip
+               "invite": share.invite_token, "interview": interview.id}  # fmt: skip
     return ids, visitors
 
 
@@ -103,6 +112,7 @@ def url_for_route(app, endpoint: str, ids: dict) -> tuple[str, list[str]]:
             "attempt_id": ids["attempt"], "question_id": ids["question"], "practice_id": ids["practice"],
             "share_id": ids["share"], "token_id": ids["token"], "comment_id": ids["comment"],
             "candidate_id": ids["candidate"], "token": ids["invite"], "step": 1,
+            "interview_id": ids["interview"],
         }[arg]  # fmt: skip
     with app.test_request_context():
         from flask import url_for

@@ -1,0 +1,176 @@
+"""Interview debriefs: log, ask why not, record feedback, practise the plan, share it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.debrief import feedback_request, split_questions
+from app.extensions import db
+from app.models import Interview, Practice, Question
+from tests.conftest import login, make_user
+from tests.test_feedback import STORY, make_attempt
+
+
+def log_interview(client, **extra) -> int:
+    data = {"company": "Acme Robotics", "role": "Product manager", "held_on": "2026-11-20",
+            "stage": "Final interview", "outcome": "rejected",
+            "questions": "Why do you want to leave your current job?\nTell me about a failed launch.",
+            "category": "Failure and weakness"} | extra  # fmt: skip
+    response = client.post("/interviews/new", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(response.location.rsplit("/", 1)[1])
+
+
+def test_log_an_interview_with_typed_questions(client, app):
+    interview_id = log_interview(client)
+    page = client.get(f"/interviews/{interview_id}").get_data(as_text=True)
+    assert "Acme Robotics" in page and "Tell me about a failed launch." in page
+    with app.app_context():
+        own = (
+            db.session.execute(db.select(Question).where(Question.interview_id == interview_id))
+            .scalars()
+            .all()
+        )
+    assert len(own) == 2 and all(q.is_own and q.category == "Failure and weakness" for q in own)
+    bad = client.post("/interviews/new", data={"company": "", "held_on": "yesterday"})
+    assert bad.status_code == 422 and "company" in bad.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Why are you leaving? Tell me about a time you failed. I was nervous.",
+            [
+                ("Why are you leaving?", True),
+                ("Tell me about a time you failed?", True),
+                ("I was nervous.", False),
+            ],
+        ),
+        (
+            "So, what would you change about your last job.",
+            [("So, what would you change about your last job?", True)],
+        ),
+    ],
+)
+def test_split_dictated_questions(text, expected):
+    assert split_questions(text) == expected
+
+
+def test_ask_why_not_in_three_tones(app):
+    interview = Interview(company="Acme", role="Analyst", owner_id=1)
+    letters = {
+        tone: feedback_request(interview, tone, "Sam") for tone in ("warm", "brief", "formal")
+    }
+    assert len({body for _, body in letters.values()}) == 3
+    subject, body = letters["warm"]
+    assert subject == "Feedback on my interview for the Analyst role"
+    assert "Acme" in body and body.endswith("Sam")
+
+
+def test_feedback_plan_and_employer_feedback_beside_the_recorder(client, app):
+    interview_id = log_interview(client)
+    with app.app_context():
+        asked = db.session.execute(db.select(Question).where(Question.interview_id == interview_id)
+                                   .order_by(Question.id)).scalars().all()  # fmt: skip
+    client.post(
+        f"/interviews/{interview_id}/feedback",
+        data={
+            "source": "employer",
+            "body": "Your answer about the launch lacked numbers.",
+            "question": str(asked[1].id),
+        },
+    )
+    start = client.post(f"/interviews/{interview_id}/plan")
+    assert start.status_code == 302 and "/practice/" in start.location
+    with app.app_context():
+        practice = db.session.execute(db.select(Practice)).scalar_one()
+        interview = db.session.get(Interview, interview_id)
+        plan = interview.plan_question_ids
+        categories = {db.session.get(Question, qid).category for qid in plan}
+    assert plan[:2] == [asked[0].id, asked[1].id] and len(plan) > 2
+    assert practice.question_ids == plan and categories == {"Failure and weakness"}
+    recorder = client.get(f"/questions/{asked[1].id}/answer").get_data(as_text=True)
+    assert "What they told you" in recorder and "lacked numbers" in recorder
+    other = client.get(f"/questions/{asked[0].id}/answer").get_data(as_text=True)
+    assert "lacked numbers" not in other
+    make_attempt(app, STORY, question_id=asked[1].id)
+    page = client.get(f"/interviews/{interview_id}").get_data(as_text=True)
+    assert re.search(r"failed launch.*?<td>✓</td><td>✓</td><td>–</td>", page, re.S)
+
+
+def test_dictated_questions_are_confirmed_into_own_questions(client, app, monkeypatch):
+    interview_id = log_interview(client, questions="")
+    page = client.get(f"/interviews/{interview_id}").get_data(as_text=True)
+    dictation_id = int(re.search(r'/questions/(\d+)/answer">Say the questions', page).group(1))
+    with app.app_context():
+        from app.models import Attempt
+
+        attempt = Attempt(owner_id=1, question_id=dictation_id, status="done", audio_key="ab/d.webm",
+                          transcript_text="Why are you leaving your current job? Tell me about a deadline you missed.",
+                          words=[], duration_s=6)  # fmt: skip
+        db.session.add(attempt)
+        db.session.commit()
+    page = client.get(f"/interviews/{interview_id}").get_data(as_text=True)
+    assert "We heard these" in page
+    heard = re.findall(r'name="heard" value="([^"]+)" checked', page)
+    assert heard == [
+        "Why are you leaving your current job?",
+        "Tell me about a deadline you missed?",
+    ]
+    client.post(
+        f"/interviews/{interview_id}/questions",
+        data={"heard": heard[:1], "category": "Career gaps and job changes"},
+    )
+    with app.app_context():
+        own = (
+            db.session.execute(db.select(Question).where(Question.interview_id == interview_id))
+            .scalars()
+            .all()
+        )
+    assert [q.text for q in own] == ["Why are you leaving your current job?"]
+    # The dictation prompt is not a practice question.
+    assert "Which questions do you remember" not in client.get("/questions").get_data(as_text=True)
+
+
+def test_sharing_the_debrief_shares_its_plan_answers_only(client, app):
+    interview_id = log_interview(client)
+    client.post(f"/interviews/{interview_id}/plan")
+    with app.app_context():
+        plan = db.session.get(Interview, interview_id).plan_question_ids
+    in_plan = make_attempt(app, STORY, question_id=plan[0])
+    spare = [i for i in range(1, 100) if i not in plan]
+    elsewhere = make_attempt(app, STORY, question_id=spare[0])
+    make_user(app, "r@example.com", "recruiter")
+    recruiter = app.test_client()
+    login(recruiter, app, "r@example.com")
+    assert recruiter.get(f"/interviews/{interview_id}").status_code == 404
+    client.post(f"/interviews/{interview_id}/share", data={"email": "r@example.com"})
+    assert recruiter.get(f"/interviews/{interview_id}").status_code == 200
+    assert recruiter.get(f"/attempts/{in_plan}").status_code == 200
+    assert recruiter.get(f"/attempts/{elsewhere}").status_code == 404
+    recruiter.post(f"/interviews/{interview_id}/plan/add", data={"question_id": str(spare[1])})
+    with app.app_context():
+        assert spare[1] in db.session.get(Interview, interview_id).plan_question_ids
+    assert (
+        recruiter.post(
+            f"/interviews/{interview_id}/feedback", data={"body": "x", "source": "employer"}
+        ).status_code
+        == 404
+    )
+
+
+def test_timeline_counts_practice_between_interviews(client, app):
+    make_attempt(app, STORY)
+    first = log_interview(client, company="First Co")
+    make_attempt(app, STORY)
+    make_attempt(app, STORY)
+    log_interview(client, company="Second Co")
+    page = client.get("/interviews").get_data(as_text=True)
+    assert page.index("First Co") < page.index("2 answers practised") < page.index("Second Co")
+    assert "Rejected" in page
+    client.post("/settings", data={"calm_mode": "on"})
+    assert "Rejected" not in client.get("/interviews").get_data(as_text=True)
+    assert first
