@@ -74,24 +74,34 @@ def server(tmp_path_factory, model_cache):
     process.wait(timeout=30)
 
 
+def launch(p, microphone_wav):
+    """Debian's Chromium with a fake microphone that plays ``microphone_wav``."""
+    return p.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={microphone_wav}%noloop",
+            "--autoplay-policy=no-user-gesture-required",
+        ],
+    )
+
+
 @pytest.fixture(scope="module")
-def browser(audio_fixtures):
+def playwright():
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-audio-capture={audio_fixtures / 'mic.wav'}%noloop",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
-        )
-        yield browser
-        browser.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright, audio_fixtures):
+    browser = launch(playwright, audio_fixtures / "mic.wav")
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
@@ -229,3 +239,55 @@ def test_the_review_loop(server, browser):
     finally:
         candidate_ctx.close()
         recruiter_ctx.close()
+
+
+def test_debrief_with_a_spoken_question(server, playwright, browser, audio_fixtures):
+    """Log an interview, say the question remembered, get the plan, answer it with the
+    employer's feedback beside the recorder."""
+    dictating = launch(playwright, audio_fixtures / "asked_mic.wav")
+    try:
+        context = dictating.new_context()
+        context.grant_permissions(["microphone"])
+        page = context.new_page()
+        sign_up(page, server, "debrief@example.com")
+        page.goto(server + "/interviews/new")
+        page.get_by_label("Company").fill("Northwind")
+        page.get_by_label("Role").fill("Team lead")
+        page.get_by_role("button", name="Save interview").click()
+        interview_url = page.url
+        page.get_by_role("link", name="Say the questions you remember").click()
+        record_answer(page)
+        page.goto(interview_url)
+        page.wait_for_selector("text=We heard these")
+        boxes = page.locator("input[name=heard]")
+        assert boxes.count() >= 1
+        heard = [boxes.nth(i).get_attribute("value") for i in range(boxes.count())]
+        assert any("leaving" in text.lower() for text in heard), heard
+        page.get_by_role("button", name="Add the ticked questions").click()
+        page.wait_for_selector("#questions li a")
+        page.get_by_label("What they said").fill("You did not say why you want to move on.")
+        page.locator("#feedback input[name=question]").first.check()
+        page.get_by_role("button", name="Save feedback").click()
+        page.get_by_role("button", name="Build my practice plan").click()
+        page.wait_for_selector("text=Question 1 of")
+        assert "You did not say why you want to move on." in page.inner_text(".employer-feedback")
+        context.close()
+    finally:
+        dictating.close()
+    # Answering the planned question works in the ordinary browser.
+    context = browser.new_context()
+    context.grant_permissions(["microphone"])
+    page = context.new_page()
+    page.goto(server + "/login")
+    page.get_by_label("Email").fill("debrief@example.com")
+    page.get_by_label("Password").fill("browser test passphrase")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(server + "/interviews")
+    page.get_by_role("link", name="Northwind").click()
+    page.get_by_role("button", name="Practise the plan").click()
+    page.wait_for_selector(".employer-feedback")
+    record_answer(page)
+    page.goto(server + "/interviews")
+    page.get_by_role("link", name="Northwind").click()
+    assert "✓" in page.inner_text("#plan tbody tr:first-child")
+    context.close()
