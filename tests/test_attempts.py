@@ -29,7 +29,7 @@ def test_upload_transcribes_and_shows_words(client, app, audio_fixtures, name):
         assert attempt.status == "done"
         assert len(SPOKEN & words_of(attempt.transcript_text)) >= 4
         assert attempt.words[0]["start"] < attempt.words[-1]["end"] <= attempt.duration_s + 0.1
-        assert attempt.engine == "faster-whisper" and attempt.model == "tiny.en"
+        assert attempt.engine == "faster-whisper" and attempt.model == "base"
     # The original recording and the 16 kHz WAV, both under generated names.
     names = [p.name for p in audio_files(app)]
     assert len(names) == 2 and any(n.endswith(".16k.wav") for n in names)

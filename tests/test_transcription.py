@@ -69,3 +69,19 @@ def test_unknown_model_and_engine_say_what_to_do(tmp_path):
         resolve_model(str(tmp_path / "empty"), tmp_path)
     with pytest.raises(EngineUnavailable, match="choose one of faster-whisper, openai-whisper"):
         load_engine("whisper-cpp", "tiny.en", cache_dir=tmp_path)
+
+
+def test_doubtful_words_after_the_speech_ends_are_dropped():
+    from app.transcription.speech import drop_unlikely_tail
+
+    words = [
+        Word(" We", 1.0, 1.2, 0.9),
+        Word(" shipped.", 1.2, 1.8, 0.8),
+        Word(" Thank", 2.3, 2.5, 0.04),
+        Word(" you.", 2.5, 2.7, 0.1),
+    ]
+    assert drop_unlikely_tail(words, [(0.9, 2.2)]) == words[:2]
+    # A confident last word stays, and so does a doubtful one said during the speech.
+    sure = [*words[:2], Word(" Done.", 2.3, 2.6, 0.8)]
+    assert drop_unlikely_tail(sure, [(0.9, 2.2)]) == sure
+    assert drop_unlikely_tail(words[:2], [(0.9, 3.0)]) == words[:2]

@@ -38,7 +38,7 @@ _lock = threading.Lock()
 
 def load_engine(
     engine: str = "faster-whisper",
-    model: str = "tiny.en",
+    model: str = "base",
     cache_dir: str | os.PathLike = ".cache/models",
     device: str = "auto",
     beam_size: int = 1,

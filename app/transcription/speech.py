@@ -35,6 +35,23 @@ def keep_spoken_words(words: list[Word], regions: list[tuple[float, float]]) -> 
     return kept
 
 
+def drop_unlikely_tail(
+    words: list[Word], regions: list[tuple[float, float]], below: float = 0.3
+) -> list[Word]:
+    """Drop words after the last speech ends that the model itself doubts ("Thank you.").
+
+    They sit inside the margin ``keep_spoken_words`` allows, but a word the decoder gave
+    under 30 % and that starts after the speaker stopped is almost always invented.
+    """
+    if not regions:
+        return words
+    last_end = regions[-1][1]
+    kept = list(words)
+    while kept and kept[-1].start >= last_end - 0.1 and kept[-1].probability < below:
+        kept.pop()
+    return kept
+
+
 def join_words(words: list[Word]) -> str:
     """Rebuild the text from words as Whisper spells them (each carries its leading space)."""
     return "".join(w.word for w in words).strip()
