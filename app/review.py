@@ -50,7 +50,15 @@ def candidate(candidate_id: int):
         .scalars()
         .all()
     )
-    return render("review/candidate.html", person=people[candidate_id],
+    from .models import Interview
+
+    interview_ids = {
+        i for s in shares_with(g.user) if s.candidate_id == candidate_id for i in s.interview_ids
+    }
+    interviews = db.session.execute(
+        db.select(Interview).where(Interview.id.in_(interview_ids), Interview.owner_id == candidate_id)
+    ).scalars().all()  # fmt: skip
+    return render("review/candidate.html", person=people[candidate_id], interviews=interviews,
                   attempts=shared_attempts(g.user, candidate_id), assignments=assignments,
                   questions=questions, reviewed=reviewed_attempt_ids(g.user))  # fmt: skip
 

@@ -149,6 +149,9 @@ def test_sharing_the_debrief_shares_its_plan_answers_only(client, app):
     assert recruiter.get(f"/interviews/{interview_id}").status_code == 404
     client.post(f"/interviews/{interview_id}/share", data={"email": "r@example.com"})
     assert recruiter.get(f"/interviews/{interview_id}").status_code == 200
+    assert f"/interviews/{interview_id}" in recruiter.get("/review/candidates/1").get_data(
+        as_text=True
+    )
     assert recruiter.get(f"/attempts/{in_plan}").status_code == 200
     assert recruiter.get(f"/attempts/{elsewhere}").status_code == 404
     recruiter.post(f"/interviews/{interview_id}/plan/add", data={"question_id": str(spare[1])})
