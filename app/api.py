@@ -53,9 +53,11 @@ def create_attempt():
     """Upload an answer (multipart: question_id, audio); 202 with the queued attempt."""
     question = visible_question(int_arg(request.form.get("question_id"), 0))
     try:
-        attempt = save_recording(request.files.get("audio"), g.user.id, question)
+        attempt = save_recording(
+            request.files.get("audio"), g.user.id, question, upload_id=request.form.get("upload_id")
+        )
     except AudioRejected as err:
-        return jsonify(error=str(err)), 422
+        return jsonify(error=str(err)), err.status
     return jsonify(
         id=attempt.id, status=attempt.status, url=url_for("api.attempt", attempt_id=attempt.id)
     ), 202

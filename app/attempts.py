@@ -51,10 +51,16 @@ def create():
         if practice is None or practice.owner_id != g.user.id:
             practice_id = None
     try:
-        attempt = save_recording(request.files.get("audio"), g.user.id, question, practice_id)
+        attempt = save_recording(
+            request.files.get("audio"),
+            g.user.id,
+            question,
+            practice_id,
+            upload_id=request.form.get("upload_id"),
+        )
     except AudioRejected as err:
         if wants_json():
-            return jsonify(error=str(err)), 422
+            return jsonify(error=str(err)), err.status
         return render(
             "practice/answer.html",
             question=question,
@@ -67,7 +73,7 @@ def create():
             feedback=None,
             employer_feedback=[],
             error=str(err),
-        ), 422
+        ), err.status
     url = url_for("attempts.show", attempt_id=attempt.id)
     if wants_json():
         return jsonify(id=attempt.id, status=attempt.status, url=url), 201

@@ -59,6 +59,14 @@ FORMATS_HELP = "WebM or Ogg (Opus), MP4/M4A (AAC), WAV, MP3 or FLAC"
 class AudioRejected(Exception):
     """An upload is not a recording we can use; the message says why and what to do."""
 
+    status = 422
+
+
+class StorageFull(AudioRejected):
+    """The server has no room for the recording (nothing was saved)."""
+
+    status = 507
+
 
 @dataclass(frozen=True)
 class AudioInfo:

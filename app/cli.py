@@ -130,6 +130,9 @@ def worker_command(concurrency: int, niceness: int) -> None:
     click.echo(
         f"worker: {engine.name} {engine.model_name} loaded in {time.perf_counter() - started:.1f} s"
     )
+    swept = app.extensions["rebound_store"].sweep_spool()
+    if swept:
+        click.echo(f"worker: removed {swept} half-received upload(s) left by a stopped web process")
     queue.run_reaper()
     consumer = queue.huey.create_consumer(
         workers=concurrency, periodic=True, worker_type="thread", initial_delay=0.05, max_delay=0.5

@@ -142,6 +142,7 @@ class Attempt(db.Model):
     """One recorded answer. This row, not the job queue, is the source of truth."""
 
     __tablename__ = "attempts"
+    __table_args__ = (UniqueConstraint("owner_id", "upload_id", name="uq_attempts_owner_upload"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -162,6 +163,9 @@ class Attempt(db.Model):
     tries: Mapped[int] = mapped_column(default=0)
     lease_until: Mapped[datetime | None] = mapped_column(index=True)
     self_rating: Mapped[str | None] = mapped_column(String(20))
+    # Chosen by the recorder for each take, so a double click or a retried request
+    # creates one attempt, not two.
+    upload_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     finished_at: Mapped[datetime | None] = mapped_column()
 

@@ -7,22 +7,36 @@ removes the files written so far, and a failed commit removes them too.
 
 from __future__ import annotations
 
+import errno
 import tempfile
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
-from .audio import AudioRejected, decode_to_wav, probe
+from .audio import AudioRejected, StorageFull, decode_to_wav, probe
 from .extensions import db, queue
 from .jobs import wav_key
 from .models import Attempt, AttemptStatus, Question
 from .storage import StorageError
 
+DISK_FULL = (
+    "The server's disk is full, so your recording could not be saved. Nothing was "
+    "lost: keep this page open and submit again later, or tell the administrator."
+)
+
+
+def _no_space(err: OSError) -> bool:
+    return err.errno in (errno.ENOSPC, errno.EDQUOT)
+
 
 def _copy_upload(upload: FileStorage, folder: Path, limit: int) -> Path:
     """Write the upload to a temporary file in ``folder``, enforcing the byte limit."""
-    fd, name = tempfile.mkstemp(dir=folder, suffix=".upload")
+    try:
+        fd, name = tempfile.mkstemp(dir=folder, suffix=".upload")
+    except OSError as err:
+        raise StorageFull(DISK_FULL) from err
     path = Path(name)
     written = 0
     try:
@@ -35,16 +49,40 @@ def _copy_upload(upload: FileStorage, folder: Path, limit: int) -> Path:
                         "Record a shorter answer or compress the file."
                     )
                 out.write(chunk)
+    except OSError as err:
+        path.unlink(missing_ok=True)
+        if _no_space(err):
+            raise StorageFull(DISK_FULL) from err
+        raise
     except BaseException:
         path.unlink(missing_ok=True)
         raise
     return path
 
 
+def _existing(owner_id: int, upload_id: str | None) -> Attempt | None:
+    if not upload_id:
+        return None
+    return db.session.execute(
+        db.select(Attempt).filter_by(owner_id=owner_id, upload_id=upload_id)
+    ).scalar_one_or_none()
+
+
 def save_recording(
-    upload: FileStorage | None, owner_id: int, question: Question, practice_id: int | None = None
+    upload: FileStorage | None,
+    owner_id: int,
+    question: Question,
+    practice_id: int | None = None,
+    upload_id: str | None = None,
 ) -> Attempt:
-    """Check, decode and store an uploaded recording, create its attempt and queue it."""
+    """Check, decode and store an uploaded recording, create its attempt and queue it.
+
+    The same ``upload_id`` twice (a double click, a retried request) returns the first attempt.
+    """
+    upload_id = (upload_id or "").strip()[:64] or None
+    earlier = _existing(owner_id, upload_id)
+    if earlier is not None:
+        return earlier
     if upload is None or not upload.filename and not upload.content_length:
         raise AudioRejected("No recording was attached. Record an answer or choose a file.")
     cfg = current_app.config
@@ -55,7 +93,13 @@ def save_recording(
     written: list[str] = []
     try:
         info = probe(raw, cfg["MAX_ANSWER_SECONDS"])
-        duration = decode_to_wav(raw, info, wav)
+        try:
+            duration = decode_to_wav(raw, info, wav)
+        except OSError as err:
+            # Writing the 16 kHz WAV is the first big write: a full disk shows up here.
+            if _no_space(err):
+                raise StorageFull(DISK_FULL) from err
+            raise
         key = store.new_key(info.extension)
         try:
             store.save_file(key, raw)
@@ -63,10 +107,7 @@ def save_recording(
             store.save_file(wav_key(key), wav)
             written.append(wav_key(key))
         except StorageError as err:
-            raise AudioRejected(
-                "The recording could not be saved: the server's disk may be full. "
-                "Your earlier answers are safe; try again later."
-            ) from err
+            raise StorageFull(DISK_FULL) from err
         attempt = Attempt(
             owner_id=owner_id,
             question_id=question.id,
@@ -77,9 +118,20 @@ def save_recording(
             audio_mime=info.mime,
             size_bytes=raw.stat().st_size,
             duration_s=round(duration, 3),
+            upload_id=upload_id,
         )
         db.session.add(attempt)
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # The same take arrived twice at once: keep the one that was stored first.
+            db.session.rollback()
+            earlier = _existing(owner_id, upload_id)
+            if earlier is None:
+                raise
+            for key in written:
+                store.delete(key)
+            return earlier
     except BaseException:
         db.session.rollback()
         for key in written:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -51,6 +52,21 @@ class LocalAudioStore:
     def __init__(self, root: str | os.PathLike) -> None:
         self.root = Path(root).resolve()
         self.spool_dir = self.root / ".incoming"
+
+    def sweep_spool(self, older_than_s: float = 3600) -> int:
+        """Remove half-received uploads a killed web process left behind; return how many."""
+        if not self.spool_dir.is_dir():
+            return 0
+        cutoff = time.time() - older_than_s
+        removed = 0
+        for leftover in self.spool_dir.iterdir():
+            try:
+                if leftover.is_file() and leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
 
     def new_key(self, extension: str) -> str:
         """Return ``ab/ab12…ef.ext`` with 128 random bits."""

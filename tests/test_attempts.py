@@ -253,3 +253,88 @@ def test_large_uploads_spool_onto_the_audio_disk(client, app, audio_fixtures, mo
             builder.close()
     assert response.status_code == 201
     assert spooled and all(Path(d) == Path(app.config["AUDIO_DIR"]) / ".incoming" for d in spooled)
+
+
+def test_the_same_take_twice_makes_one_attempt(client, app, audio_fixtures, monkeypatch):
+    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    first = upload(client, audio_fixtures / "short.wav", upload_id="take-123")
+    second = upload(client, audio_fixtures / "short.wav", upload_id="take-123")
+    assert first.status_code == second.status_code == 201
+    assert first.json["id"] == second.json["id"]
+    assert len(audio_files(app)) == 2
+    other = upload(client, audio_fixtures / "short.wav", upload_id="take-124")
+    assert other.json["id"] != first.json["id"]
+
+
+@pytest.mark.parametrize("where", ["spool", "wav", "store"])
+def test_disk_full_is_a_clear_507_and_changes_nothing(
+    client, app, audio_fixtures, monkeypatch, where
+):
+    import errno
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    target = {"spool": "app.recording.tempfile.mkstemp", "wav": "pathlib.Path.write_bytes",
+              "store": "app.storage.shutil.copyfile"}[where]  # fmt: skip
+    monkeypatch.setattr(target, full)
+    response = upload(client, audio_fixtures / "short.wav")
+    assert response.status_code == 507
+    assert "disk is full" in response.json["error"] and "Nothing was lost" in response.json["error"]
+    monkeypatch.undo()
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count(Attempt.id))).scalar() == 0
+    assert audio_files(app) == []
+    assert not any((Path(app.config["AUDIO_DIR"]) / ".incoming").glob("*"))
+
+
+def test_concurrent_writes_wait_instead_of_failing(client, app, audio_fixtures, monkeypatch):
+    """SQLite under concurrent writers: every request succeeds (BEGIN IMMEDIATE + busy timeout)."""
+    import threading
+
+    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    attempt_id = upload(client, audio_fixtures / "short.wav").json["id"]
+    from tests.conftest import login
+
+    codes: list[int] = []
+
+    def rate_many(n: int) -> None:
+        worker = app.test_client()
+        login(worker, app, "a@example.com")
+        for i in range(n):
+            value = ("struggled", "okay", "nailed")[i % 3]
+            codes.append(
+                worker.post(f"/attempts/{attempt_id}/rating", data={"rating": value}).status_code
+            )
+            codes.append(
+                worker.post(
+                    "/questions/new",
+                    data={
+                        "text": f"Q {threading.get_ident()} {i}?",
+                        "difficulty": "2",
+                        "answer_seconds": "60",
+                    },
+                ).status_code
+            )
+
+    threads = [threading.Thread(target=rate_many, args=(8,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(codes) == 64 and set(codes) == {302}
+
+
+def test_half_received_uploads_are_swept(app):
+    import os
+    import time
+
+    store = app.extensions["rebound_store"]
+    store.spool_dir.mkdir(parents=True, exist_ok=True)
+    old, fresh = store.spool_dir / "old.upload", store.spool_dir / "fresh.upload"
+    old.write_bytes(b"x")
+    fresh.write_bytes(b"y")
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    assert store.sweep_spool() == 1
+    assert not old.exists() and fresh.exists()

@@ -41,7 +41,7 @@
     const answerSeconds = Number(root.dataset.answerSeconds) || 120;
     const maxSeconds = Number(root.dataset.maxSeconds) || 600;
 
-    let stream = null, recorder = null, chunks = [], blob = null, mimeType = "";
+    let stream = null, recorder = null, chunks = [], blob = null, mimeType = "", uploadId = "";
     let startedAt = 0, tick = null, levelFrame = null, audioContext = null, thinkTimer = null;
 
     function say(text) { statusEl.textContent = text; }
@@ -142,6 +142,8 @@
     function finished() {
       releaseMicrophone();
       blob = new Blob(chunks, { type: mimeType });
+      // One id per take: submitting it twice (double click, retry) stores one attempt.
+      uploadId = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
       preview.src = URL.createObjectURL(blob);
       review.hidden = false;
       recordButton.textContent = "Record";
@@ -155,6 +157,7 @@
       const form = new FormData();
       form.append("csrf_token", root.dataset.csrf);
       form.append("question_id", root.dataset.questionId);
+      form.append("upload_id", uploadId);
       if (root.dataset.practiceId) form.append("practice_id", root.dataset.practiceId);
       form.append("audio", blob, "answer." + extensionFor(mimeType));
       const xhr = new XMLHttpRequest();
