@@ -19,6 +19,7 @@ run: install
 
 test: $(PY)
 	bash scripts/install-test-deps.sh $(VENV)
+	$(VENV)/bin/bandit -q -r app -ll
 	$(PY) -m pytest
 
 lint: $(PY)

@@ -121,15 +121,20 @@ def worker_command(concurrency: int, niceness: int) -> None:
     """Run a transcription worker: load the model once, then take jobs from the queue."""
     from .extensions import queue
     from .jobs import engine_for_app
+    from .transcription import EngineUnavailable, ModelNotFound
 
     app = current_app._get_current_object()
     if niceness:
         os.nice(niceness)
     started = time.perf_counter()
-    engine = engine_for_app()
-    click.echo(
-        f"worker: {engine.name} {engine.model_name} loaded in {time.perf_counter() - started:.1f} s"
-    )
+    try:
+        engine = engine_for_app()
+    except (ModelNotFound, EngineUnavailable) as err:
+        # Keep running: answers stay queued and are transcribed once the model is fixed.
+        click.echo(f"worker: transcription unavailable: {err}", err=True)
+    else:
+        elapsed = time.perf_counter() - started
+        click.echo(f"worker: {engine.name} {engine.model_name} loaded in {elapsed:.1f} s")
     swept = app.extensions["rebound_store"].sweep_spool()
     if swept:
         click.echo(f"worker: removed {swept} half-received upload(s) left by a stopped web process")

@@ -21,7 +21,7 @@ from .audio import read_wav_samples
 from .extensions import begin_write, db
 from .models import Attempt, AttemptStatus, utcnow
 from .storage import StorageError
-from .transcription import TranscriptionError, load_engine
+from .transcription import EngineUnavailable, ModelNotFound, TranscriptionError, load_engine
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 3
@@ -101,6 +101,18 @@ def _finish(attempt_id: int, **values) -> bool:
     return result.rowcount == 1
 
 
+def _release(attempt_id: int, reason: str) -> None:
+    """Give the attempt back to the queue (not a failure: nothing is wrong with the answer)."""
+    db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.TRANSCRIBING)
+        .values(
+            status=AttemptStatus.QUEUED, lease_until=None, tries=Attempt.tries - 1, error=reason
+        )
+    )
+    db.session.commit()
+
+
 def transcribe_attempt(attempt_id: int) -> None:
     """Transcribe one attempt's recording and store the words, or record why it failed."""
     if not claim(attempt_id):
@@ -114,6 +126,16 @@ def transcribe_attempt(attempt_id: int) -> None:
     started = time.perf_counter()
     try:
         engine = engine_for_app()
+    except (ModelNotFound, EngineUnavailable) as err:
+        beat.stopped.set()
+        log.error("transcription unavailable: %s", err)
+        _release(
+            attempt_id,
+            f"Transcription is unavailable right now ({err}). Your answer is saved and will be "
+            "transcribed as soon as it is back.",
+        )
+        return
+    try:
         samples = read_wav_samples(store.local_path(wav_key(attempt.audio_key)))
         transcript = engine.transcribe(samples)
     except (TranscriptionError, StorageError, OSError) as err:

@@ -95,3 +95,27 @@ def test_heartbeat_keeps_a_long_job_leased(client, app, audio_fixtures, monkeypa
         transcribe_attempt(attempt_id)
         assert db.session.get(Attempt, attempt_id).status == "done"
     assert seen["lease"] > seen["now"]
+
+
+def test_a_model_that_fails_to_load_leaves_answers_queued(client, app, audio_fixtures, monkeypatch):
+    from app.transcription import ModelNotFound
+
+    def broken():
+        raise ModelNotFound("the model folder /models/base lacks model.bin")
+
+    attempt_id = _queued_attempt(client, app, audio_fixtures, monkeypatch)
+    monkeypatch.setattr("app.jobs.engine_for_app", broken)
+    with app.app_context():
+        transcribe_attempt(attempt_id)
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.status == "queued" and attempt.tries == 0
+        assert "Transcription is unavailable right now" in attempt.error
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert "will be transcribed as soon as it is back" in page
+    assert client.get("/").status_code == 200  # the app still serves pages
+    monkeypatch.undo()
+    with app.app_context():
+        assert attempt_id in reap()
+        transcribe_attempt(attempt_id)
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.status == "done" and attempt.error == ""

@@ -130,3 +130,16 @@ def test_killed_worker_loses_nothing(web, settings, tmp_path, audio_fixtures):
         attempt = db.session.get(Attempt, attempt_id)
         assert attempt.tries == 2
         assert "customer renewed" in attempt.transcript_text.lower()
+
+
+def test_worker_with_a_broken_model_keeps_running(web, settings, tmp_path):
+    worker = start_worker({**settings, "WHISPER_MODEL": str(tmp_path / "no-such-model")}, tmp_path)
+    try:
+        deadline = time.monotonic() + 30
+        while "transcription unavailable" not in (tmp_path / "worker.log").read_text():
+            assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()
+            time.sleep(0.2)
+        time.sleep(1)
+        assert worker.poll() is None  # still serving the queue, not crash-looping
+    finally:
+        stop(worker)
