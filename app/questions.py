@@ -90,6 +90,19 @@ def show(question_id: int):
     return render("questions/show.html", question=question, attempts=attempts, progress=progress)
 
 
+@bp.post("/<int:question_id>/history/delete")
+def delete_history_view(question_id: int):
+    """Delete every answer to this question, recordings included."""
+    from .privacy import delete_history
+
+    question = visible_question(question_id)
+    removed = delete_history(g.user, question.id)
+    flash(
+        f"{removed} answer{'s' if removed != 1 else ''} and {'their' if removed != 1 else 'its'} recording deleted."
+    )
+    return redirect(url_for("questions.show", question_id=question.id))
+
+
 @bp.get("/<int:question_id>/answer")
 def answer(question_id: int):
     """Answer one question (again), outside a practice session."""

@@ -30,6 +30,24 @@ def edit():
     return render("settings/edit.html", tokens=_tokens(), new_token=None)
 
 
+@bp.post("/delete")
+def delete_account_view():
+    """Delete the account and every recording, after the password is confirmed."""
+    from flask_login import logout_user
+
+    from .identity import authenticate
+    from .privacy import delete_account
+
+    if authenticate(g.user.email, request.form.get("password", "")) is None:
+        flash("Your password was not right: nothing was deleted.")
+        return redirect(url_for("settings.edit"))
+    user = g.user
+    logout_user()
+    delete_account(user)
+    flash("Your account, recordings and everything attached to them are deleted.")
+    return redirect(url_for("auth.signup"))
+
+
 @bp.post("/tokens")
 def create_token():
     """Create a personal API token and show it, once."""

@@ -25,6 +25,7 @@ SELF = {
     "progress.export_all", "settings.edit", "settings.create_token", "shares.index",
     "auth.logout", "auth.change_password", "api.questions", "api.attempts", "api.create_attempt",
     "api.openapi", "api.create_share", "debriefs.index", "debriefs.new",
+    "settings.delete_account_view",
 }  # fmt: skip
 RECRUITER_ONLY = {"review.index", "review.rubrics"}
 # Routes that name one of A's objects: what each needs, and who besides A may use it.
@@ -45,6 +46,7 @@ OBJECT_ROUTES = {
     "questions.show": ("question", "owner"),
     "questions.answer": ("question", "owner"),
     "questions.compare": ("question", "owner"),
+    "questions.delete_history_view": ("question", "owner"),
     "shares.revoke_share": ("share", "owner"),
     "api.delete_share": ("share", "owner"),
     "settings.revoke_token": ("token", "owner"),

@@ -1,0 +1,61 @@
+"""Deleting for real: a question's history and a whole account, recordings included."""
+
+from __future__ import annotations
+
+from app.extensions import db
+from app.identity import find_user
+from app.models import Attempt, Share
+from tests.conftest import PASSWORD, audio_files, login, make_user, upload
+
+
+def test_delete_a_questions_history(client, app, audio_fixtures, monkeypatch):
+    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    for _ in range(2):
+        upload(client, audio_fixtures / "short.wav", question_id=3)
+    kept = upload(client, audio_fixtures / "short.wav", question_id=4).json["id"]
+    assert len(audio_files(app)) == 6
+    assert client.post("/questions/3/history/delete").status_code == 302
+    assert len(audio_files(app)) == 2
+    with app.app_context():
+        assert [a.id for a in db.session.execute(db.select(Attempt)).scalars()] == [kept]
+
+
+def test_delete_account_removes_recordings_and_ends_access(client, app, audio_fixtures, monkeypatch):
+    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    attempt_id = upload(client, audio_fixtures / "short.wav").json["id"]
+    client.post("/interviews/new", data={"company": "Acme", "questions": "Why us?"})
+    make_user(app, "r@example.com", "recruiter")
+    recruiter = app.test_client()
+    login(recruiter, app, "r@example.com")
+    client.post("/shares", data={"email": "r@example.com", "what": "everything"})
+    recruiter.post(f"/attempts/{attempt_id}/comments", data={"body": "Good."})
+    assert recruiter.get(f"/attempts/{attempt_id}").status_code == 200
+
+    wrong = client.post("/settings/delete", data={"password": "not my password"})
+    assert wrong.status_code == 302 and len(audio_files(app)) == 2
+    assert client.post("/settings/delete", data={"password": PASSWORD}).status_code == 302
+    assert audio_files(app) == []
+    assert recruiter.get(f"/attempts/{attempt_id}").status_code == 404
+    with app.app_context():
+        assert find_user("a@example.com") is None
+        assert db.session.execute(db.select(Share)).first() is None
+    assert client.get("/history").status_code == 302  # logged out
+    again = app.test_client().post("/login", data={"email": "a@example.com", "password": PASSWORD})
+    assert again.status_code == 401
+
+
+def test_deleting_a_recruiter_keeps_candidates_answers_to_assigned_questions(client, app, audio_fixtures, monkeypatch):
+    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    make_user(app, "r@example.com", "recruiter")
+    recruiter = app.test_client()
+    login(recruiter, app, "r@example.com")
+    client.post("/shares", data={"email": "r@example.com", "what": "everything"})
+    recruiter.post("/questions/new", data={"text": "Why this sector?", "difficulty": "2", "answer_seconds": "60"})
+    with app.app_context():
+        from app.models import Question
+
+        own = db.session.execute(db.select(Question).filter_by(text="Why this sector?")).scalar_one().id
+    recruiter.post("/review/candidates/1/assign", data={"question_id": str(own)})
+    answer = upload(client, audio_fixtures / "short.wav", question_id=own).json["id"]
+    assert recruiter.post("/settings/delete", data={"password": PASSWORD}).status_code == 302
+    assert client.get(f"/attempts/{answer}").status_code == 200
