@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 
+from . import audit
 from .audio import AudioRejected
 from .extensions import csrf, db
 from .feedback import FeedbackError, add_comment
@@ -72,7 +73,9 @@ def openapi():
 @bp.get("/attempts/<int:attempt_id>")
 def attempt(attempt_id: int):
     """One attempt: status, transcript with word timings, metrics, comments, ratings."""
-    return jsonify(attempt_record(viewable_attempt(g.user, attempt_id)))
+    attempt = viewable_attempt(g.user, attempt_id)
+    audit.record(attempt, g.user, "api")
+    return jsonify(attempt_record(attempt))
 
 
 @bp.post("/attempts/<int:attempt_id>/comments")

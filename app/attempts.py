@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 
+from . import audit
 from .audio import AudioRejected
 from .charts import line_chart
 from .errors import error_response, wants_json
@@ -96,6 +97,8 @@ def _next_step_url(attempt: Attempt) -> str | None:
 def show(attempt_id: int):
     """An attempt: live status while transcribing, then the transcript and the player."""
     attempt = viewable_attempt(g.user, attempt_id)
+    if not request.headers.get("HX-Request"):
+        audit.record(attempt, g.user, "viewed")
     body = render("attempts/show.html", "status", **_show_context(attempt))
     # 286 tells htmx to stop polling: the transcript will not change any more.
     status = 286 if request.headers.get("HX-Request") and not attempt.is_pending else 200
@@ -144,6 +147,8 @@ def _show_context(attempt: Attempt, error: str | None = None) -> dict:
         "my_rating": mine,
         "rubrics": rubrics,
         "rubric": rubric,
+        "audit": audit.events_for(attempt) if is_owner else [],
+        "audit_actions": audit.ACTIONS,
         "error": error,
     }
 
@@ -163,6 +168,7 @@ def comment(attempt_id: int):
         error = "Reply to a reviewer's comment, or share this answer to get feedback."
     else:
         try:
+            audit.record(attempt, g.user, "commented")
             add_comment(attempt, g.user, form.get("body", ""), start_s=form.get("start_s"),
                         end_s=form.get("end_s"), word_start=form.get("word_start"),
                         word_end=form.get("word_end"), suggestion=form.get("suggestion", ""),
@@ -208,6 +214,7 @@ def review(attempt_id: int):
         scores = {c["key"]: request.form.get(f"score-{c['key']}") for c in rubric.criteria}
         try:
             rate_attempt(attempt, g.user, rubric, scores, request.form.get("note", ""))
+            audit.record(attempt, g.user, "rated")
         except FeedbackError as err:
             error = str(err)
     if htmx:
@@ -265,6 +272,8 @@ def audio(attempt_id: int):
     """The original recording, with range requests so the player can seek."""
     attempt = viewable_attempt(g.user, attempt_id)
     store = current_app.extensions["rebound_store"]
+    if request.headers.get("Range", "bytes=0-").startswith("bytes=0-"):
+        audit.record(attempt, g.user, "listened")  # seeks within a playback are not news
     if not store.exists(attempt.audio_key):
         return error_response(404, "The recording file is missing from the server's audio folder.")
     response = send_file(

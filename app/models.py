@@ -341,3 +341,19 @@ class InterviewFeedback(db.Model):
     body: Mapped[str] = mapped_column(Text)
     question_ids: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(db.Model):
+    """Someone other than the owner looked at, listened to, commented on or rated an attempt."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempts.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User] = relationship(lazy="joined")

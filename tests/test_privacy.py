@@ -20,7 +20,9 @@ def test_delete_a_questions_history(client, app, audio_fixtures, monkeypatch):
         assert [a.id for a in db.session.execute(db.select(Attempt)).scalars()] == [kept]
 
 
-def test_delete_account_removes_recordings_and_ends_access(client, app, audio_fixtures, monkeypatch):
+def test_delete_account_removes_recordings_and_ends_access(
+    client, app, audio_fixtures, monkeypatch
+):
     monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
     attempt_id = upload(client, audio_fixtures / "short.wav").json["id"]
     client.post("/interviews/new", data={"company": "Acme", "questions": "Why us?"})
@@ -44,18 +46,53 @@ def test_delete_account_removes_recordings_and_ends_access(client, app, audio_fi
     assert again.status_code == 401
 
 
-def test_deleting_a_recruiter_keeps_candidates_answers_to_assigned_questions(client, app, audio_fixtures, monkeypatch):
+def test_deleting_a_recruiter_keeps_candidates_answers_to_assigned_questions(
+    client, app, audio_fixtures, monkeypatch
+):
     monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
     make_user(app, "r@example.com", "recruiter")
     recruiter = app.test_client()
     login(recruiter, app, "r@example.com")
     client.post("/shares", data={"email": "r@example.com", "what": "everything"})
-    recruiter.post("/questions/new", data={"text": "Why this sector?", "difficulty": "2", "answer_seconds": "60"})
+    recruiter.post(
+        "/questions/new",
+        data={"text": "Why this sector?", "difficulty": "2", "answer_seconds": "60"},
+    )
     with app.app_context():
         from app.models import Question
 
-        own = db.session.execute(db.select(Question).filter_by(text="Why this sector?")).scalar_one().id
+        own = (
+            db.session.execute(db.select(Question).filter_by(text="Why this sector?"))
+            .scalar_one()
+            .id
+        )
     recruiter.post("/review/candidates/1/assign", data={"question_id": str(own)})
     answer = upload(client, audio_fixtures / "short.wav", question_id=own).json["id"]
     assert recruiter.post("/settings/delete", data={"password": PASSWORD}).status_code == 302
     assert client.get(f"/attempts/{answer}").status_code == 200
+
+
+def test_the_candidate_sees_who_viewed_heard_and_commented(client, app):
+    from pathlib import Path
+
+    from tests.test_feedback import STORY, make_attempt
+
+    attempt_id = make_attempt(app, STORY)
+    (Path(app.config["AUDIO_DIR"]) / "ab").mkdir(parents=True, exist_ok=True)
+    (Path(app.config["AUDIO_DIR"]) / "ab" / "x.webm").write_bytes(b"audio")
+    make_user(app, "r@example.com", "recruiter")
+    recruiter = app.test_client()
+    login(recruiter, app, "r@example.com")
+    client.post("/shares", data={"email": "r@example.com", "what": "everything"})
+    for _ in range(3):
+        recruiter.get(f"/attempts/{attempt_id}")  # repeated views within minutes: one event
+    with recruiter.get(f"/attempts/{attempt_id}/audio") as audio:
+        assert audio.status_code == 200
+    recruiter.post(f"/attempts/{attempt_id}/comments", data={"body": "Nice pace."})
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    log = page[page.index("Who has seen this answer") :]
+    assert log.count("opened it") == 1 and "listened to it" in log and "commented" in log
+    assert "r@example.com" in log
+    assert "Who has seen this answer" not in recruiter.get(f"/attempts/{attempt_id}").get_data(
+        as_text=True
+    )
