@@ -49,6 +49,11 @@ class User(UserMixin, db.Model):
     )
     # Calm mode hides every number: only the transcript (and comments) remain.
     calm_mode: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Accommodation: extra thinking and answering time, in percent of the suggested time.
+    extra_time_percent: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Retention: delete recordings older than this many days (None keeps them).
+    retention_days: Mapped[int | None] = mapped_column()
+    retention_drops_transcripts: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def get_id(self) -> str:
@@ -166,6 +171,8 @@ class Attempt(db.Model):
     # Chosen by the recorder for each take, so a double click or a retried request
     # creates one attempt, not two.
     upload_id: Mapped[str | None] = mapped_column(String(64))
+    # Set when retention removed the recording (the transcript may remain).
+    audio_deleted_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     finished_at: Mapped[datetime | None] = mapped_column()
 

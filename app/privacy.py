@@ -85,3 +85,34 @@ def delete_account(user: User) -> None:
     db.session.delete(user)
     db.session.commit()
     store.sweep_spool()
+
+
+def apply_retention(now=None) -> int:
+    """Delete recordings older than each user's retention setting; return how many went."""
+    from datetime import timedelta
+
+    from .jobs import wav_key
+    from .models import utcnow
+
+    now = now or utcnow()
+    store = current_app.extensions["rebound_store"]
+    removed = 0
+    users = (
+        db.session.execute(db.select(User).where(User.retention_days.is_not(None))).scalars().all()
+    )
+    for user in users:
+        cutoff = now - timedelta(days=user.retention_days)
+        old = db.session.execute(
+            db.select(Attempt).where(Attempt.owner_id == user.id, Attempt.created_at < cutoff,
+                                     Attempt.audio_deleted_at.is_(None),
+                                     Attempt.status.in_(("done", "failed")))
+        ).scalars().all()  # fmt: skip
+        for attempt in old:
+            for key in (attempt.audio_key, wav_key(attempt.audio_key)):
+                store.delete(key)
+            attempt.audio_deleted_at = now
+            if user.retention_drops_transcripts:
+                attempt.transcript_text, attempt.words = "", []
+            removed += 1
+        db.session.commit()
+    return removed

@@ -47,7 +47,16 @@ class JobQueue:
                 for attempt_id in reap():
                     self.enqueue_transcription(attempt_id)
 
+        def retention_job() -> None:
+            from .privacy import apply_retention
+
+            with app.app_context():
+                apply_retention()
+
         self._transcribe = huey.task(name="transcribe_attempt")(transcribe_attempt_job)
+        self._retention = huey.periodic_task(crontab(minute="17"), name="apply_retention")(
+            retention_job
+        )
         self._reap = huey.periodic_task(crontab(minute="*"), name="reap_attempts")(reap_job)
         self.huey = huey
         app.extensions["rebound_queue"] = self

@@ -7,9 +7,11 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from .extensions import db
 from .identity import create_api_token
 from .models import ApiToken, utcnow
-from .views import render
+from .views import int_arg, render
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
+EXTRA_TIME_CHOICES = (0, 25, 50, 100)
+RETENTION_CHOICES = (7, 30, 90, 365)
 
 
 def _tokens() -> list[ApiToken]:
@@ -23,11 +25,26 @@ def _tokens() -> list[ApiToken]:
 def edit():
     """Show and change the user's settings."""
     if request.method == "POST":
-        g.user.calm_mode = request.form.get("calm_mode") == "on"
+        form = request.form
+        g.user.calm_mode = form.get("calm_mode") == "on"
+        extra = int_arg(form.get("extra_time_percent"), 0)
+        g.user.extra_time_percent = extra if extra in EXTRA_TIME_CHOICES else 0
+        days = int_arg(form.get("retention_days"))
+        g.user.retention_days = days if days in RETENTION_CHOICES else None
+        g.user.retention_drops_transcripts = form.get("retention_drops_transcripts") == "on"
         db.session.commit()
-        flash("Calm mode is on: numbers are hidden." if g.user.calm_mode else "Calm mode is off.")
+        flash(
+            "Settings saved."
+            + (" Calm mode is on: numbers are hidden." if g.user.calm_mode else "")
+        )
         return redirect(url_for("settings.edit"))
-    return render("settings/edit.html", tokens=_tokens(), new_token=None)
+    return render(
+        "settings/edit.html",
+        tokens=_tokens(),
+        new_token=None,
+        extra_choices=EXTRA_TIME_CHOICES,
+        retention_choices=RETENTION_CHOICES,
+    )
 
 
 @bp.post("/delete")
@@ -52,7 +69,13 @@ def delete_account_view():
 def create_token():
     """Create a personal API token and show it, once."""
     token = create_api_token(g.user, request.form.get("name", ""))
-    return render("settings/edit.html", tokens=_tokens(), new_token=token)
+    return render(
+        "settings/edit.html",
+        tokens=_tokens(),
+        new_token=token,
+        extra_choices=EXTRA_TIME_CHOICES,
+        retention_choices=RETENTION_CHOICES,
+    )
 
 
 @bp.post("/tokens/<int:token_id>/revoke")

@@ -96,3 +96,46 @@ def test_the_candidate_sees_who_viewed_heard_and_commented(client, app):
     assert "Who has seen this answer" not in recruiter.get(f"/attempts/{attempt_id}").get_data(
         as_text=True
     )
+
+
+def test_retention_deletes_old_recordings_and_optionally_transcripts(
+    client, app, audio_fixtures, monkeypatch
+):
+    from datetime import timedelta
+
+    from app.models import utcnow
+    from app.privacy import apply_retention
+
+    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    old = upload(client, audio_fixtures / "short.wav").json["id"]
+    new = upload(client, audio_fixtures / "short.wav").json["id"]
+    with app.app_context():
+        for attempt_id in (old, new):
+            a = db.session.get(Attempt, attempt_id)
+            a.status, a.transcript_text, a.words = (
+                "done",
+                "kept words",
+                [{"word": " kept", "start": 0, "end": 1}],
+            )
+        db.session.get(Attempt, old).created_at = utcnow() - timedelta(days=40)
+        db.session.commit()
+    client.post("/settings", data={"retention_days": "30"})
+    with app.app_context():
+        assert apply_retention() == 1
+        gone = db.session.get(Attempt, old)
+        assert gone.audio_deleted_at is not None and gone.transcript_text == "kept words"
+    assert len(audio_files(app)) == 2  # the new attempt's two files
+    page = client.get(f"/attempts/{old}").get_data(as_text=True)
+    assert "The recording was deleted" in page and 'id="player"' not in page
+    client.post("/settings", data={"retention_days": "30", "retention_drops_transcripts": "on"})
+    with app.app_context():
+        db.session.get(Attempt, new).created_at = utcnow() - timedelta(days=31)
+        db.session.commit()
+        assert apply_retention() == 1
+        assert db.session.get(Attempt, new).transcript_text == ""
+
+
+def test_extra_time_stretches_think_and_answer_time(client):
+    client.post("/settings", data={"extra_time_percent": "50"})
+    page = client.get("/questions/1/answer?think=30").get_data(as_text=True)
+    assert 'data-think-seconds="45"' in page and "+50 % extra time" in page
