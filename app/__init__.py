@@ -75,6 +75,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.extensions["rebound_store"] = LocalAudioStore(app.config["AUDIO_DIR"])
 
+    from .audio import use_decode_timeout
+
+    use_decode_timeout(app.config["DECODE_TIMEOUT_SECONDS"], Path(app.instance_path) / "bin")
+
     from . import (
         api,
         attempts,

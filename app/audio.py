@@ -9,6 +9,9 @@ pass the codec because pydub would otherwise run ``ffprobe``, which that package
 from __future__ import annotations
 
 import io
+import os
+import shlex
+import shutil
 import warnings
 import wave
 from dataclasses import dataclass
@@ -24,7 +27,30 @@ with warnings.catch_warnings():
     from pydub import AudioSegment
     from pydub.exceptions import CouldntDecodeError
 
-AudioSegment.converter = imageio_ffmpeg.get_ffmpeg_exe()
+FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+AudioSegment.converter = FFMPEG
+
+
+def use_decode_timeout(seconds: float, folder: Path) -> None:
+    """Run pydub's ffmpeg under coreutils ``timeout`` so no file can hold a request for long.
+
+    pydub waits for ffmpeg without a time limit; it runs whatever ``converter`` names, so we
+    point it at a two-line script in ``folder`` (the instance folder) that adds one.
+    """
+    timeout = shutil.which("timeout")
+    if not timeout or seconds <= 0:
+        AudioSegment.converter = FFMPEG
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    script = folder / f"ffmpeg-within-{seconds:g}s"
+    content = f'#!/bin/sh\nexec {shlex.quote(timeout)} --kill-after=5 {seconds:g} {shlex.quote(FFMPEG)} "$@"\n'
+    if not script.is_file() or script.read_text() != content:
+        partial = script.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(content)
+        partial.chmod(0o700)
+        partial.replace(script)
+    AudioSegment.converter = str(script)
+
 
 SAMPLE_RATE = 16_000
 
@@ -60,6 +86,12 @@ class AudioRejected(Exception):
     """An upload is not a recording we can use; the message says why and what to do."""
 
     status = 422
+
+
+class TooManyUploads(AudioRejected):
+    """The user has too many uploads in progress at once."""
+
+    status = 429
 
 
 class StorageFull(AudioRejected):

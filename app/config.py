@@ -30,6 +30,8 @@ ENV_SETTINGS: dict[str, Callable] = {
     # Set to 1 behind HTTPS so cookies are never sent in clear text.
     "SESSION_COOKIE_SECURE": lambda raw: raw.strip().lower() in ("1", "true", "yes", "on"),
     "RATELIMIT_STORAGE_URI": str,
+    "MAX_CONCURRENT_UPLOADS": int,
+    "DECODE_TIMEOUT_SECONDS": float,
 }
 
 
@@ -67,6 +69,8 @@ def defaults(data_dir: Path) -> dict:
         "JOB_LEASE_SECONDS": 60,
         "QUEUE_IMMEDIATE": False,
         "PRACTICE_MAX_QUESTIONS": 20,
+        "MAX_CONCURRENT_UPLOADS": 2,
+        "DECODE_TIMEOUT_SECONDS": 120,
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
         "SESSION_COOKIE_HTTPONLY": True,

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import errno
 import tempfile
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
-from .audio import AudioRejected, StorageFull, decode_to_wav, probe
+from .audio import AudioRejected, StorageFull, TooManyUploads, decode_to_wav, probe
 from .extensions import db, queue
 from .jobs import wav_key
 from .models import Attempt, AttemptStatus, Question
@@ -68,6 +70,35 @@ def _existing(owner_id: int, upload_id: str | None) -> Attempt | None:
     ).scalar_one_or_none()
 
 
+class UploadGate:
+    """At most ``limit`` uploads in progress per user in this process; the rest get a 429.
+
+    Decoding is the expensive part of an upload; one user should not occupy every web thread.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._active: dict[int, int] = {}
+
+    @contextmanager
+    def slot(self, user_id: int, limit: int):
+        with self._lock:
+            if self._active.get(user_id, 0) >= limit:
+                raise TooManyUploads(
+                    f"You already have {limit} uploads in progress. Wait for them to finish, "
+                    "then submit again; your recording is still in the page."
+                )
+            self._active[user_id] = self._active.get(user_id, 0) + 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._active[user_id] -= 1
+
+
+gate = UploadGate()
+
+
 def save_recording(
     upload: FileStorage | None,
     owner_id: int,
@@ -83,6 +114,12 @@ def save_recording(
     earlier = _existing(owner_id, upload_id)
     if earlier is not None:
         return earlier
+    with gate.slot(owner_id, current_app.config["MAX_CONCURRENT_UPLOADS"]):
+        return _save_new(upload, owner_id, question, practice_id, upload_id)
+
+
+def _save_new(upload, owner_id, question, practice_id, upload_id) -> Attempt:
+    """Check, decode, store and queue a new upload (the body of ``save_recording``)."""
     if upload is None or not upload.filename and not upload.content_length:
         raise AudioRejected("No recording was attached. Record an answer or choose a file.")
     cfg = current_app.config

@@ -338,3 +338,25 @@ def test_half_received_uploads_are_swept(app):
     os.utime(old, (two_hours_ago, two_hours_ago))
     assert store.sweep_spool() == 1
     assert not old.exists() and fresh.exists()
+
+
+def test_decoding_is_cut_off_at_the_time_limit(app, client, audio_fixtures):
+    from app.audio import FFMPEG, AudioSegment, use_decode_timeout
+
+    use_decode_timeout(0.001, Path(app.instance_path) / "bin")
+    try:
+        response = upload(client, audio_fixtures / "answer.webm")
+        assert response.status_code == 422 and "could not be decoded" in response.json["error"]
+        assert audio_files(app) == []
+    finally:
+        use_decode_timeout(app.config["DECODE_TIMEOUT_SECONDS"], Path(app.instance_path) / "bin")
+    assert AudioSegment.converter != FFMPEG and "120" in AudioSegment.converter
+
+
+def test_too_many_uploads_at_once_get_a_429(client, app, audio_fixtures):
+    from app.recording import gate
+
+    with gate.slot(1, 2), gate.slot(1, 2):
+        response = upload(client, audio_fixtures / "short.wav")
+    assert response.status_code == 429 and "uploads in progress" in response.json["error"]
+    assert audio_files(app) == []
