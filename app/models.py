@@ -227,16 +227,6 @@ class Share(db.Model):
     def active(self) -> bool:
         return self.revoked_at is None
 
-    def covers(self, attempt: Attempt) -> bool:
-        """Whether this share includes the attempt."""
-        if not self.active or attempt.owner_id != self.candidate_id:
-            return False
-        return (
-            self.everything
-            or attempt.id in self.attempt_ids
-            or attempt.question_id in self.question_ids
-        )
-
 
 class Comment(db.Model):
     """Feedback on an attempt: general, or pinned to a moment or a span of transcript words.

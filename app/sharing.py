@@ -10,7 +10,7 @@ from flask import abort
 
 from .extensions import db
 from .identity import AccountError, find_user, normalise_email
-from .models import Attempt, AttemptStatus, Role, Share, User, utcnow
+from .models import Attempt, AttemptStatus, Interview, Question, Role, Share, User, utcnow
 
 
 def shares_with(recruiter: User) -> list[Share]:
@@ -23,35 +23,38 @@ def shares_with(recruiter: User) -> list[Share]:
 
 def debrief_question_ids(share: Share) -> set[int]:
     """Questions of the interviews a share includes: their plans and the dictation prompts."""
-    if not share.interview_ids or not share.active:
+    if not share.interview_ids:
         return set()
-    from .models import Interview, Question
-
-    ids: set[int] = set()
-    for interview in db.session.execute(
+    interviews = db.session.execute(
         db.select(Interview).where(Interview.id.in_(share.interview_ids),
                                    Interview.owner_id == share.candidate_id)
-    ).scalars():  # fmt: skip
-        ids |= set(interview.plan_question_ids)
-        ids |= set(db.session.execute(db.select(Question.id).where(
-            (Question.interview_id == interview.id)
-            | (Question.key == f"dictation-{interview.id}"))).scalars())  # fmt: skip
+    ).scalars().all()  # fmt: skip
+    ids = {qid for interview in interviews for qid in interview.plan_question_ids}
+    own = [i.id for i in interviews]
+    ids |= set(db.session.execute(db.select(Question.id).where(
+        Question.interview_id.in_(own) | Question.key.in_([f"dictation-{i}" for i in own])
+    )).scalars())  # fmt: skip
     return ids
 
 
-def covers(share: Share, attempt: Attempt) -> bool:
-    """Whether the share includes the attempt, directly or through a shared debrief."""
-    if share.covers(attempt):
-        return True
-    return (share.active and attempt.owner_id == share.candidate_id
-            and attempt.question_id in debrief_question_ids(share))  # fmt: skip
+def coverage(shares: list[Share]) -> list[tuple[Share, set[int]]]:
+    """Each active share with every question it covers, worked out once per request."""
+    return [(s, set(s.question_ids) | debrief_question_ids(s)) for s in shares if s.active]
+
+
+def covers(share: Share, questions: set[int], attempt: Attempt) -> bool:
+    """Whether a share (with its covered ``questions``) includes the attempt."""
+    if attempt.owner_id != share.candidate_id:
+        return False
+    return share.everything or attempt.id in share.attempt_ids or attempt.question_id in questions
 
 
 def can_view(user: User, attempt: Attempt) -> bool:
     """The owner, or a recruiter with an active share that covers the attempt."""
     if attempt.owner_id == user.id:
         return True
-    return any(covers(share, attempt) for share in shares_with(user))
+    shares = [s for s in shares_with(user) if s.candidate_id == attempt.owner_id]
+    return any(covers(share, questions, attempt) for share, questions in coverage(shares))
 
 
 def viewable_attempt(user: User, attempt_id: int) -> Attempt:
@@ -71,7 +74,8 @@ def shared_attempts(recruiter: User, candidate_id: int | None = None) -> list[At
         db.select(Attempt).where(Attempt.owner_id.in_({s.candidate_id for s in shares}))
         .order_by(Attempt.created_at.desc(), Attempt.id.desc())
     ).scalars()  # fmt: skip
-    return [a for a in rows if any(covers(s, a) for s in shares)]
+    scopes = coverage(shares)
+    return [a for a in rows if any(covers(share, questions, a) for share, questions in scopes)]
 
 
 def invite(candidate: User, recruiter_email: str, attempt_ids: list[int] | None = None,
@@ -146,8 +150,6 @@ def awaiting_feedback(recruiter: User, reviewed_ids: set[int]) -> list[Attempt]:
 
 def viewable_interview(user: User, interview_id: int):
     """A debrief its owner may see, or a recruiter it was shared with; else 404."""
-    from .models import Interview
-
     interview = db.session.get(Interview, interview_id)
     if interview is None:
         abort(404)
