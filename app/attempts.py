@@ -33,6 +33,7 @@ from .feedback import (
 )
 from .metrics import PACE_BAND
 from .models import Attempt, AttemptStatus, Comment, Practice, Question, SelfRating, utcnow
+from .practice import answer_page
 from .recording import delete_attempt, retry, save_recording
 from .reports import attempt_metrics, markdown_report, transcript_marks
 from .selection import categories
@@ -62,19 +63,7 @@ def create():
     except AudioRejected as err:
         if wants_json():
             return jsonify(error=str(err)), err.status
-        return render(
-            "practice/answer.html",
-            question=question,
-            practice=None,
-            step=None,
-            total=None,
-            think_seconds=0,
-            next_url=None,
-            answered=[],
-            feedback=None,
-            employer_feedback=[],
-            error=str(err),
-        ), err.status
+        return answer_page(question, error=str(err)), err.status
     url = url_for("attempts.show", attempt_id=attempt.id)
     if wants_json():
         return jsonify(id=attempt.id, status=attempt.status, url=url), 201

@@ -34,6 +34,7 @@ from .identity import (
     user_for_reset_token,
 )  # fmt: skip
 from .models import User
+from .sharing import claim_email_invitations
 
 bp = Blueprint("auth", __name__)
 PUBLIC_ENDPOINTS = {
@@ -66,6 +67,7 @@ def signup():
             error = str(err)
         else:
             login_user(user)
+            claim_email_invitations(user)
             flash("Welcome to Rebound.")
             return redirect(_safe_next(request.args.get("next")))
     return render_template(
@@ -85,6 +87,7 @@ def login():
             error = LOGIN_FAILED
         else:
             login_user(user, remember=False)
+            claim_email_invitations(user)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", error=error, form=request.form), 401 if error else 200
 

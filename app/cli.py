@@ -294,12 +294,14 @@ def _read_password(from_stdin: bool) -> str:
 def users_create(email: str, role: str, password_stdin: bool, name: str) -> None:
     """Create an account (the password is asked at a prompt)."""
     from .identity import AccountError, create_user
+    from .sharing import claim_email_invitations
 
     prepare_database(current_app._get_current_object())
     try:
         user = create_user(email, _read_password(password_stdin), role, name)
     except AccountError as err:
         raise click.ClickException(str(err)) from err
+    claim_email_invitations(user)  # shares sent to this address before it had an account
     click.echo(f"created {user.role} {user.email}")
 
 

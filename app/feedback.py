@@ -230,6 +230,19 @@ def reviewed_attempt_ids(reviewer: User) -> set[int]:
     return set(commented) | set(rated)
 
 
+def latest_feedback(user_id: int, question_id: int) -> dict | None:
+    """The comments and ratings on the user's latest reviewed attempt at this question."""
+    attempts = db.session.execute(
+        db.select(Attempt).where(Attempt.owner_id == user_id, Attempt.question_id == question_id)
+        .order_by(Attempt.created_at.desc(), Attempt.id.desc())
+    ).scalars()  # fmt: skip
+    for attempt in attempts:
+        comments, ratings = comments_for(attempt), ratings_for(attempt)
+        if comments or ratings:
+            return {"attempt": attempt, "comments": comments, "ratings": ratings}
+    return None
+
+
 def word_diff(before: str, after: str) -> list[tuple[str, str]]:
     """Word-level diff of two transcripts as (kind, text) pieces: same, removed, added."""
     a, b = before.split(), after.split()

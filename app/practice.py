@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 
+from .debrief import feedback_for_question
 from .extensions import db
-from .feedback import unseen_feedback
+from .feedback import latest_feedback, unseen_feedback
 from .models import Attempt, Practice
 from .selection import MODES, categories, draw_questions, open_assignments
 from .views import int_arg, render, visible_question
@@ -35,6 +36,32 @@ def _index_context(**extra) -> dict:
         "chosen": [],
         "error": None,
     } | extra
+
+
+def answer_page(
+    question,
+    *,
+    practice: Practice | None = None,
+    step: int | None = None,
+    think_seconds: int = 0,
+    next_url: str | None = None,
+    answered=(),
+    error: str | None = None,
+) -> str:
+    """The recorder page for one question, with the feedback its last answers received."""
+    return render(
+        "practice/answer.html",
+        question=question,
+        practice=practice,
+        step=step,
+        total=len(practice.question_ids) if practice else None,
+        think_seconds=think_seconds,
+        next_url=next_url,
+        answered=answered,
+        feedback=latest_feedback(g.user.id, question.id),
+        employer_feedback=feedback_for_question(question.id, g.user.id),
+        error=error,
+    )
 
 
 @bp.get("/")
@@ -91,9 +118,6 @@ def start_assigned():
 @bp.get("/practice/<int:practice_id>/<int:step>")
 def step(practice_id: int, step: int):
     """One question of a practice session, with the recorder."""
-    from .debrief import feedback_for_question
-    from .questions import latest_feedback
-
     practice = db.session.get(Practice, practice_id)
     if practice is None or practice.owner_id != g.user.id:
         abort(404)
@@ -114,16 +138,11 @@ def step(practice_id: int, step: int):
         if step < len(practice.question_ids)
         else None
     )
-    return render(
-        "practice/answer.html",
-        question=question,
+    return answer_page(
+        question,
         practice=practice,
         step=step,
-        total=len(practice.question_ids),
         think_seconds=practice.think_seconds,
         next_url=next_url,
         answered=answered,
-        feedback=latest_feedback(question.id),
-        employer_feedback=feedback_for_question(question.id, g.user.id),
-        error=None,
     )

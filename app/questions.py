@@ -13,11 +13,10 @@ from .banks import (
     user_scope,
     validate_question,
 )
-from .debrief import feedback_for_question
 from .extensions import db
 from .feedback import comments_for, ratings_for, word_diff
 from .models import Attempt, Question
-from .practice import THINK_CHOICES
+from .practice import THINK_CHOICES, answer_page
 from .reports import TRACKED, attempt_metrics, question_progress, summary_values
 from .selection import categories, practice_questions
 from .sharing import shared_attempts
@@ -118,18 +117,8 @@ def answer(question_id: int):
         .scalars()
         .all()
     )
-    return render(
-        "practice/answer.html",
-        question=question,
-        feedback=latest_feedback(question.id),
-        employer_feedback=feedback_for_question(question.id, g.user.id),
-        practice=None,
-        step=None,
-        total=None,
-        think_seconds=think if think in THINK_CHOICES else 0,
-        next_url=None,
-        answered=attempts,
-        error=None,
+    return answer_page(
+        question, think_seconds=think if think in THINK_CHOICES else 0, answered=attempts
     )
 
 
@@ -197,19 +186,6 @@ def import_bank():
                     )
     status = 422 if error else 200
     return render("questions/import.html", error=error, result=result), status
-
-
-def latest_feedback(question_id: int) -> dict | None:
-    """The comments and ratings on the user's latest reviewed attempt at this question."""
-    attempts = db.session.execute(
-        db.select(Attempt).where(Attempt.owner_id == g.user.id, Attempt.question_id == question_id)
-        .order_by(Attempt.created_at.desc(), Attempt.id.desc())
-    ).scalars()  # fmt: skip
-    for attempt in attempts:
-        comments, ratings = comments_for(attempt), ratings_for(attempt)
-        if comments or ratings:
-            return {"attempt": attempt, "comments": comments, "ratings": ratings}
-    return None
 
 
 @bp.get("/<int:question_id>/compare")

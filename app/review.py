@@ -10,7 +10,7 @@ from .extensions import db
 from .feedback import FeedbackError, parse_rubric, reviewed_attempt_ids, rubrics_for
 from .models import Assignment, Question, User
 from .selection import practice_questions, visible_questions
-from .sharing import awaiting_feedback, claim_email_invitations, shared_attempts, shares_with
+from .sharing import awaiting_feedback, shared_attempts, shares_with
 from .views import int_arg, render
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -29,7 +29,6 @@ def _candidates() -> dict[int, User]:
 @bp.get("")
 def index():
     """The recruiter's candidates and the answers waiting for feedback, newest first."""
-    claim_email_invitations(g.user)
     queue = awaiting_feedback(g.user, reviewed_attempt_ids(g.user))
     return render("review/index.html", candidates=_candidates(), queue=queue)
 
