@@ -193,17 +193,24 @@ def _decode(path: Path, info: AudioInfo) -> AudioSegment:
     return AudioSegment.from_file(str(path), codec=info.codec)
 
 
-def decode_to_wav(path: Path, info: AudioInfo, out: Path) -> float:
-    """Decode ``path`` into a 16 kHz mono 16-bit WAV at ``out``; return its length in seconds."""
+def _decode_16k(path: Path, info: AudioInfo, failure: str) -> AudioSegment:
+    """Decode to 16 kHz mono 16-bit, or raise AudioRejected with ``failure``."""
     try:
         segment = _decode(path, info)
     except (CouldntDecodeError, IndexError, OSError) as err:
-        raise AudioRejected(
-            "The recording could not be decoded; it may be damaged or cut off. Record it again."
-        ) from err
+        raise AudioRejected(failure) from err
     if len(segment) == 0:
         raise AudioRejected("The recording holds no sound. Record your answer again.")
-    segment = segment.set_channels(1).set_frame_rate(SAMPLE_RATE).set_sample_width(2)
+    return segment.set_channels(1).set_frame_rate(SAMPLE_RATE).set_sample_width(2)
+
+
+def decode_to_wav(path: Path, info: AudioInfo, out: Path) -> float:
+    """Decode ``path`` into a 16 kHz mono 16-bit WAV at ``out``; return its length in seconds."""
+    segment = _decode_16k(
+        path,
+        info,
+        "The recording could not be decoded; it may be damaged or cut off. Record it again.",
+    )
     buffer = io.BytesIO()
     segment.export(buffer, format="wav")
     out.write_bytes(buffer.getvalue())
@@ -222,10 +229,6 @@ def read_wav_samples(path: Path) -> np.ndarray:
 def load_samples(path: Path, max_seconds: float = 3600) -> tuple[np.ndarray, AudioInfo]:
     """Probe and decode any accepted file straight to samples (for the CLI and benchmarks)."""
     info = probe(path, max_seconds)
-    try:
-        segment = _decode(path, info)
-    except (CouldntDecodeError, IndexError, OSError) as err:
-        raise AudioRejected(f"{path.name} could not be decoded; it may be damaged.") from err
-    segment = segment.set_channels(1).set_frame_rate(SAMPLE_RATE).set_sample_width(2)
+    segment = _decode_16k(path, info, f"{path.name} could not be decoded; it may be damaged.")
     samples = np.array(segment.get_array_of_samples(), dtype=np.float32) / 32768.0
     return samples, info

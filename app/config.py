@@ -58,7 +58,8 @@ def defaults(data_dir: Path) -> dict:
         "WHISPER_MODEL": "base",
         "WHISPER_DEVICE": "auto",
         # Beam 5 keeps the verbatim prompt's cost on clean answers under a point of WER
-        # (base, beam 1: +1.4 points pooled; beam 5: +0.2), at about 1.5x the time.
+        # (base, beam 1: +1.4 points pooled; beam 5: +0.2), at about 1.7x the time
+        # (bench/RESULTS.md: 9.12 s against 5.50 s for a 57 s answer).
         "WHISPER_BEAM_SIZE": 5,
         "WHISPER_VERBATIM": True,
         "MAX_UPLOAD_MB": 50,

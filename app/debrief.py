@@ -176,21 +176,21 @@ def feedback_of(interview: Interview) -> list[InterviewFeedback]:
 def feedback_for_question(
     question_id: int, owner_id: int
 ) -> list[tuple[Interview, InterviewFeedback]]:
-    """Employer or recruiter feedback that concerns this question (shown beside the recorder)."""
+    """Employer or recruiter feedback that concerns this question (shown beside the recorder).
+
+    Feedback marked against questions concerns those; unmarked feedback concerns the whole
+    interview, so every question of its plan.
+    """
     rows = db.session.execute(
-        db.select(Interview, InterviewFeedback).join(InterviewFeedback, InterviewFeedback.interview_id == Interview.id)
+        db.select(Interview, InterviewFeedback)
+        .join(InterviewFeedback, InterviewFeedback.interview_id == Interview.id)
         .where(Interview.owner_id == owner_id)
-    ).all()  # fmt: skip
-    question = db.session.get(Question, question_id)
-    result = []
-    for interview, feedback in rows:
-        if question_id in feedback.question_ids or (
-            not feedback.question_ids
-            and question is not None
-            and question_id in interview.plan_question_ids
-        ):
-            result.append((interview, feedback))
-    return result
+    ).all()
+    return [
+        (interview, feedback)
+        for interview, feedback in rows
+        if question_id in (feedback.question_ids or interview.plan_question_ids)
+    ]
 
 
 def build_plan(interview: Interview, per_category: int = 2) -> list[int]:

@@ -25,7 +25,7 @@ from .debrief import (
 )  # fmt: skip
 from .extensions import db
 from .identity import AccountError
-from .models import Interview, Practice, Question, Share
+from .models import Interview, Practice, Question
 from .selection import categories, practice_questions
 from .sharing import invite, viewable_interview
 from .views import int_arg, render
@@ -196,10 +196,3 @@ def share(interview_id: int):
         link = url_for("shares.accept_invitation", token=created.invite_token, _external=True)
         flash(f"Shared with {created.recruiter_email}. Invitation link: {link}")
     return redirect(url_for("debriefs.show", interview_id=interview.id))
-
-
-def shares_of(interview: Interview) -> list[Share]:
-    """Active shares that include this debrief."""
-    return [s for s in db.session.execute(
-        db.select(Share).where(Share.candidate_id == interview.owner_id, Share.revoked_at.is_(None))
-    ).unique().scalars() if interview.id in s.interview_ids]  # fmt: skip

@@ -374,6 +374,13 @@ def is_behavioural(question) -> bool:
     )
 
 
+def filler_level(per_100_words: float) -> str:
+    """``fluent`` under 5 per 100 words, ``hesitant`` above 8, ``noticeable`` between."""
+    if per_100_words > FILLERS_HESITANT:
+        return "hesitant"
+    return "noticeable" if per_100_words >= FILLERS_FLUENT else "fluent"
+
+
 def compute(words: list[dict], duration_s: float, question=None) -> dict:
     """Every metric of one answer, as a JSON-ready dict (see the module docstring)."""
     tokens = tokenise(words)
@@ -405,6 +412,7 @@ def compute(words: list[dict], duration_s: float, question=None) -> dict:
         "fillers": fillers,
         "fillers_per_100_words": round(len(fillers) / count * 100, 1) if count else 0.0,
         "fillers_per_minute": per_minute(len(fillers), speaking),
+        "fillers_level": filler_level(len(fillers) / count * 100 if count else 0.0),
         "long_pauses": pauses,
         "longest_pause_s": max((p["duration_s"] for p in pauses), default=0.0),
         "hedges": find_hedges(tokens),

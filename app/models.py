@@ -184,11 +184,6 @@ class Attempt(db.Model):
         """True while the transcript may still change by itself."""
         return self.status in (AttemptStatus.QUEUED, AttemptStatus.TRANSCRIBING)
 
-    @property
-    def no_speech(self) -> bool:
-        """True when transcription finished and heard no words."""
-        return self.status == AttemptStatus.DONE and not self.words
-
     def excerpt(self, length: int = 140) -> str:
         """The start of the transcript, cut at a word boundary."""
         text = self.transcript_text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import io
+import tempfile
 from collections import Counter
 
 from flask import Blueprint, current_app, g, send_file
@@ -91,6 +91,16 @@ def export_all():
         .scalars()
         .all()
     )
-    data = export_zip(g.user, _own_attempts(), own, current_app.extensions["rebound_store"])
-    return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
+    store = current_app.extensions["rebound_store"]
+    store.spool_dir.mkdir(parents=True, exist_ok=True)
+    # Built on the audio disk, not in memory: an account can hold hours of recordings.
+    # send_file closes the file once the response is sent, so no `with` here.
+    archive = tempfile.TemporaryFile(dir=store.spool_dir)  # noqa: SIM115
+    try:
+        export_zip(g.user, _own_attempts(), own, store, archive)
+    except BaseException:
+        archive.close()
+        raise
+    archive.seek(0)
+    return send_file(archive, mimetype="application/zip", as_attachment=True,
                      download_name="rebound-export.zip", max_age=0)  # fmt: skip

@@ -68,7 +68,3 @@ class JobQueue:
     def run_reaper(self) -> None:
         """Re-queue attempts whose worker vanished, now (used at worker start)."""
         self._reap.call_local()
-
-    def pending_count(self) -> int:
-        """How many jobs wait in the queue."""
-        return self.huey.pending_count() if self.huey else 0

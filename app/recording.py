@@ -144,7 +144,9 @@ def _save_new(upload, owner_id, question, practice_id, upload_id) -> Attempt:
             store.save_file(wav_key(key), wav)
             written.append(wav_key(key))
         except StorageError as err:
-            raise StorageFull(DISK_FULL) from err
+            if isinstance(err.__cause__, OSError) and _no_space(err.__cause__):
+                raise StorageFull(DISK_FULL) from err
+            raise
         attempt = Attempt(
             owner_id=owner_id,
             question_id=question.id,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import json
+import shutil
 import zipfile
+from typing import BinaryIO
 
 from .feedback import comments_for, ratings_for
 from .metrics import PACE_BAND, compute
@@ -202,18 +203,24 @@ def comment_record(comment, replies=()) -> dict:
     }
 
 
-def export_zip(user, attempts: list[Attempt], own_questions: list, store) -> bytes:
-    """Everything of one user: a JSON file of their data plus every original recording."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+def export_zip(user, attempts: list[Attempt], own_questions: list, store, out: BinaryIO) -> None:
+    """Write everything of one user into ``out``: a JSON file of their data and every recording.
+
+    Recordings are streamed from the store into the archive, never read whole into memory,
+    and stored as they are (they are compressed audio already).
+    """
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         records = []
         for attempt in attempts:
             record = attempt_record(attempt)
             extension = attempt.audio_key.rsplit(".", 1)[-1]
             name = f"audio/attempt-{attempt.id}.{extension}"
             if store.exists(attempt.audio_key):
-                with store.open(attempt.audio_key) as audio:
-                    archive.writestr(name, audio.read())
+                with (
+                    store.open(attempt.audio_key) as audio,
+                    archive.open(zipfile.ZipInfo(name), "w", force_zip64=True) as entry,
+                ):
+                    shutil.copyfileobj(audio, entry, 1 << 20)
                 record["audio_file"] = name
             records.append(record)
         data = {
@@ -237,4 +244,3 @@ def export_zip(user, attempts: list[Attempt], own_questions: list, store) -> byt
             "attempts": records,
         }
         archive.writestr("rebound.json", json.dumps(data, indent=2, ensure_ascii=False))
-    return buffer.getvalue()

@@ -38,10 +38,15 @@ def edit():
             + (" Calm mode is on: numbers are hidden." if g.user.calm_mode else "")
         )
         return redirect(url_for("settings.edit"))
+    return _page()
+
+
+def _page(new_token: str | None = None):
+    """The settings page (with a just-created token shown once)."""
     return render(
         "settings/edit.html",
         tokens=_tokens(),
-        new_token=None,
+        new_token=new_token,
         extra_choices=EXTRA_TIME_CHOICES,
         retention_choices=RETENTION_CHOICES,
     )
@@ -68,14 +73,7 @@ def delete_account_view():
 @bp.post("/tokens")
 def create_token():
     """Create a personal API token and show it, once."""
-    token = create_api_token(g.user, request.form.get("name", ""))
-    return render(
-        "settings/edit.html",
-        tokens=_tokens(),
-        new_token=token,
-        extra_choices=EXTRA_TIME_CHOICES,
-        retention_choices=RETENTION_CHOICES,
-    )
+    return _page(new_token=create_api_token(g.user, request.form.get("name", "")))
 
 
 @bp.post("/tokens/<int:token_id>/revoke")

@@ -201,6 +201,6 @@ def test_owner_can_use_every_read_route(app, client, world):
 def test_lists_never_show_another_candidates_answers(app, world):
     _, visitors = world
     for path in ("/", "/history", "/progress", "/questions", "/api/v1/attempts", "/export.zip"):
-        response = visitors["candidate"].get(path)
-        assert STORY.encode() not in response.data, path
-        assert b"Mine?" not in response.data, path
+        with visitors["candidate"].get(path) as response:
+            assert STORY.encode() not in response.data, path
+            assert b"Mine?" not in response.data, path

@@ -171,9 +171,9 @@ def test_export_zip_holds_json_and_audio(client, app, user, audio_fixtures, monk
     monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
     uploaded = upload(client, audio_fixtures / "short.wav").json["id"]
     make_attempt(app, STORY, key="zz/missing.webm")
-    response = client.get("/export.zip")
-    assert response.mimetype == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    with client.get("/export.zip") as response:  # the zip is a file the response closes
+        assert response.mimetype == "application/zip"
+        archive = zipfile.ZipFile(io.BytesIO(response.data))
     data = json.loads(archive.read("rebound.json"))
     assert {a["id"] for a in data["attempts"]} >= {uploaded}
     record = next(a for a in data["attempts"] if a["id"] == uploaded)
