@@ -20,7 +20,7 @@ run: install
 test: $(PY)
 	bash scripts/install-test-deps.sh $(VENV)
 	$(VENV)/bin/bandit -q -r app -ll
-	$(PY) -m pytest
+	bash scripts/run-tests.sh $(VENV)
 
 lint: $(PY)
 	$(VENV)/bin/ruff check app tests bench

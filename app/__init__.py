@@ -56,7 +56,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = load_secret_key(Path(app.instance_path))
+    app.config["DATABASE_URL"] = normalise_database_url(app.config["DATABASE_URL"])
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    if not app.config["DATABASE_URL"].startswith("sqlite"):
+        # A server may close idle connections (restarts, failovers): test before use.
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     # A little room above the audio limit for the other form fields.
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024 + 64 * 1024
@@ -119,6 +123,14 @@ def create_app(test_config: dict | None = None) -> Flask:
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
     return app
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs hosting providers hand out; PostgreSQL always goes through psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
 
 
 def _prepare_folders(app: Flask) -> None:

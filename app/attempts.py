@@ -324,9 +324,9 @@ def history():
     answered = (
         db.session.execute(
             db.select(Question)
-            .join(Attempt)
-            .where(Attempt.owner_id == g.user.id)
-            .distinct()
+            .where(
+                Question.id.in_(db.select(Attempt.question_id).where(Attempt.owner_id == g.user.id))
+            )
             .order_by(Question.text)
         )
         .scalars()

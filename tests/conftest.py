@@ -11,6 +11,7 @@ from app import create_app
 from app.banks import sync_banks
 from app.extensions import db
 from app.identity import create_user, find_user
+from tests.databases import ADMIN_URL, PostgresDatabases, using_postgres
 from tests.fixtures.make_fixtures import make_all
 
 HTMX = {"HX-Request": "true"}
@@ -29,14 +30,46 @@ def model_cache(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("models")
 
 
+def pytest_report_header(config):
+    if using_postgres():
+        return f"database: PostgreSQL, {ADMIN_URL.rsplit('@', 1)[-1]} (TEST_DATABASE_URL)"
+    return "database: SQLite (set TEST_DATABASE_URL to run on PostgreSQL)"
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """The per-test database maker on PostgreSQL, or None when the suite runs on SQLite."""
+    if not using_postgres():
+        yield None
+        return
+    databases = PostgresDatabases(ADMIN_URL)
+    try:
+        databases.prepare_template()
+    except Exception as err:  # a missing server must fail the run loudly, never skip it
+        pytest.exit(f"PostgreSQL at TEST_DATABASE_URL is not usable: {err}", returncode=3)
+    yield databases
+    databases.drop_template()
+
+
 @pytest.fixture
-def app(tmp_path, model_cache):
-    """An app with its own SQLite database and audio folder; jobs run at once, in-process."""
+def database_url(tmp_path, postgres):
+    """A fresh database for one test, migrated and holding the shipped question banks."""
+    if postgres is None:
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    url = postgres.create()
+    yield url
+    postgres.drop(url)
+
+
+@pytest.fixture
+def app(tmp_path, model_cache, database_url, postgres):
+    """An app with its own database and audio folder; jobs run at once, in-process."""
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+            "DATABASE_URL": database_url,
             "AUDIO_DIR": str(tmp_path / "audio"),
             "QUEUE_IMMEDIATE": True,
             "MODEL_CACHE_DIR": str(model_cache),
@@ -45,9 +78,10 @@ def app(tmp_path, model_cache):
             "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
         }
     )
-    with app.app_context():
-        upgrade(directory=app.extensions["migrate"].directory)
-        sync_banks(Path(app.config["QUESTION_BANKS_DIR"]))
+    if postgres is None:  # PostgreSQL copies come migrated and filled from the template
+        with app.app_context():
+            upgrade(directory=app.extensions["migrate"].directory)
+            sync_banks(Path(app.config["QUESTION_BANKS_DIR"]))
     yield app
     with app.app_context():
         db.session.remove()

@@ -39,12 +39,14 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, model_cache):
+def server(tmp_path_factory, model_cache, postgres):
     """``rebound serve`` (web + worker) on a free port, with its own data folder."""
     data = tmp_path_factory.mktemp("served")
     port = free_port()
+    database = postgres.create(empty=True) if postgres else f"sqlite:///{data / 'db.sqlite3'}"
     env = dict(
         os.environ,
+        DATABASE_URL=database,
         REBOUND_DATA_DIR=str(data),
         PORT=str(port),
         SECRET_KEY="browser-test",
@@ -72,6 +74,8 @@ def server(tmp_path_factory, model_cache):
     yield base
     process.terminate()
     process.wait(timeout=30)
+    if postgres:
+        postgres.drop(database)
 
 
 def launch(p, microphone_wav):

@@ -23,9 +23,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def settings(tmp_path, model_cache) -> dict:
+def settings(tmp_path, model_cache, database_url) -> dict:
     return {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DATABASE_URL": database_url,
         "AUDIO_DIR": str(tmp_path / "audio"),
         "QUEUE_PATH": str(tmp_path / "queue.sqlite3"),
         "MODEL_CACHE_DIR": str(model_cache),
