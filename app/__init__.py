@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import tempfile
 from pathlib import Path
@@ -62,6 +61,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         # A server may close idle connections (restarts, failovers): test before use.
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    if not app.config["RATELIMIT_STORAGE_URI"]:
+        # Limits must be counted where every web process sees them (memory:// is per process).
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
     # A little room above the audio limit for the other form fields.
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024 + 64 * 1024
     app.config["MAX_FORM_MEMORY_SIZE"] = 512 * 1024
@@ -75,9 +77,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     queue.init_app(app)
     limiter.init_app(app)
 
-    from .storage import LocalAudioStore
+    from .storage import store_for
 
-    app.extensions["rebound_store"] = LocalAudioStore(app.config["AUDIO_DIR"])
+    app.extensions["rebound_store"] = store_for(app.config)
+    if app.config["REDIS_URL"]:
+        from .recording import RedisUploadGate
+
+        app.extensions["rebound_upload_gate"] = RedisUploadGate(
+            app.config["REDIS_URL"],
+            ttl_s=int(app.config["DECODE_TIMEOUT_SECONDS"]) + 300,
+            prefix=app.config["QUEUE_NAME"],
+        )
 
     from .audio import use_decode_timeout
 
@@ -90,6 +100,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         debriefs,
         display,
         errors,
+        ops,
         practice,
         progress,
         questions,
@@ -99,6 +110,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         shares,
     )
 
+    ops.init_app(app)  # first: every later hook and log line has the request id
     auth.init_app(app)
     display.init_app(app)
     security.init_app(app)
@@ -119,9 +131,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_commands(app)
     if not app.debug and not app.testing:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+        ops.configure_logging(app.config["LOG_FORMAT"])
     return app
 
 

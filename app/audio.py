@@ -94,6 +94,12 @@ class TooManyUploads(AudioRejected):
     status = 429
 
 
+class StorageUnavailable(AudioRejected):
+    """The place recordings are kept did not answer (nothing was saved)."""
+
+    status = 503
+
+
 class StorageFull(AudioRejected):
     """The server has no room for the recording (nothing was saved)."""
 

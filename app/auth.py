@@ -39,6 +39,8 @@ from .sharing import claim_email_invitations
 bp = Blueprint("auth", __name__)
 PUBLIC_ENDPOINTS = {
     "static", "auth.login", "auth.signup", "auth.forgot", "auth.reset",
+    # For load balancers and Prometheus; /metrics checks its own token.
+    "ops.healthz", "ops.readyz", "ops.metrics",
 }  # fmt: skip
 LOGIN_FAILED = "That email and password do not match an account. Check both and try again."
 

@@ -39,32 +39,106 @@ def prepare_database(app: Flask) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=None, help="Port (default: $PORT or 5000).")
 @click.option("--no-worker", is_flag=True, help="Do not start a transcription worker.")
-@click.option("--threads", type=int, default=8, show_default=True, help="Web threads.")
+@click.option("--threads", type=int, default=8, show_default=True, help="Threads per process.")
+@click.option(
+    "--production",
+    is_flag=True,
+    help="Several web processes (gunicorn) instead of one; see docs/deploy.md.",
+)
+@click.option(
+    "--processes",
+    type=int,
+    default=None,
+    help="Web processes with --production (default: $WEB_PROCESSES, else 2 per core + 1).",
+)
 @with_appcontext
-def serve_command(host: str, port: int | None, no_worker: bool, threads: int) -> None:
-    """Run the web app and a transcription worker beside it (the embedded default)."""
-    from waitress import serve
+def serve_command(
+    host: str,
+    port: int | None,
+    no_worker: bool,
+    threads: int,
+    production: bool,
+    processes: int | None,
+) -> None:
+    """Run the web app, and a transcription worker beside it unless REDIS_URL is set.
+
+    With REDIS_URL the queue is shared: run ``rebound worker`` on the machines meant for
+    transcription, and web machines spend their cores on pages only.
+    """
+    from .extensions import db
 
     app = current_app._get_current_object()
     prepare_database(app)
     port = port or app.config["PORT"]
     supervisor = None
-    if not no_worker:
+    if app.config["REDIS_URL"]:
+        click.echo(
+            "Queue on Redis: this process serves pages only; run `rebound worker` to transcribe."
+        )
+    elif not no_worker:
         supervisor = WorkerSupervisor(Path(app.instance_path).parent)
         supervisor.start()
-    click.echo(f"Rebound is running at http://{host}:{port}/  (Ctrl+C stops it)")
     try:
-        serve(
-            app,
-            host=host,
-            port=port,
-            threads=threads,
-            ident="rebound",
-            max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
-        )
+        if production:
+            processes = processes or app.config["WEB_PROCESSES"] or 2 * (os.cpu_count() or 1) + 1
+            if processes > 1 and app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+                click.echo(
+                    "warning: login limits are counted per process; set REDIS_URL so "
+                    f"{processes} processes share them.",
+                    err=True,
+                )
+            db.engine.dispose()  # each forked process opens its own connections
+            click.echo(
+                f"Rebound is running at http://{host}:{port}/ with {processes} web processes "
+                "(Ctrl+C stops it)"
+            )
+            run_gunicorn(app, host, port, processes, threads)
+        else:
+            from waitress import serve
+
+            click.echo(f"Rebound is running at http://{host}:{port}/  (Ctrl+C stops it)")
+            serve(
+                app,
+                host=host,
+                port=port,
+                threads=threads,
+                ident="rebound",
+                max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
+            )
     finally:
         if supervisor is not None:
             supervisor.stop()
+
+
+def run_gunicorn(app: Flask, host: str, port: int, processes: int, threads: int) -> None:
+    """Serve with gunicorn's pre-forking server; each process builds its own app."""
+    from gunicorn.app.base import BaseApplication
+
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": processes,
+        "threads": threads,
+        "worker_class": "gthread",
+        # Long enough for the slowest upload: receiving it plus decoding under its limit.
+        "timeout": int(app.config["DECODE_TIMEOUT_SECONDS"]) + 60,
+        "graceful_timeout": 30,
+        "keepalive": 5,
+        "accesslog": None,  # every request is logged by the app, with its request id
+        "errorlog": "-",
+        "proc_name": "rebound-web",
+    }
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            from . import create_app
+
+            return create_app()
+
+    Server().run()
 
 
 class WorkerSupervisor(threading.Thread):
@@ -138,12 +212,38 @@ def worker_command(concurrency: int, niceness: int) -> None:
     swept = app.extensions["rebound_store"].sweep_spool()
     if swept:
         click.echo(f"worker: removed {swept} half-received upload(s) left by a stopped web process")
-    queue.run_reaper()
+    reaper = Reaper(app, app.config["REAP_INTERVAL_SECONDS"])
+    reaper.start()
     consumer = queue.huey.create_consumer(
         workers=concurrency, periodic=True, worker_type="thread", initial_delay=0.05, max_delay=0.5
     )
     with app.app_context():
         consumer.run()
+
+
+class Reaper(threading.Thread):
+    """Hands answers whose worker died back to the queue: at start, then at each interval.
+
+    Every worker runs one; two reapers finding the same answer queue it twice, and the
+    guarded claim in ``jobs.claim`` lets only one job run it.
+    """
+
+    def __init__(self, app: Flask, interval_s: float) -> None:
+        super().__init__(daemon=True, name="reaper")
+        self.app, self.interval_s = app, interval_s
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        from .extensions import queue
+
+        while True:
+            try:
+                with self.app.app_context():
+                    queue.run_reaper()
+            except Exception:  # a database hiccup must not end reaping for good
+                self.app.logger.exception("reaper: could not check for abandoned answers")
+            if self.stopped.wait(self.interval_s):
+                return
 
 
 @click.command("transcribe")

@@ -32,6 +32,18 @@ ENV_SETTINGS: dict[str, Callable] = {
     "RATELIMIT_STORAGE_URI": str,
     "MAX_CONCURRENT_UPLOADS": int,
     "DECODE_TIMEOUT_SECONDS": float,
+    # Several machines: a Redis job queue and S3-compatible storage (docs/deploy.md).
+    "REDIS_URL": str,
+    "QUEUE_NAME": str,
+    "REAP_INTERVAL_SECONDS": float,
+    "S3_BUCKET": str,
+    "S3_PREFIX": str,
+    "S3_ENDPOINT_URL": str,
+    "S3_REGION": str,
+    "S3_SERVER_SIDE_ENCRYPTION": str,
+    "WEB_PROCESSES": int,
+    "METRICS_TOKEN": str,
+    "LOG_FORMAT": str,
 }
 
 
@@ -78,7 +90,23 @@ def defaults(data_dir: Path) -> dict:
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "PASSWORD_HASH_METHOD": "scrypt",
-        "RATELIMIT_STORAGE_URI": "memory://",
+        # memory:// counts per process; with REDIS_URL set, create_app uses Redis instead.
+        "RATELIMIT_STORAGE_URI": None,
+        "REDIS_URL": None,
+        "QUEUE_NAME": "rebound",
+        # How often a worker looks for answers whose worker died (and for queued rows that
+        # never reached the queue). A dead worker's answer is picked up within
+        # JOB_LEASE_SECONDS + REAP_INTERVAL_SECONDS.
+        "REAP_INTERVAL_SECONDS": 20,
+        "S3_BUCKET": None,
+        "S3_PREFIX": "rebound/",
+        "S3_ENDPOINT_URL": None,
+        "S3_REGION": None,
+        "S3_SERVER_SIDE_ENCRYPTION": None,
+        "WEB_PROCESSES": 0,
+        "METRICS_TOKEN": None,
+        # "text" (one readable line per event) or "json" (one JSON object per line).
+        "LOG_FORMAT": "text",
         "RATELIMIT_HEADERS_ENABLED": False,
         "SESSION_COOKIE_SAMESITE": "Lax",
     }

@@ -19,7 +19,7 @@ from sqlalchemy import or_, update
 
 from .audio import read_wav_samples
 from .extensions import begin_write, db
-from .models import Attempt, AttemptStatus, utcnow
+from .models import Attempt, AttemptStatus, JobCounter, utcnow
 from .storage import StorageError
 from .transcription import EngineUnavailable, ModelNotFound, TranscriptionError, load_engine
 
@@ -90,15 +90,32 @@ class Heartbeat(threading.Thread):
                 )
 
 
-def _finish(attempt_id: int, **values) -> bool:
-    """Write a job's result unless another worker already finished the attempt."""
+def _finish(attempt_id: int, counters: dict[str, float], **values) -> bool:
+    """Write a job's result unless another worker already finished the attempt.
+
+    ``counters`` are added to the totals in the same transaction, so only a result that
+    was stored is counted.
+    """
     result = db.session.execute(
         update(Attempt)
         .where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.TRANSCRIBING)
         .values(lease_until=None, finished_at=utcnow(), **values)
     )
+    stored = result.rowcount == 1
+    if stored:
+        _count(counters)
     db.session.commit()
-    return result.rowcount == 1
+    return stored
+
+
+def _count(counters: dict[str, float]) -> None:
+    """Add to the lifetime totals, inside the caller's transaction."""
+    for name, amount in counters.items():
+        db.session.execute(
+            update(JobCounter)
+            .where(JobCounter.name == name)
+            .values(value=JobCounter.value + amount)
+        )
 
 
 def _release(attempt_id: int, reason: str) -> None:
@@ -136,12 +153,14 @@ def transcribe_attempt(attempt_id: int) -> None:
         )
         return
     try:
-        samples = read_wav_samples(store.local_path(wav_key(attempt.audio_key)))
+        with store.local_copy(wav_key(attempt.audio_key)) as wav:
+            samples = read_wav_samples(wav)
         transcript = engine.transcribe(samples)
     except (TranscriptionError, StorageError, OSError) as err:
         log.warning("attempt %s failed: %s", attempt_id, err)
         _finish(
             attempt_id,
+            {"jobs_failed": 1},
             status=AttemptStatus.FAILED,
             error=f"Transcription failed: {err}. Press Retry to try again.",
         )
@@ -152,6 +171,11 @@ def transcribe_attempt(attempt_id: int) -> None:
     data = transcript.to_dict()
     _finish(
         attempt_id,
+        {
+            "jobs_done": 1,
+            "transcription_seconds": elapsed,
+            "audio_seconds": attempt.duration_s or 0.0,
+        },
         status=AttemptStatus.DONE,
         error="",
         transcript_text=data["text"],
@@ -183,7 +207,7 @@ def reap() -> list[int]:
     ready = []
     for attempt_id, tries, status in rows:
         if status == AttemptStatus.TRANSCRIBING and tries >= MAX_TRIES:
-            db.session.execute(
+            given_up = db.session.execute(
                 update(Attempt)
                 .where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.TRANSCRIBING)
                 .values(
@@ -193,6 +217,8 @@ def reap() -> list[int]:
                     "Press Retry to try once more.",
                 )
             )
+            if given_up.rowcount == 1:
+                _count({"jobs_failed": 1})
         else:
             ready.append(attempt_id)
     db.session.commit()

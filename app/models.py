@@ -349,3 +349,17 @@ class AuditEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     actor: Mapped[User] = relationship(lazy="joined")
+
+
+class JobCounter(db.Model):
+    """Totals over every worker's lifetime, for the metrics endpoint.
+
+    Kept in the database, not in a worker's memory: any web process can report them, and
+    they survive restarts and deleted answers. Bumped in the same transaction that stores
+    a job's result, so a counted job is always a saved one.
+    """
+
+    __tablename__ = "job_counters"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[float] = mapped_column(default=0.0)

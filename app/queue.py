@@ -1,20 +1,24 @@
-"""The job queue: huey, with SQLite storage by default.
+"""The job queue: huey, on SQLite by default and on Redis when ``REDIS_URL`` is set.
 
 The queue only carries attempt ids. The attempt row is the source of truth: a job lost with
 a killed worker is found again by ``reap`` (a lease on the row, renewed while the job runs),
-which runs when a worker starts and every minute after.
+which every worker runs when it starts and every ``REAP_INTERVAL_SECONDS`` after.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from huey import MemoryHuey, SqliteHuey, crontab
+from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 if TYPE_CHECKING:
     from flask import Flask
     from huey.api import Huey
+
+
+log = logging.getLogger(__name__)
 
 
 class JobQueue:
@@ -29,10 +33,17 @@ class JobQueue:
         if app.config["QUEUE_IMMEDIATE"]:
             # Tests and one-off scripts: run each job at once, in the calling thread.
             huey = MemoryHuey("rebound", immediate=True, results=False)
+        elif app.config["REDIS_URL"]:
+            # Any number of workers on any number of machines take jobs from one list.
+            huey = RedisHuey(
+                app.config["QUEUE_NAME"], url=app.config["REDIS_URL"], results=False, blocking=True
+            )
         else:
             path = Path(app.config["QUEUE_PATH"])
             path.parent.mkdir(parents=True, exist_ok=True)
-            huey = SqliteHuey("rebound", filename=str(path), results=False, timeout=30)
+            huey = SqliteHuey(
+                app.config["QUEUE_NAME"], filename=str(path), results=False, timeout=30
+            )
 
         def transcribe_attempt_job(attempt_id: int) -> None:
             from .jobs import transcribe_attempt
@@ -57,14 +68,34 @@ class JobQueue:
         self._retention = huey.periodic_task(crontab(minute="17"), name="apply_retention")(
             retention_job
         )
-        self._reap = huey.periodic_task(crontab(minute="*"), name="reap_attempts")(reap_job)
+        self._reap = huey.task(name="reap_attempts")(reap_job)
         self.huey = huey
         app.extensions["rebound_queue"] = self
 
-    def enqueue_transcription(self, attempt_id: int) -> None:
-        """Ask a worker to transcribe this attempt (passes the id, never the object)."""
-        self._transcribe(attempt_id)
+    def enqueue_transcription(self, attempt_id: int) -> bool:
+        """Ask a worker to transcribe this attempt (passes the id, never the object).
+
+        If the queue cannot be reached the attempt stays ``queued`` in the database, and
+        the next reaper run (every ``REAP_INTERVAL_SECONDS``) queues it: nothing is lost,
+        so the caller's request still succeeds.
+        """
+        try:
+            self._transcribe(attempt_id)
+        except Exception as err:
+            if self.huey is not None and self.huey.immediate:
+                raise  # tests and one-off scripts run the job here: its errors are real
+            log.warning("could not queue attempt %s (%s); the reaper will", attempt_id, err)
+            return False
+        return True
 
     def run_reaper(self) -> None:
-        """Re-queue attempts whose worker vanished, now (used at worker start)."""
+        """Re-queue attempts whose worker vanished, now, in this process."""
         self._reap.call_local()
+
+    def pending(self) -> int:
+        """Jobs waiting in the queue (not counting the ones being run)."""
+        return self.huey.pending_count()
+
+    def ping(self) -> None:
+        """Raise if the queue's storage cannot be reached."""
+        self.huey.pending_count()

@@ -8,21 +8,35 @@ removes the files written so far, and a failed commit removes them too.
 from __future__ import annotations
 
 import errno
+import logging
 import tempfile
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
-from .audio import AudioRejected, StorageFull, TooManyUploads, decode_to_wav, probe
+from .audio import (
+    AudioRejected,
+    StorageFull,
+    StorageUnavailable,
+    TooManyUploads,
+    decode_to_wav,
+    probe,
+)
 from .extensions import db, queue
 from .jobs import wav_key
 from .models import Attempt, AttemptStatus, Question
 from .storage import StorageError
 
+log = logging.getLogger(__name__)
+
+STORAGE_DOWN = (
+    "Recordings cannot be stored right now: the storage service did not answer. Nothing "
+    "was lost: keep this page open and submit again in a minute."
+)
 DISK_FULL = (
     "The server's disk is full, so your recording could not be saved. Nothing was "
     "lost: keep this page open and submit again later, or tell the administrator."
@@ -96,7 +110,50 @@ class UploadGate:
                 self._active[user_id] -= 1
 
 
+class RedisUploadGate:
+    """The same limit counted in Redis, so it holds across web processes and machines.
+
+    A slot held by a process that was killed mid-upload expires after ``ttl_s``.
+    """
+
+    def __init__(self, url: str, ttl_s: int, prefix: str) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=5)
+        self.ttl_s, self.prefix = ttl_s, prefix
+
+    @contextmanager
+    def slot(self, user_id: int, limit: int):
+        key = f"{self.prefix}:uploads:{user_id}"
+        import redis
+
+        try:
+            with self.client.pipeline() as pipe:
+                count, _ = pipe.incr(key).expire(key, self.ttl_s).execute()
+        except redis.RedisError as err:
+            # Fail open: a missing limit is better than refusing every candidate's answer.
+            log.warning("upload limit not checked, Redis did not answer: %s", err)
+            yield
+            return
+        if count > limit:
+            self.client.decr(key)
+            raise TooManyUploads(
+                f"You already have {limit} uploads in progress. Wait for them to finish, "
+                "then submit again; your recording is still in the page."
+            )
+        try:
+            yield
+        finally:
+            with suppress(redis.RedisError):  # if Redis is gone, the key expires on its own
+                self.client.decr(key)
+
+
 gate = UploadGate()
+
+
+def upload_gate():
+    """The app's gate: Redis-backed with ``REDIS_URL``, else this process's own."""
+    return current_app.extensions.get("rebound_upload_gate", gate)
 
 
 def save_recording(
@@ -114,7 +171,7 @@ def save_recording(
     earlier = _existing(owner_id, upload_id)
     if earlier is not None:
         return earlier
-    with gate.slot(owner_id, current_app.config["MAX_CONCURRENT_UPLOADS"]):
+    with upload_gate().slot(owner_id, current_app.config["MAX_CONCURRENT_UPLOADS"]):
         return _save_new(upload, owner_id, question, practice_id, upload_id)
 
 
@@ -146,7 +203,8 @@ def _save_new(upload, owner_id, question, practice_id, upload_id) -> Attempt:
         except StorageError as err:
             if isinstance(err.__cause__, OSError) and _no_space(err.__cause__):
                 raise StorageFull(DISK_FULL) from err
-            raise
+            log.error("storing a recording failed: %s", err)
+            raise StorageUnavailable(STORAGE_DOWN) from err
         attempt = Attempt(
             owner_id=owner_id,
             question_id=question.id,
@@ -168,19 +226,26 @@ def _save_new(upload, owner_id, question, practice_id, upload_id) -> Attempt:
             earlier = _existing(owner_id, upload_id)
             if earlier is None:
                 raise
-            for key in written:
-                store.delete(key)
+            _forget(store, written)
             return earlier
     except BaseException:
         db.session.rollback()
-        for key in written:
-            store.delete(key)
+        _forget(store, written)
         raise
     finally:
         raw.unlink(missing_ok=True)
         wav.unlink(missing_ok=True)
     queue.enqueue_transcription(attempt.id)
     return attempt
+
+
+def _forget(store, keys: list[str]) -> None:
+    """Remove what an unfinished upload stored; a failure here is logged, not raised."""
+    for key in keys:
+        try:
+            store.delete(key)
+        except StorageError as err:
+            log.warning("could not remove %s after a failed upload: %s", key, err)
 
 
 def retry(attempt: Attempt) -> None:

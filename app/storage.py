@@ -1,15 +1,21 @@
-"""Where recordings live. One small interface; a local folder is the embedded default.
+"""Where recordings live. One small interface, two places: a local folder (the embedded
+default) and an S3-compatible bucket, which web and worker machines share.
 
 Keys are generated here (random hex, sharded by the first two characters), never taken
-from the client, so no path from a request ever reaches the file system.
+from the client, so no path from a request ever reaches the file system or the bucket.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
 import os
 import shutil
+import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -18,8 +24,35 @@ class StorageError(Exception):
     """A recording could not be written or read."""
 
 
+def new_key(extension: str) -> str:
+    """Return ``ab/ab12…ef.ext`` with 128 random bits."""
+    name = uuid.uuid4().hex
+    return f"{name[:2]}/{name}.{extension.lstrip('.')}"
+
+
+def sweep_folder(folder: Path, older_than_s: float) -> int:
+    """Remove files in ``folder`` (recursively) untouched for ``older_than_s``; count them."""
+    if not folder.is_dir():
+        return 0
+    cutoff = time.time() - older_than_s
+    removed = 0
+    for leftover in folder.rglob("*"):
+        try:
+            if leftover.is_file() and leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
+
+
 class AudioStore(Protocol):
-    """The operations the app needs from a place that keeps recordings."""
+    """The operations the app needs from a place that keeps recordings.
+
+    ``spool_dir`` is always a local folder: uploads land there while they are checked.
+    """
+
+    spool_dir: Path
 
     def new_key(self, extension: str) -> str:
         """Return a fresh, unused key ending in ``.extension``."""
@@ -34,7 +67,19 @@ class AudioStore(Protocol):
         ...
 
     def local_path(self, key: str) -> Path:
-        """A local path to the recording (a download for remote stores)."""
+        """A local path to the recording (a cached download for remote stores)."""
+        ...
+
+    def local_copy(self, key: str) -> contextlib.AbstractContextManager[Path]:
+        """A local path to the recording for the length of a ``with`` block."""
+        ...
+
+    def sweep_spool(self, older_than_s: float = 3600) -> int:
+        """Remove local leftovers (half-received uploads, stale downloads); count them."""
+        ...
+
+    def check(self) -> None:
+        """Raise ``StorageError`` unless recordings can be written here now."""
         ...
 
     def delete(self, key: str) -> None:
@@ -55,23 +100,19 @@ class LocalAudioStore:
 
     def sweep_spool(self, older_than_s: float = 3600) -> int:
         """Remove half-received uploads a killed web process left behind; return how many."""
-        if not self.spool_dir.is_dir():
-            return 0
-        cutoff = time.time() - older_than_s
-        removed = 0
-        for leftover in self.spool_dir.iterdir():
-            try:
-                if leftover.is_file() and leftover.stat().st_mtime < cutoff:
-                    leftover.unlink()
-                    removed += 1
-            except FileNotFoundError:
-                continue
-        return removed
+        return sweep_folder(self.spool_dir, older_than_s)
 
     def new_key(self, extension: str) -> str:
-        """Return ``ab/ab12…ef.ext`` with 128 random bits."""
-        name = uuid.uuid4().hex
-        return f"{name[:2]}/{name}.{extension.lstrip('.')}"
+        return new_key(extension)
+
+    def check(self) -> None:
+        """Write and remove a small file in the audio folder."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.root, prefix=".ready-"):
+                pass
+        except OSError as err:
+            raise StorageError(f"the audio folder is not writable: {err.strerror or err}") from err
 
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
@@ -99,6 +140,11 @@ class LocalAudioStore:
         """The file's own path."""
         return self._path(key)
 
+    @contextlib.contextmanager
+    def local_copy(self, key: str) -> Iterator[Path]:
+        """The file itself: nothing to download or clean up."""
+        yield self._path(key)
+
     def delete(self, key: str) -> None:
         """Remove the file if it is there."""
         self._path(key).unlink(missing_ok=True)
@@ -106,3 +152,154 @@ class LocalAudioStore:
     def exists(self, key: str) -> bool:
         """True when the file is there."""
         return self._path(key).is_file()
+
+
+@functools.cache
+def s3_errors() -> tuple[type[Exception], ...]:
+    """What boto3 raises when a call fails (imported late: the local default needs no boto3)."""
+    from boto3.exceptions import Boto3Error
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (BotoCoreError, ClientError, Boto3Error)
+
+
+class S3AudioStore:
+    """Recordings in an S3-compatible bucket, under a prefix (``S3_BUCKET``, ``S3_PREFIX``).
+
+    Objects appear whole or not at all, so uploads need no temporary names. The web process
+    keeps a small local cache of recordings being played (range requests seek in it); the
+    worker downloads each WAV for the length of one job.
+    """
+
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        *,
+        spool_dir: str | os.PathLike,
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        server_side_encryption: str | None = None,
+        client=None,
+    ) -> None:
+        import boto3
+        from botocore.config import Config
+
+        self.bucket = bucket
+        self.prefix = prefix.lstrip("/")
+        self.spool_dir = Path(spool_dir).resolve()
+        self.cache_dir = self.spool_dir / "cache"
+        self.extra_args = (
+            {"ServerSideEncryption": server_side_encryption} if server_side_encryption else {}
+        )
+        self.client = client or boto3.client(
+            "s3",
+            endpoint_url=endpoint_url or None,
+            region_name=region or None,
+            config=Config(retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=5),
+        )
+
+    def _object(self, key: str) -> str:
+        if not key or key.startswith("/") or ".." in key.split("/"):
+            raise StorageError(f"refusing a storage key that is not one of ours: {key!r}")
+        return self.prefix + key
+
+    def _failed(self, action: str, err: Exception) -> StorageError:
+        return StorageError(f"could not {action} in bucket {self.bucket!r}: {err}")
+
+    def new_key(self, extension: str) -> str:
+        return new_key(extension)
+
+    def save_file(self, key: str, source: Path) -> None:
+        try:
+            self.client.upload_file(
+                str(source), self.bucket, self._object(key), ExtraArgs=self.extra_args or None
+            )
+        except (*s3_errors(), OSError) as err:
+            raise self._failed("save the recording", err) from err
+
+    def open(self, key: str) -> BinaryIO:
+        """A streaming body: read in pieces, never whole into memory."""
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self._object(key))["Body"]
+        except s3_errors() as err:
+            raise self._failed("read the recording", err) from err
+
+    def _download(self, key: str, target: Path) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.part")
+        try:
+            self.client.download_file(self.bucket, self._object(key), str(partial))
+            os.replace(partial, target)
+        except (*s3_errors(), OSError) as err:
+            partial.unlink(missing_ok=True)
+            raise self._failed("download the recording", err) from err
+
+    def _cached(self, key: str) -> Path:
+        digest = hashlib.sha256(self._object(key).encode()).hexdigest()
+        return self.cache_dir / digest[:2] / (digest + Path(key).suffix)
+
+    def local_path(self, key: str) -> Path:
+        """A cached download (kept an hour after its last use; see ``sweep_spool``)."""
+        path = self._cached(key)
+        if path.is_file():
+            path.touch()
+        else:
+            self._download(key, path)
+        return path
+
+    @contextlib.contextmanager
+    def local_copy(self, key: str) -> Iterator[Path]:
+        """Download for one job, removed afterwards."""
+        self.spool_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self.spool_dir, prefix="job-") as folder:
+            path = Path(folder) / Path(key).name
+            self._download(key, path)
+            yield path
+
+    def delete(self, key: str) -> None:
+        self._cached(key).unlink(missing_ok=True)
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=self._object(key))
+        except s3_errors() as err:
+            raise self._failed("delete the recording", err) from err
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._object(key))
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise self._failed("look up the recording", err) from err
+        except s3_errors() as err:
+            raise self._failed("look up the recording", err) from err
+        return True
+
+    def sweep_spool(self, older_than_s: float = 3600) -> int:
+        """Remove half-received uploads and cached downloads unused for ``older_than_s``."""
+        return sweep_folder(self.spool_dir, older_than_s)
+
+    def check(self) -> None:
+        """The bucket answers and accepts writes under our prefix."""
+        probe = self._object(".ready-" + uuid.uuid4().hex)
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=probe, Body=b"", **self.extra_args)
+            self.client.delete_object(Bucket=self.bucket, Key=probe)
+        except s3_errors() as err:
+            raise self._failed("write", err) from err
+
+
+def store_for(config) -> AudioStore:
+    """The store the settings ask for: S3 when ``S3_BUCKET`` is set, else ``AUDIO_DIR``."""
+    if config.get("S3_BUCKET"):
+        return S3AudioStore(
+            config["S3_BUCKET"],
+            config.get("S3_PREFIX") or "",
+            spool_dir=Path(config["AUDIO_DIR"]) / ".incoming",
+            endpoint_url=config.get("S3_ENDPOINT_URL"),
+            region=config.get("S3_REGION"),
+            server_side_encryption=config.get("S3_SERVER_SIDE_ENCRYPTION"),
+        )
+    return LocalAudioStore(config["AUDIO_DIR"])

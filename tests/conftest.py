@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -142,3 +144,94 @@ def upload(client, path: Path, question_id: int = 1, filename: str | None = None
 def words_of(text: str) -> set[str]:
     """Lower-case words without punctuation."""
     return {w.strip(".,!?;:'\"").lower() for w in text.split()}
+
+
+def require_service(name: str, err: Exception) -> None:
+    """Skip a test whose server is missing, except under CI, where that fails the run."""
+    message = f"{name} is not reachable ({err}); see README, 'Services for the tests'"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true: {message}", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> str:
+    """The URL of the Redis server the tests use (``TEST_REDIS_URL``, else local db 15)."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_timeout=3).ping()
+    except redis.RedisError as err:
+        require_service("Redis", err)
+    return url
+
+
+@pytest.fixture
+def redis_settings(redis_server):
+    """Settings that put one test's queue, limits and counters in their own Redis keys."""
+    import redis
+
+    name = f"rebound-test-{uuid.uuid4().hex[:10]}"
+    yield {"REDIS_URL": redis_server, "QUEUE_NAME": name, "RATELIMIT_KEY_PREFIX": name}
+    client = redis.Redis.from_url(redis_server)
+    for key in client.scan_iter(f"*{name}*"):
+        client.delete(key)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """moto's S3 server (a stand-in for S3, in memory) in its own process, on a free port."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = tmp_path_factory.mktemp("s3") / "moto.log"
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(url + "/moto-api/", timeout=2)
+            break
+        except requests.ConnectionError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise AssertionError(log.read_text()) from None
+            time.sleep(0.2)
+    credentials = {
+        "AWS_ACCESS_KEY_ID": "rebound-test",
+        "AWS_SECRET_ACCESS_KEY": "rebound-test-secret",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    saved = {key: os.environ.get(key) for key in credentials}
+    os.environ.update(credentials)  # worker processes started by tests inherit them
+    yield url
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def s3_settings(s3_server):
+    """A new bucket for one test, and the settings that point the app at it."""
+    import boto3
+
+    bucket = f"rebound-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=s3_server).create_bucket(Bucket=bucket)
+    return {"S3_BUCKET": bucket, "S3_PREFIX": "recordings/", "S3_ENDPOINT_URL": s3_server}

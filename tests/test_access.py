@@ -17,7 +17,10 @@ from app.models import ApiToken, Comment, Interview, Practice, Question, Share
 from tests.conftest import login, make_user
 from tests.test_feedback import STORY, make_attempt
 
-PUBLIC = {"static", "auth.login", "auth.signup", "auth.forgot", "auth.reset"}
+PUBLIC = {
+    "static", "auth.login", "auth.signup", "auth.forgot", "auth.reset",
+    "ops.healthz", "ops.readyz", "ops.metrics",
+}  # fmt: skip
 # Routes without an object of A's in the URL: any logged-in user may call them.
 SELF = {
     "practice.index", "practice.start", "practice.start_assigned", "questions.index", "questions.new",

@@ -354,8 +354,10 @@ def test_decoding_is_cut_off_at_the_time_limit(app, client, audio_fixtures):
 
 
 def test_too_many_uploads_at_once_get_a_429(client, app, audio_fixtures):
-    from app.recording import gate
+    from app.recording import upload_gate
 
+    with app.app_context():
+        gate = upload_gate()
     with gate.slot(1, 2), gate.slot(1, 2):
         response = upload(client, audio_fixtures / "short.wav")
     assert response.status_code == 429 and "uploads in progress" in response.json["error"]
