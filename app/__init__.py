@@ -64,6 +64,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["RATELIMIT_STORAGE_URI"]:
         # Limits must be counted where every web process sees them (memory:// is per process).
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
+    app.config["RATELIMIT_KEY_PREFIX"] = (
+        app.config["RATELIMIT_KEY_PREFIX"] or app.config["QUEUE_NAME"]
+    )
     # A little room above the audio limit for the other form fields.
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024 + 64 * 1024
     app.config["MAX_FORM_MEMORY_SIZE"] = 512 * 1024

@@ -35,6 +35,7 @@ ENV_SETTINGS: dict[str, Callable] = {
     # Several machines: a Redis job queue and S3-compatible storage (docs/deploy.md).
     "REDIS_URL": str,
     "QUEUE_NAME": str,
+    "RATELIMIT_KEY_PREFIX": str,
     "REAP_INTERVAL_SECONDS": float,
     "S3_BUCKET": str,
     "S3_PREFIX": str,
@@ -93,7 +94,10 @@ def defaults(data_dir: Path) -> dict:
         # memory:// counts per process; with REDIS_URL set, create_app uses Redis instead.
         "RATELIMIT_STORAGE_URI": None,
         "REDIS_URL": None,
+        # Names the queue and prefixes Rebound's other Redis keys: two deployments may share
+        # one Redis server under different names.
         "QUEUE_NAME": "rebound",
+        "RATELIMIT_KEY_PREFIX": None,
         # How often a worker looks for answers whose worker died (and for queued rows that
         # never reached the queue). A dead worker's answer is picked up within
         # JOB_LEASE_SECONDS + REAP_INTERVAL_SECONDS.
@@ -108,6 +112,8 @@ def defaults(data_dir: Path) -> dict:
         # "text" (one readable line per event) or "json" (one JSON object per line).
         "LOG_FORMAT": "text",
         "RATELIMIT_HEADERS_ENABLED": False,
+        # If Redis stops answering, count limits in this process rather than fail logins.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
     }
 

@@ -1,0 +1,188 @@
+"""Health, readiness, metrics, request ids and logs; the production server."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
+from app.ops import JsonFormatter, RequestIdFilter
+from app.storage import LocalAudioStore
+from tests.conftest import upload
+from tests.test_browser import free_port
+
+
+def test_health_needs_no_login(anon):
+    response = anon.get("/healthz")
+    assert response.status_code == 200 and response.json == {"status": "ok"}
+
+
+def test_ready_when_every_part_answers(anon):
+    response = anon.get("/readyz")
+    assert response.status_code == 200, response.json
+    assert set(response.json["checks"]) == {"database", "queue", "storage", "model"}
+    assert all(part["ok"] for part in response.json["checks"].values())
+
+
+def test_not_ready_names_the_part_that_fails_without_details(anon, app, tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    app.extensions["rebound_store"] = LocalAudioStore(blocked)
+    app.config["WHISPER_MODEL"] = str(tmp_path / "no-model-here")
+    response = anon.get("/readyz")
+    assert response.status_code == 503 and response.json["status"] == "not ready"
+    failed = {name for name, part in response.json["checks"].items() if not part["ok"]}
+    assert failed == {"storage", "model"}
+    assert str(tmp_path) not in response.get_data(as_text=True)  # no paths for the public
+
+
+def metric_values(text: str) -> dict[tuple, float]:
+    values = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            values[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return values
+
+
+def test_metrics_in_prometheus_format(anon):
+    response = anon.get("/metrics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    values = metric_values(response.get_data(as_text=True))
+    assert values[("rebound_queue_depth", ())] == 0
+    assert values[("rebound_jobs_done_total", ())] == 0
+    assert values[("rebound_attempts", (("status", "queued"),))] == 0
+
+
+def test_metrics_are_for_loopback_or_the_token_holder(anon, app):
+    outside = {"REMOTE_ADDR": "203.0.113.9"}
+    assert anon.get("/metrics", environ_base=outside).status_code == 403
+    app.config["METRICS_TOKEN"] = "scrape-secret-123"
+    assert anon.get("/metrics").status_code == 403  # with a token set, loopback needs it too
+    wrong = {"Authorization": "Bearer nope"}
+    assert anon.get("/metrics", headers=wrong, environ_base=outside).status_code == 403
+    right = {"Authorization": "Bearer scrape-secret-123"}
+    assert anon.get("/metrics", headers=right, environ_base=outside).status_code == 200
+
+
+@pytest.mark.slow
+def test_metrics_count_transcriptions(client, anon, audio_fixtures):
+    assert upload(client, audio_fixtures / "short.wav").status_code == 201
+    values = metric_values(anon.get("/metrics").get_data(as_text=True))
+    assert values[("rebound_jobs_done_total", ())] == 1
+    assert values[("rebound_attempts", (("status", "done"),))] == 1
+    assert 0 < values[("rebound_transcription_seconds_total", ())] < 60
+    assert values[("rebound_audio_seconds_total", ())] == pytest.approx(2.9, abs=1.5)
+
+
+def test_every_response_carries_a_request_id(anon, caplog):
+    caplog.set_level(logging.INFO, logger="rebound.requests")
+    fresh = anon.get("/login")
+    made = fresh.headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", made)
+    echoed = anon.get("/login", headers={"X-Request-ID": "lb-1234abcd"})
+    assert echoed.headers["X-Request-ID"] == "lb-1234abcd"
+    hostile = anon.get("/login", headers={"X-Request-ID": "<script>alert(1)</script>"})
+    assert re.fullmatch(r"[0-9a-f]{32}", hostile.headers["X-Request-ID"])
+    lines = [r for r in caplog.records if r.name == "rebound.requests"]
+    assert [(r.method, r.path, r.status) for r in lines] == [("GET", "/login", 200)] * 3
+
+
+def test_json_log_lines_carry_the_request_id():
+    record = logging.LogRecord("rebound.requests", logging.INFO, __file__, 1, "GET / 200", (), None)
+    record.status, record.request_id = 200, "abc123abc"
+    RequestIdFilter().filter(record)
+    line = json.loads(JsonFormatter().format(record))
+    assert line["request_id"] == "abc123abc" and line["status"] == 200
+    assert line["message"] == "GET / 200" and line["level"] == "info" and line["pid"]
+
+
+def children_of(pid: int) -> list[str]:
+    """Command lines of the processes whose parent is ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            if parent == pid:
+                found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+@pytest.mark.slow
+def test_production_server_shares_limits_across_processes(
+    tmp_path, model_cache, database_url, redis_settings
+):
+    port = free_port()
+    env = dict(
+        os.environ,
+        REBOUND_DATA_DIR=str(tmp_path),
+        DATABASE_URL=database_url,
+        SECRET_KEY="production-test",
+        MODEL_CACHE_DIR=str(model_cache),
+        LOG_FORMAT="json",
+        PORT=str(port),
+        **redis_settings,
+    )
+    log = tmp_path / "serve.log"
+    with log.open("ab") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve", "--production", "--processes", "2"],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(base + "/healthz", timeout=2)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline and server.poll() is None, log.read_text()
+                time.sleep(0.3)
+        assert requests.get(base + "/readyz", timeout=30).status_code == 200
+        web = [cmd for cmd in children_of(server.pid) if "app worker" not in cmd]
+        assert len(web) == 2, children_of(server.pid)
+        assert not [cmd for cmd in children_of(server.pid) if "app worker" in cmd]
+
+        # Wrong passwords on fresh connections, until both processes have answered some:
+        # after the 8th, every one is refused, whichever process takes it.
+        session = requests.Session()
+        page = session.get(base + "/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        codes, ids = [], []
+        for _ in range(30):
+            reply = requests.post(
+                base + "/login",
+                data={"csrf_token": token, "email": "c@example.com", "password": "w" * 14},
+                cookies=session.cookies,
+                headers={"Connection": "close"},
+                allow_redirects=False,
+            )
+            codes.append(reply.status_code)
+            ids.append(reply.headers["X-Request-ID"])
+        assert codes[:8] == [401] * 8 and set(codes[8:]) == {429}, codes
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    entries = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    posts = [e for e in entries if e.get("path") == "/login" and e.get("method") == "POST"]
+    assert {e["request_id"] for e in posts} == set(ids)
+    assert len({e["pid"] for e in posts}) == 2, "one process answered every login"
+    assert "pages only" in log.read_text()
