@@ -20,6 +20,8 @@ ENV_SETTINGS: dict[str, Callable] = {
     "WHISPER_MODEL": str,
     "WHISPER_DEVICE": str,
     "WHISPER_BEAM_SIZE": int,
+    # Threads each transcription uses (0: up to 4, as many as there are cores).
+    "WHISPER_CPU_THREADS": int,
     "WHISPER_VERBATIM": lambda raw: raw.strip().lower() in ("1", "true", "yes", "on"),
     "MAX_UPLOAD_MB": int,
     "MAX_ANSWER_SECONDS": int,
@@ -74,6 +76,7 @@ def defaults(data_dir: Path) -> dict:
         # (base, beam 1: +1.4 points pooled; beam 5: +0.2), at about 1.7x the time
         # (bench/RESULTS.md: 9.12 s against 5.50 s for a 57 s answer).
         "WHISPER_BEAM_SIZE": 5,
+        "WHISPER_CPU_THREADS": 0,
         "WHISPER_VERBATIM": True,
         "MAX_UPLOAD_MB": 50,
         "MAX_ANSWER_SECONDS": 600,

@@ -23,7 +23,9 @@ from common import ROOT, fixtures, reference, word_errors
 CLIPS = ("answer.wav", "short.wav", "story.wav", "minute.webm")
 
 
-def measure(engine_name: str, model: str, runs: int, cache: str, beam: int) -> dict:
+def measure(
+    engine_name: str, model: str, runs: int, cache: str, beam: int, threads: int = 0
+) -> dict:
     """Run inside the child process: load, transcribe, time."""
     from app.audio import load_samples
     from app.transcription import load_engine
@@ -31,7 +33,9 @@ def measure(engine_name: str, model: str, runs: int, cache: str, beam: int) -> d
     folder = fixtures()
     started = time.perf_counter()
     # As the worker runs it: word timestamps, voice-activity detection, the verbatim prompt.
-    engine = load_engine(engine_name, model, cache_dir=cache, verbatim=True, beam_size=beam)
+    engine = load_engine(
+        engine_name, model, cache_dir=cache, verbatim=True, beam_size=beam, cpu_threads=threads
+    )
     load_s = time.perf_counter() - started
     clips = [(name, *load_samples(folder / name)) for name in CLIPS]
     engine.transcribe(clips[1][1])  # warm-up: first calls compile and allocate
@@ -66,10 +70,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--beam", type=int, default=5, help="beam size (the app's default is 5)")
     parser.add_argument("--cache", default=str(ROOT / ".cache" / "models"))
+    parser.add_argument(
+        "--threads", type=int, default=0, help="CPU threads per engine (0: the app's default)"
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(*args.child, args.runs, args.cache, args.beam)))
+        print(json.dumps(measure(*args.child, args.runs, args.cache, args.beam, args.threads)))
         return
     fixtures()
     rows = []
@@ -77,7 +84,7 @@ def main() -> None:
         for model in args.models.split(","):
             result = subprocess.run(
                 [sys.executable, __file__, "--child", engine, model, "--runs", str(args.runs),
-                 "--cache", args.cache, "--beam", str(args.beam)],
+                 "--cache", args.cache, "--beam", str(args.beam), "--threads", str(args.threads)],
                 capture_output=True, text=True, cwd=ROOT,
             )  # fmt: skip
             if result.returncode != 0:

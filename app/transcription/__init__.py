@@ -77,6 +77,7 @@ def load_engine(
                 device=device,
                 beam_size=beam_size,
                 initial_prompt=prompt,
+                cpu_threads=cpu_threads,
             )
         else:
             raise EngineUnavailable(

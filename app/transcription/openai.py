@@ -41,6 +41,7 @@ class OpenAIWhisperEngine:
         device: str = "auto",
         beam_size: int = 1,
         initial_prompt: str | None = None,
+        cpu_threads: int = 0,
     ) -> None:
         try:
             import torch
@@ -55,7 +56,7 @@ class OpenAIWhisperEngine:
             ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
         )
         if self.device == "cpu":
-            torch.set_num_threads(min(4, os.cpu_count() or 1))
+            torch.set_num_threads(cpu_threads or min(4, os.cpu_count() or 1))
         # One decode at a time: openai-whisper adds hooks to the shared model during a decode.
         self._lock = threading.Lock()
         self.checkpoint = checkpoint_path(Path(model_dir), Path(cache_dir))
