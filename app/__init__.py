@@ -71,6 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024 + 64 * 1024
     app.config["MAX_FORM_MEMORY_SIZE"] = 512 * 1024
 
+    _require_packages(app.config)
     _prepare_folders(app)
     db.init_app(app)
     _tune_sqlite(app)
@@ -144,6 +145,25 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url.removeprefix(prefix)
     return url
+
+
+def _require_packages(config) -> None:
+    """Name the missing package when a setting needs one, instead of an ImportError later."""
+    from importlib.util import find_spec
+
+    needs = []
+    if config["DATABASE_URL"].startswith("postgresql"):
+        needs.append(("DATABASE_URL", "psycopg"))
+    if config["REDIS_URL"]:
+        needs.append(("REDIS_URL", "redis"))
+    if config["S3_BUCKET"]:
+        needs.append(("S3_BUCKET", "boto3"))
+    for setting, package in needs:
+        if find_spec(package) is None:
+            raise SystemExit(
+                f"error: {setting} is set, which needs the {package} package: "
+                "pip install 'rebound[server]'"
+            )
 
 
 def _prepare_folders(app: Flask) -> None:

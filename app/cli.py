@@ -70,6 +70,9 @@ def serve_command(
     app = current_app._get_current_object()
     prepare_database(app)
     port = port or app.config["PORT"]
+    # SIGTERM (systemd, docker stop, a test's terminate()) must run the cleanup below, or
+    # the worker this process started would be left running on its own.
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     supervisor = None
     if app.config["REDIS_URL"]:
         click.echo(
@@ -108,6 +111,23 @@ def serve_command(
     finally:
         if supervisor is not None:
             supervisor.stop()
+
+
+def _stop_on_sigterm(_signum, _frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Ask Linux to send SIGTERM when the supervising ``rebound serve`` dies, even by SIGKILL."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the supervisor's own cleanup still stops this worker
+    if os.getppid() != parent_pid:  # the parent died before the request was in place
+        raise SystemExit(0)
 
 
 def run_gunicorn(app: Flask, host: str, port: int, processes: int, threads: int) -> None:
@@ -155,7 +175,8 @@ class WorkerSupervisor(threading.Thread):
 
     def run(self) -> None:
         while not self.stopping.is_set():
-            self.process = subprocess.Popen([sys.executable, "-m", "app", "worker"], env=self.env)
+            env = dict(self.env, REBOUND_SUPERVISOR_PID=str(os.getpid()))
+            self.process = subprocess.Popen([sys.executable, "-m", "app", "worker"], env=env)
             while self.process.poll() is None and not self.stopping.wait(1):
                 pass
             if not self.stopping.is_set():
@@ -198,6 +219,8 @@ def worker_command(concurrency: int, niceness: int) -> None:
     from .transcription import EngineUnavailable, ModelNotFound
 
     app = current_app._get_current_object()
+    if os.environ.get("REBOUND_SUPERVISOR_PID"):
+        _die_with_parent(int(os.environ["REBOUND_SUPERVISOR_PID"]))
     if niceness:
         os.nice(niceness)
     started = time.perf_counter()

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -106,8 +107,8 @@ def test_json_log_lines_carry_the_request_id():
     assert line["message"] == "GET / 200" and line["level"] == "info" and line["pid"]
 
 
-def children_of(pid: int) -> list[str]:
-    """Command lines of the processes whose parent is ``pid``."""
+def child_pids(pid: int) -> list[tuple[int, str]]:
+    """(pid, command line) of the processes whose parent is ``pid``."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -116,10 +117,16 @@ def children_of(pid: int) -> list[str]:
             stat = (entry / "stat").read_text()
             parent = int(stat.rsplit(")", 1)[1].split()[1])
             if parent == pid:
-                found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                found.append((int(entry.name), command))
         except (OSError, ValueError, IndexError):
             continue
     return found
+
+
+def children_of(pid: int) -> list[str]:
+    """Command lines of the processes whose parent is ``pid``."""
+    return [command for _pid, command in child_pids(pid)]
 
 
 @pytest.mark.slow
@@ -186,3 +193,48 @@ def test_production_server_shares_limits_across_processes(
     assert {e["request_id"] for e in posts} == set(ids)
     assert len({e["pid"] for e in posts}) == 2, "one process answered every login"
     assert "pages only" in log.read_text()
+
+
+def wait_until(condition, timeout: float, message: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, message
+        time.sleep(0.2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop_with", [signal.SIGTERM, signal.SIGKILL])
+def test_stopping_serve_stops_its_worker(tmp_path, model_cache, database_url, stop_with):
+    env = dict(
+        os.environ,
+        REBOUND_DATA_DIR=str(tmp_path),
+        DATABASE_URL=database_url,
+        SECRET_KEY="t",
+        MODEL_CACHE_DIR=str(model_cache),
+        PORT=str(free_port()),
+    )
+    with (tmp_path / "serve.log").open("ab") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve"], cwd=tmp_path, env=env, stdout=out, stderr=out
+        )
+    try:
+        workers: list[int] = []
+
+        def worker_started() -> bool:
+            workers[:] = [pid for pid, cmd in child_pids(server.pid) if "app worker" in cmd]
+            return bool(workers)
+
+        wait_until(worker_started, 60, (tmp_path / "serve.log").read_text())
+        server.send_signal(stop_with)
+        server.wait(timeout=30)
+        wait_until(
+            lambda: (
+                not Path(f"/proc/{workers[0]}").exists()
+                or " Z " in Path(f"/proc/{workers[0]}/stat").read_text().split(")", 1)[1][:3]
+            ),
+            30,
+            "the worker outlived rebound serve",
+        )
+    finally:
+        if server.poll() is None:
+            server.kill()
