@@ -73,6 +73,9 @@ def serve_command(
     # SIGTERM (systemd, docker stop, a test's terminate()) must run the cleanup below, or
     # the worker this process started would be left running on its own.
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    swept = app.extensions["rebound_store"].sweep_spool()
+    if swept:
+        click.echo(f"removed {swept} half-received upload(s) left by a stopped web process")
     supervisor = None
     if app.config["REDIS_URL"]:
         click.echo(

@@ -189,6 +189,7 @@ class S3AudioStore:
         self.prefix = prefix.lstrip("/")
         self.spool_dir = Path(spool_dir).resolve()
         self.cache_dir = self.spool_dir / "cache"
+        self._last_sweep = 0.0
         self.extra_args = (
             {"ServerSideEncryption": server_side_encryption} if server_side_encryption else {}
         )
@@ -240,7 +241,11 @@ class S3AudioStore:
         return self.cache_dir / digest[:2] / (digest + Path(key).suffix)
 
     def local_path(self, key: str) -> Path:
-        """A cached download (kept an hour after its last use; see ``sweep_spool``)."""
+        """A cached download, kept an hour after its last use."""
+        now = time.time()
+        if now - self._last_sweep > 600:  # web machines have no other janitor for the cache
+            self._last_sweep = now
+            sweep_folder(self.cache_dir, 3600)
         path = self._cached(key)
         if path.is_file():
             path.touch()

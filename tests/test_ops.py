@@ -238,3 +238,31 @@ def test_stopping_serve_stops_its_worker(tmp_path, model_cache, database_url, st
     finally:
         if server.poll() is None:
             server.kill()
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("postgres://u:p@db/rebound", "postgresql+psycopg://u:p@db/rebound"),
+        ("postgresql://db/rebound", "postgresql+psycopg://db/rebound"),
+        ("postgresql+psycopg://db/x", "postgresql+psycopg://db/x"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_database_urls_from_hosting_providers_work(given, used):
+    from app import normalise_database_url
+
+    assert normalise_database_url(given) == used
+
+
+def test_a_setting_whose_package_is_missing_says_what_to_install(monkeypatch, tmp_path):
+    import importlib.util
+
+    from app import create_app
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "boto3" else real(name, *a)
+    )
+    with pytest.raises(SystemExit, match=r"S3_BUCKET is set, which needs the boto3 package"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "S3_BUCKET": "b"})
