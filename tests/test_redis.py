@@ -172,3 +172,25 @@ def test_with_redis_down_answers_are_saved_and_queued_later(settings, make_web, 
         assert queue.pending() == 0
         queue.run_reaper()
         assert queue.pending() == 1
+
+
+@pytest.mark.slow
+def test_web_and_worker_share_nothing_but_the_services(
+    settings, make_web, s3_settings, tmp_path, audio_fixtures
+):
+    """A web "machine" and a worker "machine" with separate disks: S3, Redis and the database
+    are all they have in common."""
+    web = make_web({**settings, **s3_settings, "AUDIO_DIR": str(tmp_path / "web-disk")})
+    attempt_id = upload(candidate(web), audio_fixtures / "answer.webm").json["id"]
+    worker_settings = {**settings, **s3_settings, "AUDIO_DIR": str(tmp_path / "worker-disk")}
+    worker = worker_in(worker_settings, tmp_path / "worker-machine")
+    try:
+        assert wait_for(web, attempt_id, {"done", "failed"}, 90) == "done"
+    finally:
+        stop(worker)
+    with web.app_context():
+        assert "deadline" in db.session.get(Attempt, attempt_id).transcript_text
+    # The worker's download was for the job only; the web disk holds no recording.
+    leftovers = [p for p in (tmp_path / "worker-disk").rglob("*") if p.is_file()]
+    assert leftovers == []
+    assert not [p for p in (tmp_path / "web-disk").rglob("*.webm")]
