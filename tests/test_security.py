@@ -9,7 +9,7 @@ import pytest
 from app import create_app
 from app.extensions import db
 from app.models import Question
-from tests.conftest import HTMX
+from tests.conftest import HTMX, JSON
 
 
 @pytest.fixture
@@ -112,3 +112,13 @@ def test_api_posts_with_a_session_cookie_need_the_csrf_token(csrf_client, csrf_a
         headers={"Authorization": f"Bearer {token}"},
     )
     assert bearer.status_code == 201
+
+
+@pytest.mark.asvs("5.1.3")
+def test_ids_too_large_for_the_database_are_a_404(client):
+    """An id past 64 bits used to reach SQLite and fail there with a 500 (found by fuzzing)."""
+    huge = str(2**64)
+    assert client.get(f"/attempts/{huge}").status_code == 404
+    assert client.get(f"/questions/{huge}/answer").status_code == 404
+    response = client.post("/attempts", data={"question_id": huge}, headers=JSON)
+    assert response.status_code == 404 and response.json["error"]
