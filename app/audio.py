@@ -2,8 +2,9 @@
 
 PyAV (installed with faster-whisper) reads the container without any ffmpeg binary: it
 tells audio from video and measures the length from packet timestamps without decoding.
-pydub then decodes through the ffmpeg binary that ``imageio-ffmpeg`` ships; we always
-pass the codec because pydub would otherwise run ``ffprobe``, which that package lacks.
+The ffmpeg binary that ``imageio-ffmpeg`` ships then decodes the first sound track straight
+to 16 kHz mono 16-bit: mixing down and resampling inside ffmpeg keeps memory at 32 KB a
+second of answer, whatever channels or sample rate the file claims.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import io
 import os
 import shlex
 import shutil
-import warnings
+import subprocess  # nosec B404: ffmpeg with a fixed argument list, see _decode_pcm
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,25 +22,21 @@ import av
 import imageio_ffmpeg
 import numpy as np
 
-with warnings.catch_warnings():
-    # pydub warns at import that it found no ffmpeg on PATH; we point it at ours below.
-    warnings.simplefilter("ignore")
-    from pydub import AudioSegment
-    from pydub.exceptions import CouldntDecodeError
-
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
-AudioSegment.converter = FFMPEG
+# What decodes: the ffmpeg binary itself, or a wrapper that adds a time limit (below).
+DECODER = FFMPEG
 
 
 def use_decode_timeout(seconds: float, folder: Path) -> None:
-    """Run pydub's ffmpeg under coreutils ``timeout`` so no file can hold a request for long.
+    """Run ffmpeg under coreutils ``timeout`` so no file can hold a request for long.
 
-    pydub waits for ffmpeg without a time limit; it runs whatever ``converter`` names, so we
-    point it at a two-line script in ``folder`` (the instance folder) that adds one.
+    The limit lives in a two-line wrapper script in ``folder`` (the instance folder), which
+    ``DECODER`` then names; a timed-out decode exits non-zero and the file is refused.
     """
+    global DECODER
     timeout = shutil.which("timeout")
     if not timeout or seconds <= 0:
-        AudioSegment.converter = FFMPEG
+        DECODER = FFMPEG
         return
     folder.mkdir(parents=True, exist_ok=True)
     script = folder / f"ffmpeg-within-{seconds:g}s"
@@ -49,7 +46,7 @@ def use_decode_timeout(seconds: float, folder: Path) -> None:
         partial.write_text(content)
         partial.chmod(0o700)
         partial.replace(script)
-    AudioSegment.converter = str(script)
+    DECODER = str(script)
 
 
 SAMPLE_RATE = 16_000
@@ -153,6 +150,11 @@ def probe(path: Path, max_seconds: float) -> AudioInfo:
             raise AudioRejected(f"This file holds no sound track. Upload {FORMATS_HELP}.")
         if videos:
             raise AudioRejected(f"This file is a video. Upload the sound alone: {FORMATS_HELP}.")
+        if len(audio) > 1:
+            raise AudioRejected(
+                f"This file holds {len(audio)} sound tracks; an answer is one. "
+                f"Upload a recording with a single sound track: {FORMATS_HELP}."
+            )
         if name not in CONTAINERS:
             raise AudioRejected(
                 f"Files of type {container.format.long_name or name!r} are not accepted. "
@@ -185,36 +187,43 @@ def _minutes(seconds: float) -> str:
     return f"{seconds / 60:g} minutes" if seconds >= 60 else f"{seconds:g} seconds"
 
 
-def _decode(path: Path, info: AudioInfo) -> AudioSegment:
-    """Decode with pydub; WAV goes through a handle we close (pydub leaks its own there)."""
-    if info.container == "wav":
-        with path.open("rb") as handle:
-            return AudioSegment.from_file(handle, format="wav")
-    return AudioSegment.from_file(str(path), codec=info.codec)
+def _decode_pcm(path: Path, max_seconds: float, failure: str) -> bytes:
+    """The first sound track as 16 kHz mono 16-bit PCM, or AudioRejected with ``failure``.
 
-
-def _decode_16k(path: Path, info: AudioInfo, failure: str) -> AudioSegment:
-    """Decode to 16 kHz mono 16-bit, or raise AudioRejected with ``failure``."""
+    ``-t`` caps the output just past ``max_seconds``, so a container whose timestamps
+    understate its length still cannot decode into more than the limit allows.
+    """
+    command = [
+        DECODER, "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(path),
+        "-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", str(SAMPLE_RATE),
+        "-c:a", "pcm_s16le", "-t", f"{max_seconds + 1:g}", "-f", "s16le", "-",
+    ]  # fmt: skip
     try:
-        segment = _decode(path, info)
-    except (CouldntDecodeError, IndexError, OSError) as err:
+        result = subprocess.run(command, capture_output=True, check=False)  # nosec B603
+    except OSError as err:
         raise AudioRejected(failure) from err
-    if len(segment) == 0:
+    if result.returncode != 0:
+        raise AudioRejected(failure)
+    if len(result.stdout) < 2:
         raise AudioRejected("The recording holds no sound. Record your answer again.")
-    return segment.set_channels(1).set_frame_rate(SAMPLE_RATE).set_sample_width(2)
+    return result.stdout[: len(result.stdout) // 2 * 2]
 
 
 def decode_to_wav(path: Path, info: AudioInfo, out: Path) -> float:
     """Decode ``path`` into a 16 kHz mono 16-bit WAV at ``out``; return its length in seconds."""
-    segment = _decode_16k(
+    pcm = _decode_pcm(
         path,
-        info,
+        info.duration_s,
         "The recording could not be decoded; it may be damaged or cut off. Record it again.",
     )
     buffer = io.BytesIO()
-    segment.export(buffer, format="wav")
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(SAMPLE_RATE)
+        wav.writeframes(pcm)
     out.write_bytes(buffer.getvalue())
-    return len(segment) / 1000
+    return len(pcm) / 2 / SAMPLE_RATE
 
 
 def read_wav_samples(path: Path) -> np.ndarray:
@@ -229,6 +238,5 @@ def read_wav_samples(path: Path) -> np.ndarray:
 def load_samples(path: Path, max_seconds: float = 3600) -> tuple[np.ndarray, AudioInfo]:
     """Probe and decode any accepted file straight to samples (for the CLI and benchmarks)."""
     info = probe(path, max_seconds)
-    segment = _decode_16k(path, info, f"{path.name} could not be decoded; it may be damaged.")
-    samples = np.array(segment.get_array_of_samples(), dtype=np.float32) / 32768.0
-    return samples, info
+    pcm = _decode_pcm(path, max_seconds, f"{path.name} could not be decoded; it may be damaged.")
+    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0, info

@@ -29,25 +29,33 @@ def model_cache(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("models")
 
 
-@pytest.fixture
-def app(tmp_path, model_cache):
-    """An app with its own SQLite database and audio folder; jobs run at once, in-process."""
+def build_app(folder: Path, model_cache: Path, **config):
+    """An app with its own SQLite database and audio folder under ``folder``, migrated and
+    with the shipped banks; jobs run at once, in-process, unless ``config`` says otherwise."""
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}",
-            "AUDIO_DIR": str(tmp_path / "audio"),
+            "DATABASE_URL": f"sqlite:///{folder / 'test.sqlite3'}",
+            "AUDIO_DIR": str(folder / "audio"),
             "QUEUE_IMMEDIATE": True,
             "MODEL_CACHE_DIR": str(model_cache),
             "WTF_CSRF_ENABLED": False,
             # Cheap hashing keeps the suite fast; test_auth checks the real default.
             "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+            **config,
         }
     )
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         sync_banks(Path(app.config["QUESTION_BANKS_DIR"]))
+    return app
+
+
+@pytest.fixture
+def app(tmp_path, model_cache):
+    """A fresh app per test (see ``build_app``)."""
+    app = build_app(tmp_path, model_cache)
     yield app
     with app.app_context():
         db.session.remove()
@@ -102,7 +110,13 @@ def upload(client, path: Path, question_id: int = 1, filename: str | None = None
     """Post a recording as the recorder does (JSON reply)."""
     with path.open("rb") as handle:
         data = {"question_id": str(question_id), "audio": (handle, filename or path.name), **extra}
-        return client.post("/attempts", data=data, headers=JSON, content_type="multipart/form-data")
+        response = client.post(
+            "/attempts", data=data, headers=JSON, content_type="multipart/form-data"
+        )
+    # Werkzeug's client spools a body over 500 KB to a temporary file and closes it only when
+    # it follows redirects; the request is over, so close it here.
+    response.request.input_stream.close()
+    return response
 
 
 def words_of(text: str) -> set[str]:

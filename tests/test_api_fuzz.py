@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections import Counter
 
 import pytest
 import schemathesis
@@ -27,6 +28,8 @@ from tests.test_feedback import STORY, make_attempt
 pytestmark = pytest.mark.asvs("5.1.3", "5.1.4", "7.4.1")
 
 EXAMPLES_PER_OPERATION = 40
+# Status codes seen, by code; bench/fuzz_report.py prints them.
+TALLY: Counter[int] = Counter()
 
 schema = schemathesis.openapi.from_dict(OPENAPI)
 schema.config.generation.update(
@@ -82,6 +85,7 @@ def test_no_request_gets_a_500_and_every_4xx_says_why(case, app, tokens):
 
 def assert_answer_is_clean(case, response) -> None:
     """Below 500 and documented; a 4xx is JSON with a non-empty ``error`` message."""
+    TALLY[response.status_code] += 1
     assert response.status_code < 500, (response.status_code, response.text[:300])
     documented = OPENAPI["paths"][case.path].get(case.method.lower(), {}).get("responses")
     if documented is not None:  # an undocumented method is a 405, checked below
