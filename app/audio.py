@@ -13,7 +13,9 @@ import io
 import os
 import shlex
 import shutil
-import subprocess  # nosec B404: ffmpeg with a fixed argument list, see _decode_pcm
+
+# ffmpeg runs with a fixed argument list and no shell (see _decode_pcm).
+import subprocess  # nosec B404
 import wave
 from dataclasses import dataclass
 from pathlib import Path

@@ -26,7 +26,7 @@ from app.models import Attempt
 from tests.conftest import build_app, make_user
 from tests.fixtures.make_fixtures import ffmpeg
 
-pytestmark = [pytest.mark.slow, pytest.mark.asvs("11.1.6")]
+pytestmark = pytest.mark.slow
 
 BOUNDARY = "rebound-test-boundary"
 
