@@ -88,8 +88,13 @@ def main() -> None:
                 except OSError:
                     time.sleep(0.2)
             token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-            form = urllib.parse.urlencode({"csrf_token": token, "email": "bench@example.com",
-                                           "password": "benchmark passphrase"}).encode()
+            form = urllib.parse.urlencode(
+                {
+                    "csrf_token": token,
+                    "email": "bench@example.com",
+                    "password": "benchmark passphrase",
+                }
+            ).encode()
             opener.open(urllib.request.Request(base + "/signup", data=form))
             time.sleep(3)  # let the worker load its model, as it would have long before
             uploads, totals = [], []
