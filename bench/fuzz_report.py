@@ -90,7 +90,7 @@ def corpus_through_the_cli(corpus: Path, folder: Path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "AUDIO_DIR")}
     names = sorted(CORPUS)
     return run_measured(
-        [sys.executable, "-m", "app", "transcribe", *(str(corpus / n) for n in names)],
+        ["-m", "app", "transcribe", *(str(corpus / n) for n in names)],
         cwd=folder,
         env=env,
     )
@@ -101,9 +101,7 @@ def bomb_peak(folder: Path):
         "import sys; from pathlib import Path; from app.audio import load_samples; "
         "print(load_samples(Path(sys.argv[1]), 600)[0].size / 16000)"
     )
-    return run_measured(
-        [sys.executable, "-c", script, str(make_bomb(FIXTURES / "malformed"))], cwd=folder
-    )
+    return run_measured(["-c", script, str(make_bomb(FIXTURES / "malformed"))], cwd=folder)
 
 
 def main() -> None:

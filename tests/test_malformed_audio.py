@@ -8,7 +8,6 @@ The corpus itself is made by ``tests/fixtures/malformed.py``.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -66,7 +65,7 @@ def test_the_command_line_refuses_each_file_in_one_line_within_bounded_memory(tm
     names = sorted(CORPUS)
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "AUDIO_DIR")}
     result = run_measured(
-        [sys.executable, "-m", "app", "transcribe", *(str(corpus / n) for n in names)],
+        ["-m", "app", "transcribe", *(str(corpus / n) for n in names)],
         cwd=tmp_path,
         env=env,
     )
@@ -91,7 +90,7 @@ def test_a_decompression_bomb_decodes_in_bounded_memory(tmp_path, audio_fixtures
         "import sys; from pathlib import Path; from app.audio import load_samples; "
         "samples, info = load_samples(Path(sys.argv[1]), 600); print(samples.size / 16000)"
     )
-    result = run_measured([sys.executable, "-c", script, str(bomb)], cwd=tmp_path)
+    result = run_measured(["-c", script, str(bomb)], cwd=tmp_path)
     assert result.status == 0, result.stderr
     assert 589 < float(result.stdout) < 591
     assert result.peak_mb < CLI_PEAK_MB, result.peak_mb
