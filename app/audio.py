@@ -1,10 +1,15 @@
 """Check, measure and decode uploaded recordings.
 
 PyAV (installed with faster-whisper) reads the container without any ffmpeg binary: it
-tells audio from video and measures the length from packet timestamps without decoding.
-The ffmpeg binary that ``imageio-ffmpeg`` ships then decodes the first sound track straight
-to 16 kHz mono 16-bit: mixing down and resampling inside ffmpeg keeps memory at 32 KB a
-second of answer, whatever channels or sample rate the file claims.
+tells audio from video, measures the length from packet timestamps and reads the channel
+count and sample rate, all without decoding. pydub then decodes through the ffmpeg binary
+that ``imageio-ffmpeg`` ships; we always pass the codec because pydub would otherwise run
+``ffprobe``, which that package lacks.
+
+pydub holds the decoded samples in memory at the file's own rate and channel count (a few
+copies of them while it converts), so ``probe`` refuses files whose decoded size would pass
+``DECODE_BUDGET_BYTES``: a 2 MB FLAC of 8-channel 192 kHz silence would otherwise decode to
+gigabytes. The budget admits ten minutes of 48 kHz stereo.
 """
 
 from __future__ import annotations
@@ -13,9 +18,7 @@ import io
 import os
 import shlex
 import shutil
-
-# ffmpeg runs with a fixed argument list and no shell (see _decode_pcm).
-import subprocess  # nosec B404
+import warnings
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,21 +27,27 @@ import av
 import imageio_ffmpeg
 import numpy as np
 
+with warnings.catch_warnings():
+    # pydub warns at import that it found no ffmpeg on PATH; we point it at ours below.
+    warnings.simplefilter("ignore")
+    from pydub import AudioSegment
+    from pydub.exceptions import CouldntDecodeError
+
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
-# What decodes: the ffmpeg binary itself, or a wrapper that adds a time limit (below).
-DECODER = FFMPEG
+AudioSegment.converter = FFMPEG
+# 16-bit samples at the file's own rate and channels: 10 minutes of 48 kHz stereo is 110 MB.
+DECODE_BUDGET_BYTES = 128 * 1024 * 1024
 
 
 def use_decode_timeout(seconds: float, folder: Path) -> None:
-    """Run ffmpeg under coreutils ``timeout`` so no file can hold a request for long.
+    """Run pydub's ffmpeg under coreutils ``timeout`` so no file can hold a request for long.
 
-    The limit lives in a two-line wrapper script in ``folder`` (the instance folder), which
-    ``DECODER`` then names; a timed-out decode exits non-zero and the file is refused.
+    pydub waits for ffmpeg without a time limit; it runs whatever ``converter`` names, so we
+    point it at a two-line script in ``folder`` (the instance folder) that adds one.
     """
-    global DECODER
     timeout = shutil.which("timeout")
     if not timeout or seconds <= 0:
-        DECODER = FFMPEG
+        AudioSegment.converter = FFMPEG
         return
     folder.mkdir(parents=True, exist_ok=True)
     script = folder / f"ffmpeg-within-{seconds:g}s"
@@ -48,7 +57,7 @@ def use_decode_timeout(seconds: float, folder: Path) -> None:
         partial.write_text(content)
         partial.chmod(0o700)
         partial.replace(script)
-    DECODER = str(script)
+    AudioSegment.converter = str(script)
 
 
 SAMPLE_RATE = 16_000
@@ -168,6 +177,8 @@ def probe(path: Path, max_seconds: float) -> AudioInfo:
             raise AudioRejected(
                 f"Sound encoded as {codec!r} is not accepted. Upload {FORMATS_HELP}."
             )
+        rate = stream.codec_context.sample_rate or 0
+        channels = stream.codec_context.layout.nb_channels or 1
         try:
             duration = _scan_duration(container, stream, max_seconds)
         except av.FFmpegError as err:
@@ -179,6 +190,12 @@ def probe(path: Path, max_seconds: float) -> AudioInfo:
             f"The recording is longer than the limit of {_minutes(max_seconds)}. "
             "Answer more briefly, or trim the file before uploading."
         )
+    if (duration + 1) * rate * channels * 2 > DECODE_BUDGET_BYTES:
+        raise AudioRejected(
+            f"This recording has {channels} channels at {rate} Hz, more than a spoken answer "
+            f"needs, and too much to decode at {_minutes(round(duration))}. Export it as mono "
+            "or stereo at 48 kHz or less and upload it again."
+        )
     extension, mime = CONTAINERS[name]
     return AudioInfo(
         container=name, codec=codec, duration_s=duration, extension=extension, mime=mime
@@ -189,43 +206,37 @@ def _minutes(seconds: float) -> str:
     return f"{seconds / 60:g} minutes" if seconds >= 60 else f"{seconds:g} seconds"
 
 
-def _decode_pcm(path: Path, max_seconds: float, failure: str) -> bytes:
-    """The first sound track as 16 kHz mono 16-bit PCM, or AudioRejected with ``failure``.
+def _decode(path: Path, info: AudioInfo) -> AudioSegment:
+    """Decode with pydub, stopping just past the measured length (timestamps can understate
+    it). WAV goes through a handle we close (pydub leaks its own there)."""
+    if info.container == "wav":
+        with path.open("rb") as handle:
+            return AudioSegment.from_file(handle, format="wav")
+    return AudioSegment.from_file(str(path), codec=info.codec, duration=info.duration_s + 1)
 
-    ``-t`` caps the output just past ``max_seconds``, so a container whose timestamps
-    understate its length still cannot decode into more than the limit allows.
-    """
-    command = [
-        DECODER, "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(path),
-        "-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", str(SAMPLE_RATE),
-        "-c:a", "pcm_s16le", "-t", f"{max_seconds + 1:g}", "-f", "s16le", "-",
-    ]  # fmt: skip
+
+def _decode_16k(path: Path, info: AudioInfo, failure: str) -> AudioSegment:
+    """Decode to 16 kHz mono 16-bit, or raise AudioRejected with ``failure``."""
     try:
-        result = subprocess.run(command, capture_output=True, check=False)  # nosec B603
-    except OSError as err:
+        segment = _decode(path, info)
+    except (CouldntDecodeError, IndexError, OSError) as err:
         raise AudioRejected(failure) from err
-    if result.returncode != 0:
-        raise AudioRejected(failure)
-    if len(result.stdout) < 2:
+    if len(segment) == 0:
         raise AudioRejected("The recording holds no sound. Record your answer again.")
-    return result.stdout[: len(result.stdout) // 2 * 2]
+    return segment.set_channels(1).set_frame_rate(SAMPLE_RATE).set_sample_width(2)
 
 
 def decode_to_wav(path: Path, info: AudioInfo, out: Path) -> float:
     """Decode ``path`` into a 16 kHz mono 16-bit WAV at ``out``; return its length in seconds."""
-    pcm = _decode_pcm(
+    segment = _decode_16k(
         path,
-        info.duration_s,
+        info,
         "The recording could not be decoded; it may be damaged or cut off. Record it again.",
     )
     buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(SAMPLE_RATE)
-        wav.writeframes(pcm)
+    segment.export(buffer, format="wav")
     out.write_bytes(buffer.getvalue())
-    return len(pcm) / 2 / SAMPLE_RATE
+    return len(segment) / 1000
 
 
 def read_wav_samples(path: Path) -> np.ndarray:
@@ -240,5 +251,6 @@ def read_wav_samples(path: Path) -> np.ndarray:
 def load_samples(path: Path, max_seconds: float = 3600) -> tuple[np.ndarray, AudioInfo]:
     """Probe and decode any accepted file straight to samples (for the CLI and benchmarks)."""
     info = probe(path, max_seconds)
-    pcm = _decode_pcm(path, max_seconds, f"{path.name} could not be decoded; it may be damaged.")
-    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0, info
+    segment = _decode_16k(path, info, f"{path.name} could not be decoded; it may be damaged.")
+    samples = np.array(segment.get_array_of_samples(), dtype=np.float32) / 32768.0
+    return samples, info

@@ -7,7 +7,8 @@
    API, with a good answer uploaded before and after it: answers by status, attempts saved
    from bad files, good attempts lost.
 3. The same corpus through ``rebound transcribe``: exit status, error lines, peak memory;
-   and the FLAC decompression bomb decoded by ``load_samples``: peak memory.
+   the FLAC decompression bomb (refused by the probe) and the largest file the decode
+   budget admits, each through ``load_samples``: outcome and peak memory.
 
 Exits non-zero when any figure that must be zero is not. Not a timing benchmark.
 """
@@ -26,7 +27,13 @@ sys.path.insert(0, str(ROOT))
 import pytest  # noqa: E402
 
 from tests.fixtures.make_fixtures import make_all  # noqa: E402
-from tests.fixtures.malformed import CORPUS, make_bomb, make_corpus, run_measured  # noqa: E402
+from tests.fixtures.malformed import (  # noqa: E402
+    CORPUS,
+    make_bomb,
+    make_corpus,
+    make_largest_allowed,
+    run_measured,
+)
 
 FIXTURES = ROOT / "tests" / "fixtures" / "audio"
 
@@ -96,12 +103,12 @@ def corpus_through_the_cli(corpus: Path, folder: Path):
     )
 
 
-def bomb_peak(folder: Path):
+def decode_peak(folder: Path, path: Path):
     script = (
         "import sys; from pathlib import Path; from app.audio import load_samples; "
         "print(load_samples(Path(sys.argv[1]), 600)[0].size / 16000)"
     )
-    return run_measured(["-c", script, str(make_bomb(FIXTURES / "malformed"))], cwd=folder)
+    return run_measured(["-c", script, str(path)], cwd=folder)
 
 
 def main() -> None:
@@ -112,7 +119,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         web = corpus_through_the_web(corpus, good, Path(tmp))
         cli = corpus_through_the_cli(corpus, Path(tmp))
-        bomb = bomb_peak(Path(tmp))
+        bomb = decode_peak(Path(tmp), make_bomb(FIXTURES / "malformed"))
+        largest = decode_peak(Path(tmp), make_largest_allowed(FIXTURES / "malformed"))
     cli_lines = cli.stderr.strip().splitlines()
 
     def by_status(counts: Counter[int]) -> str:
@@ -132,9 +140,13 @@ def main() -> None:
     print(f"  exit status       {cli.status}, {len(cli_lines)} error lines for {len(CORPUS)} files")
     print(f"  traceback         {'yes' if 'Traceback' in cli.stderr else 'no'}")
     print(f"  peak memory       {cli.peak_mb:.0f} MB")
+    refusal = (bomb.stderr.strip().splitlines() or ["(nothing)"])[-1]
     print("Decompression bomb (8 channels, 96 kHz FLAC, 590 s of silence)")
-    print(f"  decoded           {bomb.stdout.strip()} s, exit {bomb.status}")
+    print(f"  outcome           exit {bomb.status}: {refusal[:100]}")
     print(f"  peak memory       {bomb.peak_mb:.0f} MB")
+    print("Largest file the decode budget admits (48 kHz stereo FLAC, 599 s of silence)")
+    print(f"  decoded           {largest.stdout.strip()} s, exit {largest.status}")
+    print(f"  peak memory       {largest.peak_mb:.0f} MB")
     print(f"5xx answers: {fives}; attempts lost: {web['good_lost']}")
     failed = (
         fives
@@ -142,7 +154,8 @@ def main() -> None:
         or web["saved_from_bad"]
         or cli.status != 1
         or len(cli_lines) != len(CORPUS)
-        or bomb.status != 0
+        or bomb.status == 0
+        or largest.status != 0
     )
     raise SystemExit(1 if failed else 0)
 
