@@ -35,6 +35,12 @@ class SpoolingRequest(Request):
         return tempfile.TemporaryFile("wb+", dir=spool)
 
 
+def _row_id_converter():
+    from .views import RowId
+
+    return RowId
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: embedded defaults, then the environment, then ``test_config``."""
     data_dir = Path(os.environ.get("REBOUND_DATA_DIR", os.getcwd())).resolve()
@@ -45,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder="static",
     )
     app.request_class = SpoolingRequest
+    app.url_map.converters["int"] = _row_id_converter()
     app.config.update(defaults(data_dir))
     app.config.update(QUESTION_BANKS_DIR=str(_shipped_folder("question_banks")))
     try:

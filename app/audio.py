@@ -1,9 +1,15 @@
 """Check, measure and decode uploaded recordings.
 
 PyAV (installed with faster-whisper) reads the container without any ffmpeg binary: it
-tells audio from video and measures the length from packet timestamps without decoding.
-pydub then decodes through the ffmpeg binary that ``imageio-ffmpeg`` ships; we always
-pass the codec because pydub would otherwise run ``ffprobe``, which that package lacks.
+tells audio from video, measures the length from packet timestamps and reads the channel
+count and sample rate, all without decoding. pydub then decodes through the ffmpeg binary
+that ``imageio-ffmpeg`` ships; we always pass the codec because pydub would otherwise run
+``ffprobe``, which that package lacks.
+
+pydub holds the decoded samples in memory at the file's own rate and channel count (a few
+copies of them while it converts), so ``probe`` refuses files whose decoded size would pass
+``DECODE_BUDGET_BYTES``: a 2 MB FLAC of 8-channel 192 kHz silence would otherwise decode to
+gigabytes. The budget admits ten minutes of 48 kHz stereo.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ with warnings.catch_warnings():
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 AudioSegment.converter = FFMPEG
+# 16-bit samples at the file's own rate and channels: 10 minutes of 48 kHz stereo is 110 MB.
+DECODE_BUDGET_BYTES = 128 * 1024 * 1024
 
 
 def use_decode_timeout(seconds: float, folder: Path) -> None:
@@ -159,6 +167,11 @@ def probe(path: Path, max_seconds: float) -> AudioInfo:
             raise AudioRejected(f"This file holds no sound track. Upload {FORMATS_HELP}.")
         if videos:
             raise AudioRejected(f"This file is a video. Upload the sound alone: {FORMATS_HELP}.")
+        if len(audio) > 1:
+            raise AudioRejected(
+                f"This file holds {len(audio)} sound tracks; an answer is one. "
+                f"Upload a recording with a single sound track: {FORMATS_HELP}."
+            )
         if name not in CONTAINERS:
             raise AudioRejected(
                 f"Files of type {container.format.long_name or name!r} are not accepted. "
@@ -170,6 +183,8 @@ def probe(path: Path, max_seconds: float) -> AudioInfo:
             raise AudioRejected(
                 f"Sound encoded as {codec!r} is not accepted. Upload {FORMATS_HELP}."
             )
+        rate = stream.codec_context.sample_rate or 0
+        channels = stream.codec_context.layout.nb_channels or 1
         try:
             duration = _scan_duration(container, stream, max_seconds)
         except av.FFmpegError as err:
@@ -180,6 +195,12 @@ def probe(path: Path, max_seconds: float) -> AudioInfo:
         raise AudioRejected(
             f"The recording is longer than the limit of {_minutes(max_seconds)}. "
             "Answer more briefly, or trim the file before uploading."
+        )
+    if (duration + 1) * rate * channels * 2 > DECODE_BUDGET_BYTES:
+        raise AudioRejected(
+            f"This recording has {channels} channels at {rate} Hz, more than a spoken answer "
+            f"needs, and too much to decode at {_minutes(round(duration))}. Export it as mono "
+            "or stereo at 48 kHz or less and upload it again."
         )
     extension, mime = CONTAINERS[name]
     return AudioInfo(
@@ -192,11 +213,12 @@ def _minutes(seconds: float) -> str:
 
 
 def _decode(path: Path, info: AudioInfo) -> AudioSegment:
-    """Decode with pydub; WAV goes through a handle we close (pydub leaks its own there)."""
+    """Decode with pydub, stopping just past the measured length (timestamps can understate
+    it). WAV goes through a handle we close (pydub leaks its own there)."""
     if info.container == "wav":
         with path.open("rb") as handle:
             return AudioSegment.from_file(handle, format="wav")
-    return AudioSegment.from_file(str(path), codec=info.codec)
+    return AudioSegment.from_file(str(path), codec=info.codec, duration=info.duration_s + 1)
 
 
 def _decode_16k(path: Path, info: AudioInfo, failure: str) -> AudioSegment:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 
 from .extensions import db
@@ -93,9 +94,13 @@ def parse_rubric(name: str, text: str, owner: User) -> Rubric:
 
 def _float_or_none(raw) -> float | None:
     try:
-        return None if raw in (None, "") else float(raw)
+        value = None if raw in (None, "") else float(raw)
     except (TypeError, ValueError) as err:
         raise FeedbackError(f"{raw!r} is not a time in seconds.") from err
+    # NaN passes every range check below, and JSON cannot carry it back out.
+    if value is not None and not math.isfinite(value):
+        raise FeedbackError(f"{raw!r} is not a time in seconds.")
+    return value
 
 
 def add_comment(attempt: Attempt, author: User, body: str, *, start_s=None, end_s=None,

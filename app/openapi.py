@@ -58,9 +58,13 @@ OPENAPI = {
                 "summary": "Upload an answer",
                 "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object",
                     "required": ["question_id", "audio"], "properties": {
-                        "question_id": {"type": "integer"}, "audio": {"type": "string", "format": "binary"}}}}}},
+                        "question_id": {"type": "integer"}, "audio": {"type": "string", "format": "binary"},
+                        "upload_id": {"type": "string", "maxLength": 64, "description":
+                            "Any id you choose for this take: sending it again (a retry) returns the first attempt."}}}}}},
                 "responses": {"202": {"description": "{id, status, url}"}, "401": _ERROR, "404": _ERROR,
-                              "413": _ERROR, "422": _ERROR},
+                              "413": _ERROR, "422": _ERROR,
+                              "429": {**_ERROR, "description": "too many uploads in progress at once"},
+                              "507": {**_ERROR, "description": "the server's disk is full; nothing was saved"}},
             },
         },
         "/api/v1/attempts/{id}/comments": {"post": {

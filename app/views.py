@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, g, render_template
 from jinja2_fragments.flask import render_block
+from werkzeug.routing import IntegerConverter
 
 from .extensions import db, htmx
 from .models import Attempt, Question
@@ -25,12 +26,25 @@ def owned_attempt(attempt_id: int) -> Attempt:
     return attempt
 
 
+# Row ids are 64-bit signed integers: SQLite (and PostgreSQL's bigint) refuse anything larger.
+MAX_ID = 2**63 - 1
+
+
+class RowId(IntegerConverter):
+    """``<int:...>`` in every URL, limited to what a database id can be (larger is a 404)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 def int_arg(raw: str | None, default: int | None = None) -> int | None:
-    """Parse an optional integer form or query value; junk gives the default."""
+    """Parse an optional integer form or query value; junk, or a number no id can be, gives
+    the default."""
     try:
-        return int(raw) if raw not in (None, "") else default
-    except ValueError:
+        value = int(raw) if raw not in (None, "") else default
+    except (TypeError, ValueError):
         return default
+    return value if value is None or abs(value) <= MAX_ID else default
 
 
 def visible_question(question_id: int) -> Question:

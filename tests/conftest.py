@@ -64,26 +64,35 @@ def database_url(tmp_path, postgres):
     postgres.drop(url)
 
 
-@pytest.fixture
-def app(tmp_path, model_cache, database_url, postgres):
-    """An app with its own database and audio folder; jobs run at once, in-process."""
+def build_app(folder: Path, model_cache: Path, migrate: bool = True, **config):
+    """An app with its own database (SQLite under ``folder`` unless ``config`` names one) and
+    audio folder, migrated and with the shipped banks; jobs run at once, in-process, unless
+    ``config`` says otherwise."""
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test",
-            "DATABASE_URL": database_url,
-            "AUDIO_DIR": str(tmp_path / "audio"),
+            "DATABASE_URL": f"sqlite:///{folder / 'test.sqlite3'}",
+            "AUDIO_DIR": str(folder / "audio"),
             "QUEUE_IMMEDIATE": True,
             "MODEL_CACHE_DIR": str(model_cache),
             "WTF_CSRF_ENABLED": False,
             # Cheap hashing keeps the suite fast; test_auth checks the real default.
             "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+            **config,
         }
     )
-    if postgres is None:  # PostgreSQL copies come migrated and filled from the template
+    if migrate:
         with app.app_context():
             upgrade(directory=app.extensions["migrate"].directory)
             sync_banks(Path(app.config["QUESTION_BANKS_DIR"]))
+    return app
+
+
+@pytest.fixture
+def app(tmp_path, model_cache, database_url, postgres):
+    """A fresh app per test (see ``build_app``); PostgreSQL copies come migrated and filled."""
+    app = build_app(tmp_path, model_cache, migrate=postgres is None, DATABASE_URL=database_url)
     yield app
     with app.app_context():
         db.session.remove()
@@ -138,7 +147,13 @@ def upload(client, path: Path, question_id: int = 1, filename: str | None = None
     """Post a recording as the recorder does (JSON reply)."""
     with path.open("rb") as handle:
         data = {"question_id": str(question_id), "audio": (handle, filename or path.name), **extra}
-        return client.post("/attempts", data=data, headers=JSON, content_type="multipart/form-data")
+        response = client.post(
+            "/attempts", data=data, headers=JSON, content_type="multipart/form-data"
+        )
+    # Werkzeug's client spools a body over 500 KB to a temporary file and closes it only when
+    # it follows redirects; the request is over, so close it here.
+    response.request.input_stream.close()
+    return response
 
 
 def words_of(text: str) -> set[str]:

@@ -17,6 +17,8 @@ from app.models import ApiToken, Comment, Interview, Practice, Question, Share
 from tests.conftest import login, make_user
 from tests.test_feedback import STORY, make_attempt
 
+pytestmark = pytest.mark.asvs("4.1.1", "4.1.3", "4.2.1")
+
 PUBLIC = {
     "static", "auth.login", "auth.signup", "auth.forgot", "auth.reset",
     "ops.healthz", "ops.readyz", "ops.metrics",

@@ -57,6 +57,7 @@ def test_silence_says_no_speech(client, audio_fixtures):
         ("long.webm", 422, "longer than the limit of 10 minutes"),
     ],
 )
+@pytest.mark.asvs("12.1.1", "12.2.1", "12.3.1")
 def test_bad_uploads_get_a_clear_4xx_and_leave_nothing(
     client, app, audio_fixtures, name, status, reason
 ):
@@ -69,6 +70,7 @@ def test_bad_uploads_get_a_clear_4xx_and_leave_nothing(
     assert not any((Path(app.config["AUDIO_DIR"]) / ".incoming").glob("*"))
 
 
+@pytest.mark.asvs("12.1.1")
 def test_too_large_upload_is_413_with_the_limit(client, app, audio_fixtures):
     app.config["MAX_CONTENT_LENGTH"] = 20_000
     response = upload(client, audio_fixtures / "answer.wav")
@@ -146,6 +148,7 @@ def test_failed_transcription_shows_reason_and_retry_works(
         assert attempt.status == "done" and "help" in attempt.transcript_text.lower()
 
 
+@pytest.mark.asvs("4.2.1")
 def test_someone_elses_attempt_is_404_everywhere(client, app, audio_fixtures):
     with app.app_context():
         other = User(email="other@example.com")
@@ -340,6 +343,7 @@ def test_half_received_uploads_are_swept(app):
     assert not old.exists() and fresh.exists()
 
 
+@pytest.mark.asvs("12.1.3")
 def test_decoding_is_cut_off_at_the_time_limit(app, client, audio_fixtures):
     from app.audio import FFMPEG, AudioSegment, use_decode_timeout
 
@@ -353,6 +357,7 @@ def test_decoding_is_cut_off_at_the_time_limit(app, client, audio_fixtures):
     assert AudioSegment.converter != FFMPEG and "120" in AudioSegment.converter
 
 
+@pytest.mark.asvs("12.1.3")
 def test_too_many_uploads_at_once_get_a_429(client, app, audio_fixtures):
     from app.recording import upload_gate
 

@@ -42,12 +42,14 @@ def test_accepted_formats_probe_and_decode(audio_fixtures, tmp_path, name, label
     assert 0.01 < abs(samples).max() <= 1.0
 
 
+@pytest.mark.asvs("12.2.1")
 @pytest.mark.parametrize(("name", "reason"), REJECTED)
 def test_bad_files_are_rejected_with_a_reason(audio_fixtures, name, reason):
     with pytest.raises(AudioRejected, match=reason):
         probe(audio_fixtures / name, 600)
 
 
+@pytest.mark.asvs("12.1.3")
 def test_length_is_decided_without_decoding_everything(audio_fixtures):
     # 11 minutes of Opus: the packet scan stops just past the limit.
     started = time.perf_counter()

@@ -21,6 +21,7 @@ def test_anonymous_visitors_are_sent_to_log_in(anon):
     assert anon.get("/login").status_code == 200 and anon.get("/signup").status_code == 200
 
 
+@pytest.mark.asvs("2.4.1")
 def test_signup_logs_in_and_stores_a_memory_hard_hash(anon, app):
     response = anon.post(
         "/signup",
@@ -46,6 +47,7 @@ def test_signup_logs_in_and_stores_a_memory_hard_hash(anon, app):
         ("new@example.com", "email address"),
     ],
 )
+@pytest.mark.asvs("2.1.1", "2.1.7", "2.1.9")
 def test_weak_passwords_are_refused(anon, password, message):
     response = anon.post("/signup", data={"email": "new@example.com", "password": password})
     assert response.status_code == 422 and message in response.get_data(as_text=True)
@@ -57,6 +59,7 @@ def test_duplicate_signup_is_refused(anon, app):
     assert response.status_code == 422 and "already exists" in response.get_data(as_text=True)
 
 
+@pytest.mark.asvs("2.2.1")
 def test_login_failure_is_generic(anon, app):
     make_user(app, "b@example.com")
     wrong = anon.post("/login", data={"email": "b@example.com", "password": "not the password!"})
@@ -70,6 +73,7 @@ def test_login_failure_is_generic(anon, app):
     )
 
 
+@pytest.mark.asvs("3.3.1")
 def test_logout_really_ends_the_session(anon, app):
     make_user(app, "b@example.com")
     anon.post("/login", data={"email": "b@example.com", "password": PASSWORD})
@@ -81,6 +85,7 @@ def test_logout_really_ends_the_session(anon, app):
     assert thief.get("/history").status_code == 302  # the old cookie no longer works
 
 
+@pytest.mark.asvs("3.3.3")
 def test_password_change_logs_out_other_sessions(app):
     make_user(app, "b@example.com")
     laptop, phone = app.test_client(), app.test_client()
@@ -94,6 +99,7 @@ def test_password_change_logs_out_other_sessions(app):
     assert phone.get("/history").status_code == 302
 
 
+@pytest.mark.asvs("2.5.1")
 def test_reset_link_works_once(anon, app):
     make_user(app, "b@example.com")
     with app.app_context():
@@ -121,6 +127,7 @@ def test_forgot_password_does_not_reveal_accounts(anon, app, caplog):
     assert "/password/reset/" in caplog.text
 
 
+@pytest.mark.asvs("2.2.1")
 def test_login_is_throttled_per_account(anon, app):
     make_user(app, "b@example.com")
     codes = [
@@ -132,6 +139,7 @@ def test_login_is_throttled_per_account(anon, app):
     assert codes[:8] == [401] * 8 and codes[-1] == 429
 
 
+@pytest.mark.asvs("5.1.5")
 def test_next_parameter_cannot_leave_the_site(anon, app):
     make_user(app, "b@example.com")
     response = anon.post(
@@ -140,6 +148,7 @@ def test_next_parameter_cannot_leave_the_site(anon, app):
     assert response.location == "/"
 
 
+@pytest.mark.asvs("3.5.2")
 def test_api_token_from_settings_works_until_revoked(client, app, anon):
     page = client.post("/settings/tokens", data={"name": "script"}).get_data(as_text=True)
     token = re.search(r'<pre class="token">(rbd_[^<]+)</pre>', page).group(1)
@@ -181,6 +190,7 @@ def test_cli_creates_users_and_tokens(runner, app, anon):
     assert "/password/reset/" in link
 
 
+@pytest.mark.asvs("3.4.1", "3.4.2", "3.4.3")
 def test_cookies_are_secure_behind_https(monkeypatch, tmp_path):
     monkeypatch.setenv("SESSION_COOKIE_SECURE", "1")
     app = create_app(

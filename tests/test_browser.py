@@ -295,3 +295,240 @@ def test_debrief_with_a_spoken_question(server, playwright, browser, audio_fixtu
     page.get_by_role("link", name="Northwind").click()
     assert "✓" in page.inner_text("#plan tbody tr:first-child")
     context.close()
+
+
+# Pages that are not HTML, so axe has nothing to check.
+NOT_PAGES = {"static", "attempts.audio", "attempts.report_markdown", "progress.export_all"}
+
+
+def axe_problems(page) -> list[str]:
+    """axe-core's violations on the page, one line each. Any impact counts, not only serious
+    and critical: every page is clean today, and a minor slip is cheaper to fix when new."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{page.url}: {v['impact']} {v['id']}: {v['help']} at "
+        + "; ".join(
+            f"{n['target']} ({n['failureSummary'].splitlines()[-1].strip()})"
+            for n in v["nodes"][:4]
+        )
+        for v in results.response["violations"]
+    ]
+
+
+def players_without_transcript(page) -> list[str]:
+    """Recording players with neither a transcript nor a no-speech note beside them (the
+    transcript is the recording's caption). The recorder's own preview of a take not yet
+    uploaded has no transcript to show, and is not a ``.player``."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll("audio.player")).filter((player) => {
+            const card = player.closest("section, .card, article") || document.body;
+            const words = document.querySelector('.transcript[data-player="' + player.id + '"]');
+            return !(words && words.innerText.trim()) && !card.querySelector(".no-speech");
+        }).map((player) => "player #" + player.id + " has no transcript beside it")"""
+    )
+
+
+def upload_answer(page, server, question_id: int, fixture: Path) -> str:
+    """Upload a recording from the page's session (as the recorder does); return its URL."""
+    page.goto(f"{server}/questions/{question_id}/answer")
+    token = page.locator(".recorder").get_attribute("data-csrf")
+    response = page.request.post(
+        server + "/attempts",
+        multipart={
+            "question_id": str(question_id),
+            "audio": {
+                "name": fixture.name,
+                "mimeType": "audio/wav",
+                "buffer": fixture.read_bytes(),
+            },
+        },
+        headers={"Accept": "application/json", "X-CSRFToken": token},
+    )
+    assert response.status == 201, response.text()
+    return server + response.json()["url"]
+
+
+def test_every_page_has_no_accessibility_violations(server, browser, audio_fixtures):
+    """axe-core on every HTML page, as a candidate, a recruiter and a visitor: no violation.
+    Every GET route that renders a page must be in the tour."""
+    from app import create_app
+
+    candidate_ctx, recruiter_ctx, anon_ctx = (browser.new_context() for _ in range(3))
+    candidate, recruiter, anon = (c.new_page() for c in (candidate_ctx, recruiter_ctx, anon_ctx))
+    try:
+        sign_up(candidate, server, "axe-candidate@example.com")
+        attempt_url = upload_answer(candidate, server, 1, audio_fixtures / "answer.wav")
+        upload_answer(candidate, server, 1, audio_fixtures / "short.wav")
+        candidate.goto(server + "/")
+        candidate.get_by_role("button", name="Start practising").click()
+        candidate.wait_for_url("**/practice/*/1")
+        step_url = candidate.url
+        candidate.goto(server + "/interviews/new")
+        candidate.get_by_label("Company").fill("Contoso")
+        candidate.get_by_role("button", name="Save interview").click()
+        candidate.wait_for_url("**/interviews/*")
+        interview_url = candidate.url
+        candidate.goto(server + "/shares")
+        candidate.get_by_label("Their email").fill("axe-coach@example.com")
+        candidate.get_by_role("button", name="Share", exact=True).click()
+        candidate.wait_for_selector("text=Shared with axe-coach@example.com")
+        invite_url = candidate.locator("code").first.inner_text()
+        candidate.goto(attempt_url)
+        candidate.wait_for_selector(".transcript .word", timeout=90_000)
+
+        recruiter.goto(server + "/signup")
+        recruiter.get_by_label("Email").fill("axe-coach@example.com")
+        recruiter.get_by_label("Password").fill("recruiter test passphrase")
+        recruiter.get_by_label("a recruiter or coach giving feedback").check()
+        recruiter.get_by_role("button", name="Create account").click()
+        recruiter.goto(attempt_url)
+        recruiter.get_by_label("Comment", exact=True).fill("Name the client.")
+        recruiter.get_by_role("button", name="Add comment").click()
+        recruiter.wait_for_selector(".comment:has-text('Name the client')")
+        recruiter.goto(server + "/review")
+        recruiter.locator("a[href^='/review/candidates/']").first.click()
+        candidate_url = recruiter.url
+
+        tour = {
+            candidate: [
+                "/", "/questions", "/questions/1", "/questions/1/answer", "/questions/1/compare",
+                "/questions/new", "/questions/import", "/history", "/progress", "/interviews",
+                "/interviews/new", interview_url, "/shares", "/settings", "/password",
+                attempt_url, attempt_url + "/report", step_url, "/no/such/page",
+            ],
+            recruiter: ["/review", "/review/rubrics", candidate_url, attempt_url, invite_url],
+            anon: ["/login", "/signup", "/password/forgot", "/password/reset/not-a-token"],
+        }  # fmt: skip
+        problems, seen = [], set()
+        for page, paths in tour.items():
+            for path in paths:
+                url = path if path.startswith("http") else server + path
+                page.goto(url)
+                page.wait_for_load_state("networkidle")
+                seen.add(url.removeprefix(server))
+                problems += axe_problems(page)
+                problems += [f"{url}: {p}" for p in players_without_transcript(page)]
+        assert not problems, "\n".join(problems)
+    finally:
+        for context in (candidate_ctx, recruiter_ctx, anon_ctx):
+            context.close()
+
+    app = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x", "TESTING": True})
+    adapter = app.url_map.bind("localhost")
+    visited = set()
+    for path in seen:
+        try:
+            visited.add(adapter.match(path.split("?")[0].split("#")[0])[0])
+        except Exception:  # the deliberate 404
+            continue
+    pages = {
+        r.endpoint
+        for r in app.url_map.iter_rules()
+        if "GET" in r.methods and not r.endpoint.startswith("api.") and r.endpoint not in NOT_PAGES
+    }
+    assert pages <= visited, f"add these pages to the tour: {sorted(pages - visited)}"
+
+
+def tab_to(page, selector: str, limit: int = 120) -> None:
+    """Press Tab until the focused element matches ``selector``; fail if it never does."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => !!document.activeElement?.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} cannot be reached with the Tab key on {page.url}")
+
+
+def type_into(page, selector: str, text: str) -> None:
+    tab_to(page, selector)
+    page.keyboard.type(text)
+
+
+def keyboard_sign_up(page, server, email: str, recruiter: bool = False) -> None:
+    page.goto(server + "/signup")
+    type_into(page, "input[name=email]", email)
+    type_into(page, "input[name=password]", "keyboard test passphrase")
+    if recruiter:
+        tab_to(page, "input[name=role]:checked")
+        page.keyboard.press("ArrowDown")  # arrow keys move within a radio group
+        assert page.locator("input[value=recruiter]").is_checked()
+    tab_to(page, "button[type=submit].primary")
+    page.keyboard.press("Enter")
+    page.wait_for_url(server + "/")
+
+
+def test_the_practice_and_review_loops_with_the_keyboard_alone(server, browser):
+    """No mouse: choose questions, start, record and stop with the space bar, submit, read
+    the transcript and play from a word; share; the recruiter selects words with Shift and
+    the arrow keys and comments; the candidate reaches the comment and plays its moment."""
+    candidate_ctx, recruiter_ctx = browser.new_context(), browser.new_context()
+    candidate_ctx.grant_permissions(["microphone"])
+    candidate, recruiter = candidate_ctx.new_page(), recruiter_ctx.new_page()
+    try:
+        keyboard_sign_up(candidate, server, "keys@example.com")
+        tab_to(candidate, "input[name=category][value=Conflict]")
+        candidate.keyboard.press("Space")
+        tab_to(candidate, "select[name=think_seconds]")
+        candidate.keyboard.press("Home")
+        assert candidate.locator("select[name=think_seconds]").input_value() == "0"
+        tab_to(candidate, "button.primary[type=submit]")
+        candidate.keyboard.press("Enter")
+        candidate.wait_for_selector("text=Question 1 of 5")
+
+        candidate.keyboard.press("Space")  # focus is on the page itself: the shortcut records
+        candidate.get_by_role("button", name="Stop").wait_for()
+        candidate.wait_for_timeout(11_000)
+        candidate.keyboard.press("Space")
+        candidate.wait_for_selector(".review:not([hidden])")
+        # Stopping moves the focus to Submit, so Enter sends the take.
+        assert candidate.evaluate("document.activeElement.textContent") == "Submit answer"
+        candidate.keyboard.press("Enter")
+        candidate.wait_for_url("**/attempts/*", timeout=30_000)
+        candidate.wait_for_selector(".transcript .word", timeout=90_000)
+        attempt_url = candidate.url
+        text = candidate.inner_text(".transcript").lower()
+        assert sum(w in text for w in ("team", "deadline", "client", "scope", "project")) >= 3
+
+        tab_to(candidate, ".transcript .word")
+        for _ in range(8):
+            candidate.keyboard.press("ArrowRight")
+        candidate.keyboard.press("Enter")
+        speaking = candidate.wait_for_selector(".word.speaking", timeout=10_000)
+        assert float(speaking.get_attribute("data-start")) > 1.0
+        tab_to(candidate, "#player")  # the player's own controls are keyboard-operable
+
+        candidate.goto(server + "/shares")
+        type_into(candidate, "input[name=email]", "keys-coach@example.com")
+        tab_to(candidate, "button.primary[type=submit]")
+        candidate.keyboard.press("Enter")
+        candidate.wait_for_selector("text=Shared with keys-coach@example.com")
+
+        keyboard_sign_up(recruiter, server, "keys-coach@example.com", recruiter=True)
+        recruiter.goto(server + "/review")
+        tab_to(recruiter, ".attempts a")
+        recruiter.keyboard.press("Enter")
+        recruiter.wait_for_selector(".transcript .word")
+        tab_to(recruiter, ".transcript .word")
+        recruiter.keyboard.press("ArrowRight")
+        recruiter.keyboard.press("ArrowRight")
+        recruiter.keyboard.press("Shift+ArrowRight")
+        recruiter.keyboard.press("Shift+ArrowRight")
+        recruiter.wait_for_selector(".selection-label:has-text('Commenting on')")
+        type_into(recruiter, ".comment-form textarea[name=body]", "Which team, and how big?")
+        tab_to(recruiter, ".comment-form button[type=submit]")
+        recruiter.keyboard.press("Enter")
+        recruiter.wait_for_selector(".comment:has-text('Which team')")
+        assert recruiter.locator("#w-3.commented").count() == 1
+
+        candidate.goto(server + "/")
+        tab_to(candidate, ".feedback-flag a")
+        candidate.keyboard.press("Enter")
+        candidate.wait_for_url(attempt_url + "#c-*")
+        assert "Which team" in candidate.inner_text("#comments")
+        tab_to(candidate, "#comments a.jump")
+        candidate.keyboard.press("Enter")
+        candidate.wait_for_function("!document.getElementById('player').paused", timeout=10_000)
+    finally:
+        candidate_ctx.close()
+        recruiter_ctx.close()

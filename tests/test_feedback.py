@@ -165,6 +165,7 @@ def test_reports_as_markdown_and_printable_page(client, app, user):
     assert "Structure (STAR)" in page and "Use your browser" in page
 
 
+@pytest.mark.asvs("8.3.2")
 def test_export_zip_holds_json_and_audio(client, app, user, audio_fixtures, monkeypatch):
     from tests.conftest import upload
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.extensions import db
 from app.identity import find_user
 from app.models import Attempt, Share
 from tests.conftest import PASSWORD, audio_files, login, make_user, upload
 
 
+@pytest.mark.asvs("8.3.2")
 def test_delete_a_questions_history(client, app, audio_fixtures, monkeypatch):
     monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
     for _ in range(2):
@@ -20,6 +23,7 @@ def test_delete_a_questions_history(client, app, audio_fixtures, monkeypatch):
         assert [a.id for a in db.session.execute(db.select(Attempt)).scalars()] == [kept]
 
 
+@pytest.mark.asvs("8.3.2")
 def test_delete_account_removes_recordings_and_ends_access(
     client, app, audio_fixtures, monkeypatch
 ):
@@ -72,6 +76,7 @@ def test_deleting_a_recruiter_keeps_candidates_answers_to_assigned_questions(
     assert client.get(f"/attempts/{answer}").status_code == 200
 
 
+@pytest.mark.asvs("8.3.5")
 def test_the_candidate_sees_who_viewed_heard_and_commented(client, app):
     from pathlib import Path
 
@@ -98,6 +103,7 @@ def test_the_candidate_sees_who_viewed_heard_and_commented(client, app):
     )
 
 
+@pytest.mark.asvs("8.3.8")
 def test_retention_deletes_old_recordings_and_optionally_transcripts(
     client, app, audio_fixtures, monkeypatch
 ):

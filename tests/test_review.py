@@ -29,6 +29,7 @@ def shared(client, app, recruiter):
     return attempt_id
 
 
+@pytest.mark.asvs("4.2.1")
 def test_recruiter_sees_shared_attempts_only_while_shared(client, app, recruiter):
     attempt_id = make_attempt(app, STORY)
     assert recruiter.get(f"/attempts/{attempt_id}").status_code == 404

@@ -1,15 +1,21 @@
-"""Headers, CSRF on forms and htmx requests, and escaping of user text."""
+"""Headers, CSRF on forms and htmx requests, escaping of user text, and docs/security.md kept
+in step with the tests that carry ASVS ids."""
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 
 import pytest
 
 from app import create_app
 from app.extensions import db
 from app.models import Question
-from tests.conftest import HTMX
+from tests.conftest import HTMX, JSON
+
+TESTS = Path(__file__).parent
+SECURITY_DOC = TESTS.parent / "docs" / "security.md"
 
 
 @pytest.fixture
@@ -28,6 +34,7 @@ def csrf_client(csrf_app):
     return client
 
 
+@pytest.mark.asvs("14.4.3", "14.4.4", "14.4.6", "14.4.7")
 def test_security_headers_on_every_page(client):
     response = client.get("/")
     csp = response.headers["Content-Security-Policy"]
@@ -37,6 +44,7 @@ def test_security_headers_on_every_page(client):
     assert response.headers["Referrer-Policy"] == "same-origin"
 
 
+@pytest.mark.asvs("14.4.3")
 def test_no_inline_scripts_in_pages(client):
     for path in ("/", "/questions", "/history", "/questions/1", "/questions/1/answer"):
         html = client.get(path).get_data(as_text=True)
@@ -44,6 +52,7 @@ def test_no_inline_scripts_in_pages(client):
         assert " onclick=" not in html and "javascript:" not in html
 
 
+@pytest.mark.asvs("4.2.2")
 def test_form_post_without_token_is_refused(csrf_client):
     client = csrf_client
     response = client.post("/practice", data={"count": "2"})
@@ -51,6 +60,7 @@ def test_form_post_without_token_is_refused(csrf_client):
     assert "Reload the page and try again" in response.get_data(as_text=True)
 
 
+@pytest.mark.asvs("4.2.2")
 def test_htmx_request_needs_the_header_token(csrf_client):
     client = csrf_client
     page = client.get("/history").get_data(as_text=True)
@@ -65,6 +75,7 @@ def test_htmx_request_needs_the_header_token(csrf_client):
     assert with_token.status_code == 302
 
 
+@pytest.mark.asvs("5.3.3")
 def test_question_text_is_escaped(client, app):
     client.get("/")  # creates the local user (id 1)
     with app.app_context():
@@ -85,6 +96,7 @@ def test_question_text_is_escaped(client, app):
     assert "<b>Cat</b>" not in html
 
 
+@pytest.mark.asvs("7.4.1")
 def test_unknown_page_is_a_friendly_404(client):
     response = client.get("/nothing/here")
     assert response.status_code == 404 and "There is nothing here" in response.get_data(
@@ -99,6 +111,7 @@ def test_a_bad_setting_is_a_clear_error(monkeypatch, tmp_path):
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
 
 
+@pytest.mark.asvs("4.2.2")
 def test_api_posts_with_a_session_cookie_need_the_csrf_token(csrf_client, csrf_app):
     from app.identity import create_api_token, find_user
 
@@ -112,3 +125,55 @@ def test_api_posts_with_a_session_cookie_need_the_csrf_token(csrf_client, csrf_a
         headers={"Authorization": f"Bearer {token}"},
     )
     assert bearer.status_code == 201
+
+
+@pytest.mark.asvs("5.1.3")
+def test_ids_too_large_for_the_database_are_a_404(client):
+    """An id past 64 bits used to reach SQLite and fail there with a 500 (found by fuzzing)."""
+    huge = str(2**64)
+    assert client.get(f"/attempts/{huge}").status_code == 404
+    assert client.get(f"/questions/{huge}/answer").status_code == 404
+    response = client.post("/attempts", data={"question_id": huge}, headers=JSON)
+    assert response.status_code == 404 and response.json["error"]
+
+
+def asvs_marks() -> list[tuple[str, str | None, list[str]]]:
+    """(file, test or None for the whole module, ASVS ids) for every ``asvs`` mark."""
+    found = []
+
+    def ids_of(node) -> list[str] | None:
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "asvs"):  # fmt: skip
+            return [arg.value for arg in node.args]
+        return None
+
+    for path in sorted(TESTS.glob("test_*.py")):
+        for node in ast.parse(path.read_text()).body:
+            target = node.targets[0] if isinstance(node, ast.Assign) else None
+            if isinstance(target, ast.Name) and target.id == "pytestmark":
+                marks = node.value.elts if isinstance(node.value, ast.List) else [node.value]
+                for mark in marks:
+                    if (ids := ids_of(mark)) is not None:
+                        found.append((path.name, None, ids))
+            elif isinstance(node, ast.FunctionDef):
+                for decorator in node.decorator_list:
+                    if (ids := ids_of(decorator)) is not None:
+                        found.append((path.name, node.name, ids))
+    return found
+
+
+def test_docs_security_table_names_every_asvs_test():
+    """Each test marked with ASVS ids has a row in docs/security.md naming it and those ids,
+    and every test the table names exists."""
+    marks = asvs_marks()
+    assert len(marks) > 30
+    rows = [line for line in SECURITY_DOC.read_text().splitlines() if line.startswith("| ")]
+    for file, test, ids in marks:
+        assert ids and all(re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{1,2}", i) for i in ids), (test, ids)
+        named = [r for r in rows if (f"::{test}`" in r if test else f"`{file}`" in r)]
+        assert any(all(i in r for i in ids) for r in named), (
+            f"docs/security.md needs a row naming {file}::{test or '(whole file)'} with {ids}"
+        )
+    for row in rows:
+        for file, test in re.findall(r"`(test_\w+\.py)::(test_\w+)`", row):
+            assert f"def {test}(" in (TESTS / file).read_text(), f"{file}::{test} does not exist"

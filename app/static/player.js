@@ -47,6 +47,48 @@
     player.currentTime = Number(word.dataset.start);
     player.play();
   });
+  // Keyboard: each transcript is one tab stop (a roving tabindex over its words). Arrow keys,
+  // Home and End move between words; Enter or Space plays from the focused word; Shift with
+  // an arrow selects words and announces them as a "transcript:select" event (review.js).
+  function prepare(root) {
+    root.querySelectorAll(".transcript").forEach((transcript) => {
+      if (transcript.querySelector('.word[tabindex="0"]')) return;
+      transcript.querySelectorAll(".word").forEach((w, i) => { w.tabIndex = i === 0 ? 0 : -1; });
+    });
+  }
+  prepare(document);
+  document.addEventListener("htmx:load", (e) => prepare(e.detail.elt));
+
+  const MOVES = { ArrowRight: 1, ArrowLeft: -1, Home: -Infinity, End: Infinity };
+  document.addEventListener("keydown", (e) => {
+    const word = e.target.closest && e.target.closest(".transcript .word");
+    if (!word || e.altKey || e.ctrlKey || e.metaKey) return;
+    const transcript = word.closest(".transcript");
+    const words = Array.from(transcript.querySelectorAll(".word"));
+    const at = words.indexOf(word);
+    if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault();
+      word.click();  // the click handler above plays from this word
+      return;
+    }
+    if (!(e.key in MOVES)) return;
+    e.preventDefault();
+    const to = Math.max(0, Math.min(words.length - 1, at + MOVES[e.key]));
+    if (e.shiftKey) {
+      if (transcript.dataset.anchor === undefined) transcript.dataset.anchor = String(at);
+      const anchor = Number(transcript.dataset.anchor);
+      const first = Math.min(anchor, to), last = Math.max(anchor, to);
+      words.forEach((w, i) => w.classList.toggle("selected", i >= first && i <= last));
+      transcript.dispatchEvent(new CustomEvent("transcript:select", { bubbles: true, detail: { first, last } }));
+    } else {
+      delete transcript.dataset.anchor;
+      words.forEach((w) => w.classList.remove("selected"));
+    }
+    word.tabIndex = -1;
+    words[to].tabIndex = 0;
+    words[to].focus();
+  });
+
   // Media events do not bubble; listen in the capture phase.
   document.addEventListener("timeupdate", (e) => {
     if (e.target.tagName === "AUDIO" && wordsFor(e.target).length) highlight(e.target);

@@ -24,18 +24,28 @@
     return el ? el.closest(".transcript .word") : null;
   }
 
+  function selectWords(first, last) {
+    const words = [];
+    for (let i = first; i <= last; i++) words.push(document.getElementById("w-" + i).textContent);
+    const start = Number(document.getElementById("w-" + first).dataset.start);
+    setTarget({ word_start: first, word_end: last },
+      "Commenting on “" + words.join("").trim() + "” (" + clock(start) + ").");
+  }
+
+  // Words selected with the mouse...
   document.addEventListener("mouseup", () => {
     if (!form()) return;
     const selection = window.getSelection();
     if (!selection || selection.isCollapsed) return;
     const a = wordOf(selection.anchorNode), b = wordOf(selection.focusNode);
     if (!a || !b) return;
-    let first = Number(a.id.slice(2)), last = Number(b.id.slice(2));
-    if (first > last) [first, last] = [last, first];
-    const words = [];
-    for (let i = first; i <= last; i++) words.push(document.getElementById("w-" + i).textContent);
-    setTarget({ word_start: first, word_end: last },
-      "Commenting on “" + words.join("").trim() + "” (" + clock(Number(a.dataset.start)) + ").");
+    const ends = [Number(a.id.slice(2)), Number(b.id.slice(2))];
+    selectWords(Math.min(...ends), Math.max(...ends));
+  });
+
+  // ...or with Shift and the arrow keys inside the transcript (player.js moves the focus).
+  document.addEventListener("transcript:select", (e) => {
+    if (form()) selectWords(e.detail.first, e.detail.last);
   });
 
   document.addEventListener("keydown", (e) => {
