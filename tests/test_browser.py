@@ -298,7 +298,10 @@ def test_debrief_with_a_spoken_question(server, playwright, browser, audio_fixtu
 
 
 # Pages that are not HTML, so axe has nothing to check.
-NOT_PAGES = {"static", "attempts.audio", "attempts.report_markdown", "progress.export_all"}
+NOT_PAGES = {
+    "static", "attempts.audio", "attempts.report_markdown", "progress.export_all",
+    "ops.healthz", "ops.readyz", "ops.metrics",  # JSON and Prometheus text for machines
+}  # fmt: skip
 
 
 def axe_problems(page) -> list[str]:
