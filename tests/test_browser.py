@@ -181,6 +181,9 @@ def test_space_bar_records_and_think_time_counts_down(server, page):
 
 def record_answer(page) -> None:
     """Record from the fake microphone for a few seconds and submit; wait for the words."""
+    # The recorder binds its buttons on DOMContentLoaded; under load a click that comes
+    # earlier (the page's text is already there) does nothing.
+    page.wait_for_load_state("load")
     page.get_by_role("button", name="Record", exact=True).click()
     page.get_by_role("button", name="Stop").wait_for()
     page.wait_for_timeout(11_000)

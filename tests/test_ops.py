@@ -34,6 +34,7 @@ def test_ready_when_every_part_answers(anon):
     assert all(part["ok"] for part in response.json["checks"].values())
 
 
+@pytest.mark.asvs("7.4.1")
 def test_not_ready_names_the_part_that_fails_without_details(anon, app, tmp_path):
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
@@ -64,6 +65,7 @@ def test_metrics_in_prometheus_format(anon):
     assert values[("rebound_attempts", (("status", "queued"),))] == 0
 
 
+@pytest.mark.asvs("4.1.1")
 def test_metrics_are_for_loopback_or_the_token_holder(anon, app):
     outside = {"REMOTE_ADDR": "203.0.113.9"}
     assert anon.get("/metrics", environ_base=outside).status_code == 403
@@ -129,6 +131,7 @@ def children_of(pid: int) -> list[str]:
     return [command for _pid, command in child_pids(pid)]
 
 
+@pytest.mark.asvs("2.2.1")
 @pytest.mark.slow
 def test_production_server_shares_limits_across_processes(
     tmp_path, model_cache, database_url, redis_settings

@@ -140,6 +140,7 @@ def test_the_same_job_queued_many_times_runs_once(web, settings, tmp_path, audio
     assert counter(web, "jobs_done") == 1
 
 
+@pytest.mark.asvs("12.1.3")
 def test_the_upload_limit_is_shared_by_web_processes(settings, make_web, audio_fixtures):
     """Two app instances stand for two web processes: slots taken in one count in the other."""
     one = make_web(settings)
