@@ -6,6 +6,8 @@ loses access on their next request.
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app
 
 from .banks import user_scope
@@ -115,4 +117,30 @@ def apply_retention(now=None) -> int:
                 attempt.transcript_text, attempt.words = "", []
             removed += 1
         db.session.commit()
+    return removed
+
+
+# What a recording's key looks like (``storage.new_key``): the original and its 16 kHz copy.
+RECORDING_KEY = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}\.(webm|ogg|m4a|wav|mp3|flac|16k\.wav)$")
+
+
+def sweep_orphans(older_than_s: float = 3600) -> int:
+    """Delete stored recordings that no answer refers to; return how many went.
+
+    A web process killed between storing an upload's files and committing its row leaves
+    such files behind. Only files older than ``older_than_s`` are touched, so an upload in
+    progress (stored, not yet committed) is never taken for an orphan.
+    """
+    from .jobs import wav_key
+
+    store = current_app.extensions["rebound_store"]
+    referenced = set()
+    for (key,) in db.session.execute(db.select(Attempt.audio_key).where(Attempt.audio_key != "")):
+        referenced.update((key, wav_key(key)))
+    db.session.rollback()
+    removed = 0
+    for key in list(store.iter_keys(older_than_s)):
+        if RECORDING_KEY.match(key) and key not in referenced:
+            store.delete(key)
+            removed += 1
     return removed

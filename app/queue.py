@@ -59,10 +59,13 @@ class JobQueue:
                     self.enqueue_transcription(attempt_id)
 
         def retention_job() -> None:
-            from .privacy import apply_retention
+            from .privacy import apply_retention, sweep_orphans
 
             with app.app_context():
                 apply_retention()
+                orphans = sweep_orphans()
+                if orphans:
+                    log.info("removed %s stored file(s) that no answer refers to", orphans)
 
         self._transcribe = huey.task(name="transcribe_attempt")(transcribe_attempt_job)
         self._retention = huey.periodic_task(crontab(minute="17"), name="apply_retention")(

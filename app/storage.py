@@ -82,6 +82,10 @@ class AudioStore(Protocol):
         """Raise ``StorageError`` unless recordings can be written here now."""
         ...
 
+    def iter_keys(self, older_than_s: float) -> Iterator[str]:
+        """Keys of stored files last written more than ``older_than_s`` seconds ago."""
+        ...
+
     def delete(self, key: str) -> None:
         """Remove the recording; a missing key is not an error."""
         ...
@@ -152,6 +156,19 @@ class LocalAudioStore:
     def exists(self, key: str) -> bool:
         """True when the file is there."""
         return self._path(key).is_file()
+
+    def iter_keys(self, older_than_s: float) -> Iterator[str]:
+        """Stored files (not the spool, not temporary dot-files) older than the cutoff."""
+        cutoff = time.time() - older_than_s
+        for path in self.root.rglob("*"):
+            relative = path.relative_to(self.root)
+            if any(part.startswith(".") for part in relative.parts):
+                continue
+            try:
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    yield relative.as_posix()
+            except FileNotFoundError:
+                continue
 
 
 @functools.cache
@@ -281,6 +298,21 @@ class S3AudioStore:
         except s3_errors() as err:
             raise self._failed("look up the recording", err) from err
         return True
+
+    def iter_keys(self, older_than_s: float) -> Iterator[str]:
+        """Objects under our prefix last written before the cutoff."""
+        from datetime import UTC, datetime, timedelta
+
+        cutoff = datetime.now(UTC) - timedelta(seconds=older_than_s)
+        pages = self.client.get_paginator("list_objects_v2")
+        try:
+            for page in pages.paginate(Bucket=self.bucket, Prefix=self.prefix):
+                for item in page.get("Contents", []):
+                    key = item["Key"].removeprefix(self.prefix)
+                    if item["LastModified"] < cutoff and not key.startswith("."):
+                        yield key
+        except s3_errors() as err:
+            raise self._failed("list the recordings", err) from err
 
     def sweep_spool(self, older_than_s: float = 3600) -> int:
         """Remove half-received uploads and cached downloads unused for ``older_than_s``."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from app.extensions import db
@@ -145,3 +147,32 @@ def test_extra_time_stretches_think_and_answer_time(client):
     client.post("/settings", data={"extra_time_percent": "50"})
     page = client.get("/questions/1/answer?think=30").get_data(as_text=True)
     assert 'data-think-seconds="45"' in page and "+50 % extra time" in page
+
+
+def test_stored_files_no_answer_refers_to_are_swept(client, app, audio_fixtures):
+    """What a web process killed between storing an upload and committing its row leaves."""
+    import os
+    import time
+
+    from app.privacy import sweep_orphans
+
+    kept = upload(client, audio_fixtures / "short.wav").json["id"]
+    kept_files = audio_files(app)
+    audio = Path(app.config["AUDIO_DIR"])
+    orphan = audio / "ab" / ("ab" + "0" * 30 + ".webm")
+    orphan_wav = orphan.with_name(orphan.stem + ".16k.wav")
+    recent = audio / "cd" / ("cd" + "1" * 30 + ".webm")
+    other = audio / "notes.txt"  # not a recording's name: never touched
+    for path in (orphan, orphan_wav, recent, other):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    two_hours_ago = time.time() - 7200
+    for path in [orphan, orphan_wav, other, *kept_files]:
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    with app.app_context():
+        assert sweep_orphans() == 2
+    assert not orphan.exists() and not orphan_wav.exists()
+    assert recent.exists() and other.exists()
+    played = client.get(f"/attempts/{kept}/audio")
+    assert played.status_code == 200
+    played.close()

@@ -42,6 +42,8 @@ def test_store_contract(store, tmp_path):
     assert not store.exists(key)
     store.save_file(key, source)
     assert store.exists(key)
+    assert key in set(store.iter_keys(older_than_s=-60))  # a cutoff in the future: all
+    assert key not in set(store.iter_keys(older_than_s=3600))  # written just now
     with store.open(key) as stream:
         assert stream.read() == source.read_bytes()
     assert store.local_path(key).read_bytes() == source.read_bytes()
