@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
@@ -51,6 +52,17 @@ def init_app(app: Flask) -> None:
         if code == 413:
             message = message.format(mb=app.config["MAX_UPLOAD_MB"])
         return error_response(code, message)
+
+    @app.errorhandler(DataError)
+    def _bad_value(err: DataError):
+        # A value the database refused (out of range, malformed) that no check caught first.
+        from .extensions import db
+
+        db.session.rollback()
+        app.logger.warning("database refused a value on %s %s: %s", request.method,
+                           request.path, err.orig)  # fmt: skip
+        return error_response(400, "A value in the request is out of range or malformed. "
+                                   "Check the fields and send it again.")  # fmt: skip
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

@@ -26,8 +26,9 @@ def owned_attempt(attempt_id: int) -> Attempt:
     return attempt
 
 
-# Row ids are 64-bit signed integers: SQLite (and PostgreSQL's bigint) refuse anything larger.
-MAX_ID = 2**63 - 1
+# Id columns are INTEGER: 32-bit signed on PostgreSQL (64-bit on SQLite). A larger number
+# can name no row on either, and PostgreSQL would refuse it with an error, not an empty result.
+MAX_ID = 2**31 - 1
 
 
 class RowId(IntegerConverter):

@@ -128,12 +128,13 @@ def test_api_posts_with_a_session_cookie_need_the_csrf_token(csrf_client, csrf_a
 
 
 @pytest.mark.asvs("5.1.3")
-def test_ids_too_large_for_the_database_are_a_404(client):
-    """An id past 64 bits used to reach SQLite and fail there with a 500 (found by fuzzing)."""
-    huge = str(2**64)
+@pytest.mark.parametrize("huge", [2**31, 2**64])
+def test_ids_too_large_for_the_database_are_a_404(client, huge):
+    """Ids past 64 bits failed in SQLite, and past 31 bits in PostgreSQL, with a 500 (both
+    found by fuzzing, the second on the PostgreSQL pass)."""
     assert client.get(f"/attempts/{huge}").status_code == 404
     assert client.get(f"/questions/{huge}/answer").status_code == 404
-    response = client.post("/attempts", data={"question_id": huge}, headers=JSON)
+    response = client.post("/attempts", data={"question_id": str(huge)}, headers=JSON)
     assert response.status_code == 404 and response.json["error"]
 
 
@@ -177,3 +178,15 @@ def test_docs_security_table_names_every_asvs_test():
     for row in rows:
         for file, test in re.findall(r"`(test_\w+\.py)::(test_\w+)`", row):
             assert f"def {test}(" in (TESTS / file).read_text(), f"{file}::{test} does not exist"
+
+
+@pytest.mark.asvs("5.1.3")
+def test_nul_characters_are_refused_everywhere(client, audio_fixtures):
+    """PostgreSQL cannot store NUL in text: the fuzzing's PostgreSQL pass found a 500 here."""
+    form = client.post("/attempts", data={"question_id": "1", "upload_id": "a\x00b"}, headers=JSON)
+    query = client.get("/history?category=a%00b")
+    api = client.post("/api/v1/shares", json={"email": "x\x00@example.com"})
+    for response in (form, query, api):
+        assert response.status_code == 400, response.data
+    assert "NUL character" in form.json["error"] and "NUL character" in api.json["error"]
+    assert "NUL character" in query.get_data(as_text=True)
