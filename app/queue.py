@@ -53,10 +53,12 @@ class JobQueue:
 
         def reap_job() -> None:
             from .jobs import reap
+            from .streaming import finish_abandoned
 
             with app.app_context():
                 for attempt_id in reap():
                     self.enqueue_transcription(attempt_id)
+                finish_abandoned()
 
         def retention_job() -> None:
             from .privacy import apply_retention
