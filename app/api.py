@@ -20,6 +20,7 @@ from .streaming import (
     PiecesMissing,
     fail_recording,
     finish_recording,
+    request_live_transcription,
     start_recording,
     store_piece,
 )
@@ -98,7 +99,8 @@ def put_chunk(attempt_id: int, seq: int):
     limit = current_app.config["MAX_PIECE_KB"] * 1024
     body = request.stream.read(limit + 1)
     try:
-        store_piece(attempt, seq, body)
+        if store_piece(attempt, seq, body):
+            request_live_transcription(attempt.id)
     except AudioRejected as err:
         return jsonify(error=str(err)), err.status
     return "", 204

@@ -29,6 +29,8 @@ ENV_SETTINGS: dict[str, Callable] = {
     # worker finishes a recording with what arrived.
     "MAX_PIECE_KB": int,
     "ABANDONED_RECORDING_SECONDS": int,
+    # Transcribe streamed recordings while they arrive (off: only at finish).
+    "LIVE_TRANSCRIPTION": lambda raw: raw.strip().lower() in ("1", "true", "yes", "on"),
     "PORT": int,
     "QUEUE_PATH": str,
     "MODEL_CACHE_DIR": str,
@@ -87,6 +89,7 @@ def defaults(data_dir: Path) -> dict:
         # A 1 s Opus piece is 2-8 KB; a browser that falls behind may send several seconds.
         "MAX_PIECE_KB": 1024,
         "ABANDONED_RECORDING_SECONDS": 60,
+        "LIVE_TRANSCRIPTION": True,
         "PORT": 5000,
         "QUEUE_PATH": str(instance / "queue.sqlite3"),
         "MODEL_CACHE_DIR": str(model_cache_dir()),

@@ -27,6 +27,7 @@ class JobQueue:
     def __init__(self) -> None:
         self.huey: Huey | None = None
         self._transcribe = None
+        self._live = None
 
     def init_app(self, app: Flask) -> None:
         """Create the huey instance this app's settings ask for and register the tasks."""
@@ -51,6 +52,12 @@ class JobQueue:
             with app.app_context():
                 transcribe_attempt(attempt_id)
 
+        def transcribe_live_job(attempt_id: int) -> None:
+            from .jobs import transcribe_live
+
+            with app.app_context():
+                transcribe_live(attempt_id)
+
         def reap_job() -> None:
             from .jobs import reap
             from .streaming import finish_abandoned
@@ -71,6 +78,7 @@ class JobQueue:
             retention_job
         )
         self._reap = huey.task(name="reap_attempts")(reap_job)
+        self._live = huey.task(name="transcribe_live")(transcribe_live_job)
         self.huey = huey
         app.extensions["rebound_queue"] = self
 
@@ -87,6 +95,21 @@ class JobQueue:
             if self.huey is not None and self.huey.immediate:
                 raise  # tests and one-off scripts run the job here: its errors are real
             log.warning("could not queue attempt %s (%s); the reaper will", attempt_id, err)
+            return False
+        return True
+
+    def enqueue_live(self, attempt_id: int) -> bool:
+        """Ask a worker to transcribe what has arrived of a recording still in progress.
+
+        Losing this job loses nothing: the next piece asks again, and finish transcribes
+        whatever the live runs did not.
+        """
+        try:
+            self._live(attempt_id)
+        except Exception as err:
+            if self.huey is not None and self.huey.immediate:
+                raise
+            log.warning("could not queue a live transcript for %s (%s)", attempt_id, err)
             return False
         return True
 

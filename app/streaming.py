@@ -161,6 +161,24 @@ def store_piece(attempt: Attempt, seq: int, body: bytes) -> bool:
     return True
 
 
+def request_live_transcription(attempt_id: int) -> None:
+    """Queue a live transcription unless one is already waiting for this recording."""
+    if not current_app.config["LIVE_TRANSCRIPTION"]:
+        return
+    flagged = db.session.execute(
+        update(Attempt)
+        .where(
+            Attempt.id == attempt_id,
+            Attempt.status == AttemptStatus.RECORDING,
+            Attempt.live_queued.is_(False),
+        )
+        .values(live_queued=True)
+    )
+    db.session.commit()
+    if flagged.rowcount == 1:
+        queue.enqueue_live(attempt_id)
+
+
 def _save_bytes(body: bytes) -> str:
     """Store a piece under a fresh key through the audio store; return the key."""
     store = current_app.extensions["rebound_store"]

@@ -22,7 +22,15 @@ def pieces_of(path: Path, count: int) -> list[bytes]:
 
 
 @pytest.fixture
-def queued(app, monkeypatch):
+def live(app, monkeypatch):
+    """Attempt ids sent for a live transcript (run for real in test_live)."""
+    sent: list[int] = []
+    monkeypatch.setattr(app.extensions["rebound_queue"], "enqueue_live", sent.append)
+    return sent
+
+
+@pytest.fixture
+def queued(app, monkeypatch, live):
     """Attempt ids sent to the queue (the transcription itself is tested elsewhere)."""
     sent: list[int] = []
     monkeypatch.setattr(app.extensions["rebound_queue"], "enqueue_transcription", sent.append)
@@ -135,7 +143,7 @@ def test_size_limits_per_piece_and_in_total(client, app, queued):
     assert put(client, attempt_id, 2, b"").status_code == 422
 
 
-def test_the_same_upload_id_starts_one_recording(client):
+def test_the_same_upload_id_starts_one_recording(client, live):
     first = start(client, upload_id="take-1").json["id"]
     assert start(client, upload_id="take-1").json["id"] == first
     assert start(client, upload_id="take-2").json["id"] != first
@@ -147,7 +155,26 @@ def test_bad_start_requests(client):
     assert start(client, question_id=999_999).status_code == 404
 
 
-def test_others_cannot_send_or_finish_pieces(client, app, anon):
+def test_one_live_transcript_waits_per_recording_however_fast_pieces_come(
+    client, app, audio_fixtures, queued, live
+):
+    attempt_id = stream(client, audio_fixtures / "answer.webm", 6)
+    assert live == [attempt_id]  # the flag stays set until a worker takes the job
+    with app.app_context():
+        db.session.execute(db.update(Attempt).values(live_queued=False))
+        db.session.commit()
+    put(client, attempt_id, 6, b"more")
+    put(client, attempt_id, 6, b"more")  # a repeat queues nothing
+    assert live == [attempt_id, attempt_id]
+    app.config["LIVE_TRANSCRIPTION"] = False
+    with app.app_context():
+        db.session.execute(db.update(Attempt).values(live_queued=False))
+        db.session.commit()
+    put(client, attempt_id, 7, b"more")
+    assert live == [attempt_id, attempt_id]
+
+
+def test_others_cannot_send_or_finish_pieces(client, app, anon, live):
     attempt_id = start(client).json["id"]
     make_user(app, "b@example.com")
     from tests.conftest import login
@@ -191,7 +218,7 @@ def test_the_reaper_finishes_abandoned_recordings(client, app, audio_fixtures, q
         assert db.session.get(Attempt, attempt_id).status == "queued"
 
 
-def test_deleting_a_recording_attempt_removes_its_pieces(client, app, audio_fixtures):
+def test_deleting_a_recording_attempt_removes_its_pieces(client, app, audio_fixtures, live):
     attempt_id = start(client).json["id"]
     for seq, piece in enumerate(pieces_of(audio_fixtures / "answer.webm", 3)):
         put(client, attempt_id, seq, piece)
@@ -202,7 +229,7 @@ def test_deleting_a_recording_attempt_removes_its_pieces(client, app, audio_fixt
         assert db.session.get(Attempt, attempt_id) is None
 
 
-def test_a_recording_in_progress_shows_in_pages(client, app, audio_fixtures):
+def test_a_recording_in_progress_shows_in_pages(client, app, audio_fixtures, live):
     attempt_id = stream(client, audio_fixtures / "answer.webm", 2)
     page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
     assert "Recording" in page and 'hx-trigger="load delay:1s"' in page
@@ -218,7 +245,7 @@ def test_the_openapi_file_describes_streaming(client):
 
 
 @pytest.mark.slow
-def test_a_streamed_answer_is_transcribed(client, app, audio_fixtures):
+def test_a_streamed_answer_is_transcribed(client, app, audio_fixtures, live):
     attempt_id = stream(client, audio_fixtures / "answer.webm", 10)
     client.post(f"/api/v1/attempts/{attempt_id}/finish")
     shown = client.get(f"/api/v1/attempts/{attempt_id}").json
