@@ -9,7 +9,7 @@ from .audio import AudioRejected
 from .extensions import csrf, db
 from .feedback import FeedbackError, add_comment
 from .identity import AccountError
-from .models import Attempt, Question, Share
+from .models import Attempt, Practice, Question, Share
 from .openapi import OPENAPI
 from .recording import save_recording
 from .reports import attempt_record, comment_record
@@ -76,7 +76,7 @@ def create_attempt():
 
 
 def _start_streaming(data):
-    """``{question_id, streaming: true, upload_id?}`` → 201 with an attempt in ``recording``."""
+    """``{question_id, streaming: true, upload_id?, practice_id?}`` → 201, ``recording``."""
     if not isinstance(data, dict) or data.get("streaming") is not True:
         return jsonify(
             error='Send {"question_id": 1, "streaming": true}, or upload a file as multipart.'
@@ -84,8 +84,13 @@ def _start_streaming(data):
     question_id = data.get("question_id")
     question = visible_question(question_id if isinstance(question_id, int) else 0)
     upload_id = data.get("upload_id")
+    practice = db.session.get(Practice, data["practice_id"]) if isinstance(
+        data.get("practice_id"), int) else None  # fmt: skip
     attempt = start_recording(
-        g.user.id, question, upload_id=upload_id if isinstance(upload_id, str) else None
+        g.user.id,
+        question,
+        upload_id=upload_id if isinstance(upload_id, str) else None,
+        practice_id=practice.id if practice and practice.owner_id == g.user.id else None,
     )
     return jsonify(
         id=attempt.id, status=attempt.status, url=url_for("api.attempt", attempt_id=attempt.id)

@@ -69,7 +69,8 @@ OPENAPI = {
                     "application/json": {"schema": {"type": "object",
                         "required": ["question_id", "streaming"], "properties": {
                             "question_id": {"type": "integer"}, "streaming": {"const": True},
-                            "upload_id": {"type": "string", "description": "the same id twice gives the same attempt"}}}},
+                            "upload_id": {"type": "string", "description": "the same id twice gives the same attempt"},
+                            "practice_id": {"type": "integer", "description": "a practice session of yours"}}}},
                 }},
                 "responses": {"201": {"description": "{id, status: recording, url}"},
                               "202": {"description": "{id, status, url}"}, "400": _ERROR, "401": _ERROR,

@@ -76,7 +76,12 @@ class PiecesMissing(AudioRejected):
 TRANSIENT = (StorageFull, StorageUnavailable, TooManyUploads)
 
 
-def start_recording(owner_id: int, question: Question, upload_id: str | None = None) -> Attempt:
+def start_recording(
+    owner_id: int,
+    question: Question,
+    upload_id: str | None = None,
+    practice_id: int | None = None,
+) -> Attempt:
     """Create an attempt that takes pieces; the same ``upload_id`` twice returns the first."""
     upload_id = (upload_id or "").strip()[:64] or None
     earlier = _existing(owner_id, upload_id)
@@ -85,6 +90,7 @@ def start_recording(owner_id: int, question: Question, upload_id: str | None = N
     attempt = Attempt(
         owner_id=owner_id,
         question_id=question.id,
+        practice_id=practice_id,
         status=AttemptStatus.RECORDING,
         audio_key="",
         upload_id=upload_id,

@@ -251,3 +251,20 @@ def test_a_streamed_answer_is_transcribed(client, app, audio_fixtures, live):
     shown = client.get(f"/api/v1/attempts/{attempt_id}").json
     assert shown["status"] == "done" and shown["partial_text"] is None
     assert len(SPOKEN & words_of(shown["transcript"]["text"])) >= 4
+
+
+def test_a_streamed_take_can_belong_to_a_practice_session(client, app, live):
+    with app.app_context():
+        from app.models import Practice
+
+        own = Practice(owner_id=1, question_ids=[1])
+        other_user = make_user(app, "b@example.com")
+        theirs = Practice(owner_id=other_user, question_ids=[1])
+        db.session.add_all([own, theirs])
+        db.session.commit()
+        own_id, theirs_id = own.id, theirs.id
+    mine = start(client, practice_id=own_id).json["id"]
+    foreign = start(client, practice_id=theirs_id).json["id"]
+    with app.app_context():
+        assert db.session.get(Attempt, mine).practice_id == own_id
+        assert db.session.get(Attempt, foreign).practice_id is None
