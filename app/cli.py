@@ -241,7 +241,13 @@ def worker_command(concurrency: int, niceness: int) -> None:
     reaper = Reaper(app, app.config["REAP_INTERVAL_SECONDS"])
     reaper.start()
     consumer = queue.huey.create_consumer(
-        workers=concurrency, periodic=True, worker_type="thread", initial_delay=0.05, max_delay=0.5
+        # An idle worker looks for jobs every 0.1 s at most: the final job of a streamed
+        # answer is due at once, and a look is one small query.
+        workers=concurrency,
+        periodic=True,
+        worker_type="thread",
+        initial_delay=0.05,
+        max_delay=0.1,
     )
     with app.app_context():
         consumer.run()

@@ -237,7 +237,8 @@ def transcribe_live(attempt_id: int) -> None:
     """Transcribe the finished sentences of a recording that is still arriving.
 
     Runs after new pieces arrive. Writes are guarded by the boundary it started from and by
-    ``status=recording``, so a duplicate run or a finish meanwhile leaves no stale words.
+    the status (recording, or finished and still queued), so a duplicate run, or a final job
+    that already took the attempt, leaves no stale words.
     """
     from .streaming import contiguous, join_pieces, pieces_of
 
@@ -274,12 +275,13 @@ def transcribe_live(attempt_id: int) -> None:
             update(Attempt)
             .where(
                 Attempt.id == attempt_id,
-                Attempt.status == AttemptStatus.RECORDING,
+                # Finished but not yet taken by the final job: the words still save it work.
+                Attempt.status.in_((AttemptStatus.RECORDING, AttemptStatus.QUEUED)),
                 Attempt.live_until_s == until,
             )
             .values(live_words=words, live_until_s=round(cut, 3), partial_text=text_of(words))
         )
         db.session.commit()
         if result.rowcount != 1:
-            return  # finished meanwhile, or another run got there first
+            return  # the final job took it meanwhile, or another run got there first
         committed, until = words, round(cut, 3)

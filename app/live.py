@@ -25,8 +25,10 @@ from .transcription.speech import join_words, speech_regions
 
 # Segments shorter than this wait for more speech (the encoder always pays for 30 s).
 MIN_SEGMENT_S = 4.0
-# Silence at the end of what arrived after which the last sentence counts as finished.
-TRAILING_PAUSE_S = 1.0
+# Silence at the end of what arrived after which the last sentence counts as finished
+# (measured from the end of the VAD region, which already includes 0.3 s of padding).
+# Short, so the last sentence is often transcribed before the candidate reaches Stop.
+TRAILING_PAUSE_S = 0.6
 # Audio with no speech at all is skipped once this much has piled up.
 SKIP_SILENCE_S = 10.0
 

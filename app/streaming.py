@@ -30,7 +30,7 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 
 from .audio import AudioRejected, StorageFull, StorageUnavailable, TooManyUploads
-from .extensions import db, queue
+from .extensions import begin_write, db, queue
 from .models import Attempt, AttemptPiece, AttemptStatus, Question, utcnow
 from .recording import DISK_FULL, STORAGE_DOWN, _existing, _forget, store_checked, upload_gate
 from .storage import StorageError
@@ -76,6 +76,16 @@ class PiecesMissing(AudioRejected):
 TRANSIENT = (StorageFull, StorageUnavailable, TooManyUploads)
 
 
+def _start_write() -> None:
+    """End the request's read transaction and take the write lock now (see begin_write).
+
+    On SQLite a read transaction that later writes fails at once ("database is locked") if
+    another process wrote meanwhile, instead of waiting: the worker writes all the time.
+    """
+    db.session.commit()
+    begin_write()
+
+
 def start_recording(
     owner_id: int,
     question: Question,
@@ -84,8 +94,10 @@ def start_recording(
 ) -> Attempt:
     """Create an attempt that takes pieces; the same ``upload_id`` twice returns the first."""
     upload_id = (upload_id or "").strip()[:64] or None
+    _start_write()
     earlier = _existing(owner_id, upload_id)
     if earlier is not None:
+        db.session.commit()
         return earlier
     attempt = Attempt(
         owner_id=owner_id,
@@ -147,12 +159,15 @@ def store_piece(attempt: Attempt, seq: int, body: bytes) -> bool:
             f"The recording is larger than the limit of {cfg['MAX_UPLOAD_MB']} MB. "
             "Stop and finish it, then answer more briefly."
         )
+    attempt_id = attempt.id
+    db.session.commit()  # no transaction stays open while the bytes are stored
     key = _save_bytes(body)
+    _start_write()
     db.session.add(
-        AttemptPiece(attempt_id=attempt.id, seq=seq, size=len(body), sha256=digest, key=key)
+        AttemptPiece(attempt_id=attempt_id, seq=seq, size=len(body), sha256=digest, key=key)
     )
     db.session.execute(
-        update(Attempt).where(Attempt.id == attempt.id).values(last_piece_at=utcnow())
+        update(Attempt).where(Attempt.id == attempt_id).values(last_piece_at=utcnow())
     )
     try:
         db.session.commit()
@@ -160,7 +175,7 @@ def store_piece(attempt: Attempt, seq: int, body: bytes) -> bool:
         # The same piece arrived twice at once (a retry racing the original).
         db.session.rollback()
         _forget(current_app.extensions["rebound_store"], [key])
-        earlier = _piece(attempt.id, seq)
+        earlier = _piece(attempt_id, seq)
         if earlier is None:
             raise
         return _same_or_conflict(earlier, digest)
@@ -171,6 +186,7 @@ def request_live_transcription(attempt_id: int) -> None:
     """Queue a live transcription unless one is already waiting for this recording."""
     if not current_app.config["LIVE_TRANSCRIPTION"]:
         return
+    _start_write()
     flagged = db.session.execute(
         update(Attempt)
         .where(
@@ -265,7 +281,9 @@ def _finish_with(attempt: Attempt, pieces: list[AttemptPiece]) -> Attempt:
     written: list[str] = []
     try:
         join_pieces(pieces, raw)
+        db.session.commit()  # no transaction stays open while the recording is decoded
         stored = store_checked(raw, written)
+        begin_write()
         values = {
             "audio_key": stored.key,
             "audio_format": stored.info.label,
@@ -298,6 +316,7 @@ def _finish_with(attempt: Attempt, pieces: list[AttemptPiece]) -> Attempt:
 def drop_pieces(attempt_id: int) -> None:
     """Delete a recording's pieces, rows and stored objects (after the recording is kept)."""
     store = current_app.extensions["rebound_store"]
+    _start_write()
     keys = db.session.execute(
         db.select(AttemptPiece.key).filter_by(attempt_id=attempt_id)
     ).scalars().all()  # fmt: skip
@@ -308,6 +327,7 @@ def drop_pieces(attempt_id: int) -> None:
 
 def fail_recording(attempt: Attempt, reason: str) -> None:
     """Mark a recording that cannot be used as failed, saying why, and drop its pieces."""
+    _start_write()
     db.session.execute(
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.RECORDING)

@@ -10,7 +10,7 @@ import pytest
 from app.audio import load_samples
 from app.extensions import db
 from app.jobs import engine_for_app
-from app.live import MIN_SEGMENT_S, decode_arrived, final_transcript, next_cut
+from app.live import MIN_SEGMENT_S, TRAILING_PAUSE_S, decode_arrived, final_transcript, next_cut
 from app.models import Attempt
 from app.transcription.base import SAMPLE_RATE, Transcript, Word
 from app.transcription.speech import speech_regions
@@ -44,7 +44,7 @@ def test_segments_are_cut_in_pauses(audio_fixtures):
     assert next_cut(samples[: int(3 * SAMPLE_RATE)], 0.0) is None
     # A long silence is skipped without transcribing it.
     silence = np.zeros(12 * SAMPLE_RATE, dtype=np.float32)
-    assert next_cut(silence, 0.0) == pytest.approx(11.0)
+    assert next_cut(silence, 0.0) == pytest.approx(12 - TRAILING_PAUSE_S)
     assert next_cut(silence[: 5 * SAMPLE_RATE], 0.0) is None
 
 
