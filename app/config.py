@@ -30,6 +30,8 @@ ENV_SETTINGS: dict[str, Callable] = {
     "MAX_PIECE_KB": int,
     "ABANDONED_RECORDING_SECONDS": int,
     # Transcribe streamed recordings while they arrive (off: only at finish).
+    # CPU priority of `rebound worker` (and the worker `rebound serve` starts): 0-19.
+    "WORKER_NICE": int,
     "LIVE_TRANSCRIPTION": lambda raw: raw.strip().lower() in ("1", "true", "yes", "on"),
     "PORT": int,
     "QUEUE_PATH": str,
@@ -90,6 +92,8 @@ def defaults(data_dir: Path) -> dict:
         "MAX_PIECE_KB": 1024,
         "ABANDONED_RECORDING_SECONDS": 60,
         "LIVE_TRANSCRIPTION": True,
+        # bench/RESULTS.md ("Streaming"): page loads while the worker is busy, nice 0 and 5.
+        "WORKER_NICE": 5,
         "PORT": 5000,
         "QUEUE_PATH": str(instance / "queue.sqlite3"),
         "MODEL_CACHE_DIR": str(model_cache_dir()),

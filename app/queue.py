@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 
 log = logging.getLogger(__name__)
+# Where the storage orders jobs (huey on SQLite; Redis lists keep arrival order), a final
+# transcript goes before the live transcripts of answers still being recorded.
+FINAL_PRIORITY = 10
 
 
 class JobQueue:
@@ -90,7 +93,11 @@ class JobQueue:
         so the caller's request still succeeds.
         """
         try:
-            self._transcribe(attempt_id)
+            if self.huey.storage.priority:
+                # Someone is waiting for this one: it goes before live transcripts.
+                self._transcribe(attempt_id, priority=FINAL_PRIORITY)
+            else:
+                self._transcribe(attempt_id)
         except Exception as err:
             if self.huey is not None and self.huey.immediate:
                 raise  # tests and one-off scripts run the job here: its errors are real

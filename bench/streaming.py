@@ -317,15 +317,19 @@ def main() -> None:
             print(f"# {label}", file=sys.stderr, flush=True)
             server = Server({"WHISPER_ENGINE": engine, "WHISPER_MODEL": model})
             try:
-                rows = latency_rows(server, clips, runs, label)
-                latency += rows[:-1]
-                summary.append(rows[-1])
+                if clips:
+                    rows = latency_rows(server, clips, runs, label)
+                    latency += rows[:-1]
+                    summary.append(rows[-1])
                 if model == args.load_model and engine == "faster-whisper" and args.candidates:
                     sixty = paused_answer(60)[0]
                     for count in (int(c) for c in args.candidates.split(",")):
                         load.append(load_row(server, sixty, count, label))
             finally:
                 server.close()
+    nice = os.environ.get("WORKER_NICE", "5")
+    print(f"worker nice {nice}, WHISPER_CPU_THREADS={os.environ.get('WHISPER_CPU_THREADS', '0')}")
+    print()
     print("| engine, model | answer | runs | streamed: Stop → transcript p50 / p95 | "
           "whole file: Stop → transcript p50 / p95 |")  # fmt: skip
     print("|---|---|---|---|---|")

@@ -92,3 +92,24 @@ def test_streamed_transcript_appears_while_recording_and_matches_batch(client, a
     # As good as the batch transcript of the same audio (within two words in 150).
     assert streamed_errors <= batch_errors + 2, (shown["transcript"]["text"], batch)
     assert streamed_errors / total < 0.1
+
+
+def test_a_final_transcript_goes_before_live_ones_in_the_sqlite_queue(tmp_path):
+    from app import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "AUDIO_DIR": str(tmp_path / "audio"),
+            "QUEUE_PATH": str(tmp_path / "queue.sqlite3"),
+        }
+    )
+    jobs = app.extensions["rebound_queue"]
+    jobs.enqueue_live(1)
+    jobs.enqueue_live(2)
+    jobs.enqueue_transcription(3)
+    first = jobs.huey.dequeue()
+    assert first.name == "transcribe_attempt" and first.args == (3,)
+    assert jobs.huey.dequeue().name == "transcribe_live"
