@@ -1,4 +1,4 @@
-"""JSON API for scripts and integrations (read-only for now; see docs in the README)."""
+"""JSON API for scripts, integrations and the streaming recorder (see docs in the README)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,22 @@ from .audio import AudioRejected
 from .extensions import csrf, db
 from .feedback import FeedbackError, add_comment
 from .identity import AccountError
-from .models import Attempt, Question, Share
+from .models import Attempt, Practice, Question, Share
 from .openapi import OPENAPI
 from .recording import save_recording
 from .reports import attempt_record, comment_record
 from .selection import practice_questions
 from .sharing import invite, revoke, viewable_attempt
-from .views import int_arg, visible_question
+from .streaming import (
+    TRANSIENT,
+    PiecesMissing,
+    fail_recording,
+    finish_recording,
+    request_live_transcription,
+    start_recording,
+    store_piece,
+)
+from .views import int_arg, owned_attempt, visible_question
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -51,13 +60,69 @@ def attempts():
 
 @bp.post("/attempts")
 def create_attempt():
-    """Upload an answer (multipart: question_id, audio); 202 with the queued attempt."""
+    """Upload an answer (multipart: question_id, audio), or start a streamed one (JSON)."""
+    if request.is_json:
+        return _start_streaming(request.get_json(silent=True))
     question = visible_question(int_arg(request.form.get("question_id"), 0))
     try:
         attempt = save_recording(
             request.files.get("audio"), g.user.id, question, upload_id=request.form.get("upload_id")
         )
     except AudioRejected as err:
+        return jsonify(error=str(err)), err.status
+    return jsonify(
+        id=attempt.id, status=attempt.status, url=url_for("api.attempt", attempt_id=attempt.id)
+    ), 202
+
+
+def _start_streaming(data):
+    """``{question_id, streaming: true, upload_id?, practice_id?}`` → 201, ``recording``."""
+    if not isinstance(data, dict) or data.get("streaming") is not True:
+        return jsonify(
+            error='Send {"question_id": 1, "streaming": true}, or upload a file as multipart.'
+        ), 400
+    question_id = data.get("question_id")
+    question = visible_question(question_id if isinstance(question_id, int) else 0)
+    upload_id = data.get("upload_id")
+    practice = db.session.get(Practice, data["practice_id"]) if isinstance(
+        data.get("practice_id"), int) else None  # fmt: skip
+    attempt = start_recording(
+        g.user.id,
+        question,
+        upload_id=upload_id if isinstance(upload_id, str) else None,
+        practice_id=practice.id if practice and practice.owner_id == g.user.id else None,
+    )
+    return jsonify(
+        id=attempt.id, status=attempt.status, url=url_for("api.attempt", attempt_id=attempt.id)
+    ), 201
+
+
+@bp.put("/attempts/<int:attempt_id>/chunks/<int:seq>")
+def put_chunk(attempt_id: int, seq: int):
+    """Store piece ``seq`` of a streamed recording (raw bytes); 204, also for a repeat."""
+    attempt = owned_attempt(attempt_id)
+    limit = current_app.config["MAX_PIECE_KB"] * 1024
+    body = request.stream.read(limit + 1)
+    try:
+        if store_piece(attempt, seq, body):
+            request_live_transcription(attempt.id)
+    except AudioRejected as err:
+        return jsonify(error=str(err)), err.status
+    return "", 204
+
+
+@bp.post("/attempts/<int:attempt_id>/finish")
+def finish_attempt(attempt_id: int):
+    """Join the pieces into the recording and queue it; 202, also when already finished."""
+    attempt = owned_attempt(attempt_id)
+    try:
+        attempt = finish_recording(attempt)
+    except PiecesMissing as err:
+        return jsonify(error=str(err), missing=err.missing), err.status
+    except TRANSIENT as err:
+        return jsonify(error=str(err)), err.status
+    except AudioRejected as err:
+        fail_recording(attempt, str(err))
         return jsonify(error=str(err)), err.status
     return jsonify(
         id=attempt.id, status=attempt.status, url=url_for("api.attempt", attempt_id=attempt.id)

@@ -210,12 +210,11 @@ class WorkerSupervisor(threading.Thread):
     "--nice",
     "niceness",
     type=int,
-    default=5,
-    show_default=True,
-    help="Lower this process's CPU priority so web pages stay quick.",
+    default=None,
+    help="Lower this process's CPU priority so web pages stay quick [default: WORKER_NICE, 5].",
 )
 @with_appcontext
-def worker_command(concurrency: int, niceness: int) -> None:
+def worker_command(concurrency: int, niceness: int | None) -> None:
     """Run a transcription worker: load the model once, then take jobs from the queue."""
     from .extensions import queue
     from .jobs import engine_for_app
@@ -224,6 +223,8 @@ def worker_command(concurrency: int, niceness: int) -> None:
     app = current_app._get_current_object()
     if os.environ.get("REBOUND_SUPERVISOR_PID"):
         _die_with_parent(int(os.environ["REBOUND_SUPERVISOR_PID"]))
+    if niceness is None:
+        niceness = current_app.config["WORKER_NICE"]
     if niceness:
         os.nice(niceness)
     started = time.perf_counter()
@@ -234,14 +235,23 @@ def worker_command(concurrency: int, niceness: int) -> None:
         click.echo(f"worker: transcription unavailable: {err}", err=True)
     else:
         elapsed = time.perf_counter() - started
-        click.echo(f"worker: {engine.name} {engine.model_name} loaded in {elapsed:.1f} s")
+        device = getattr(engine, "device", "cpu")
+        click.echo(
+            f"worker: {engine.name} {engine.model_name} ({device}) loaded in {elapsed:.1f} s"
+        )
     swept = app.extensions["rebound_store"].sweep_spool()
     if swept:
         click.echo(f"worker: removed {swept} half-received upload(s) left by a stopped web process")
     reaper = Reaper(app, app.config["REAP_INTERVAL_SECONDS"])
     reaper.start()
     consumer = queue.huey.create_consumer(
-        workers=concurrency, periodic=True, worker_type="thread", initial_delay=0.05, max_delay=0.5
+        # An idle worker looks for jobs every 0.1 s at most: the final job of a streamed
+        # answer is due at once, and a look is one small query.
+        workers=concurrency,
+        periodic=True,
+        worker_type="thread",
+        initial_delay=0.05,
+        max_delay=0.1,
     )
     with app.app_context():
         consumer.run()

@@ -25,6 +25,14 @@ ENV_SETTINGS: dict[str, Callable] = {
     "WHISPER_VERBATIM": lambda raw: raw.strip().lower() in ("1", "true", "yes", "on"),
     "MAX_UPLOAD_MB": int,
     "MAX_ANSWER_SECONDS": int,
+    # Streamed recordings: the largest piece, and how long without a piece before the
+    # worker finishes a recording with what arrived.
+    "MAX_PIECE_KB": int,
+    "ABANDONED_RECORDING_SECONDS": int,
+    # Transcribe streamed recordings while they arrive (off: only at finish).
+    # CPU priority of `rebound worker` (and the worker `rebound serve` starts): 0-19.
+    "WORKER_NICE": int,
+    "LIVE_TRANSCRIPTION": lambda raw: raw.strip().lower() in ("1", "true", "yes", "on"),
     "PORT": int,
     "QUEUE_PATH": str,
     "MODEL_CACHE_DIR": str,
@@ -80,6 +88,12 @@ def defaults(data_dir: Path) -> dict:
         "WHISPER_VERBATIM": True,
         "MAX_UPLOAD_MB": 50,
         "MAX_ANSWER_SECONDS": 600,
+        # A 1 s Opus piece is 2-8 KB; a browser that falls behind may send several seconds.
+        "MAX_PIECE_KB": 1024,
+        "ABANDONED_RECORDING_SECONDS": 60,
+        "LIVE_TRANSCRIPTION": True,
+        # bench/RESULTS.md ("Streaming"): page loads while the worker is busy, nice 0 and 5.
+        "WORKER_NICE": 5,
         "PORT": 5000,
         "QUEUE_PATH": str(instance / "queue.sqlite3"),
         "MODEL_CACHE_DIR": str(model_cache_dir()),

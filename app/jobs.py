@@ -10,18 +10,22 @@ UPDATE, so a late duplicate job can never overwrite a finished transcript.
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import or_, update
 
 from .audio import read_wav_samples
 from .extensions import begin_write, db
+from .live import decode_arrived, final_transcript, next_cut, shifted, text_of
 from .models import Attempt, AttemptStatus, JobCounter, utcnow
 from .storage import StorageError
 from .transcription import EngineUnavailable, ModelNotFound, TranscriptionError, load_engine
+from .transcription.base import SAMPLE_RATE
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 3
@@ -155,7 +159,11 @@ def transcribe_attempt(attempt_id: int) -> None:
     try:
         with store.local_copy(wav_key(attempt.audio_key)) as wav:
             samples = read_wav_samples(wav)
-        transcript = engine.transcribe(samples)
+        if attempt.live_until_s > 0:
+            # Streamed: the words before the boundary were transcribed while it was recorded.
+            transcript = final_transcript(engine, samples, attempt.live_words, attempt.live_until_s)
+        else:
+            transcript = engine.transcribe(samples)
     except (TranscriptionError, StorageError, OSError) as err:
         log.warning("attempt %s failed: %s", attempt_id, err)
         _finish(
@@ -223,3 +231,57 @@ def reap() -> list[int]:
             ready.append(attempt_id)
     db.session.commit()
     return ready
+
+
+def transcribe_live(attempt_id: int) -> None:
+    """Transcribe the finished sentences of a recording that is still arriving.
+
+    Runs after new pieces arrive. Writes are guarded by the boundary it started from and by
+    the status (recording, or finished and still queued), so a duplicate run, or a final job
+    that already took the attempt, leaves no stale words.
+    """
+    from .streaming import contiguous, join_pieces, pieces_of
+
+    db.session.execute(update(Attempt).where(Attempt.id == attempt_id).values(live_queued=False))
+    db.session.commit()
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.status != AttemptStatus.RECORDING:
+        return
+    pieces = contiguous(pieces_of(attempt_id))
+    committed, until = list(attempt.live_words), attempt.live_until_s
+    db.session.commit()
+    if not pieces:
+        return
+    store = current_app.extensions["rebound_store"]
+    store.spool_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=store.spool_dir, prefix="live-") as folder:
+        joined = Path(folder) / "arrived.webm"
+        join_pieces(pieces, joined)
+        samples = decode_arrived(joined)
+    try:
+        engine = engine_for_app()
+    except (ModelNotFound, EngineUnavailable) as err:
+        log.warning("no live transcript for attempt %s: %s", attempt_id, err)
+        return
+    while (cut := next_cut(samples, until)) is not None:
+        segment = samples[int(until * SAMPLE_RATE) : int(cut * SAMPLE_RATE)]
+        try:
+            heard = engine.transcribe(segment, context=text_of(committed))
+        except TranscriptionError as err:
+            log.warning("live transcription of attempt %s failed: %s", attempt_id, err)
+            return
+        words = committed + shifted(heard, until)
+        result = db.session.execute(
+            update(Attempt)
+            .where(
+                Attempt.id == attempt_id,
+                # Finished but not yet taken by the final job: the words still save it work.
+                Attempt.status.in_((AttemptStatus.RECORDING, AttemptStatus.QUEUED)),
+                Attempt.live_until_s == until,
+            )
+            .values(live_words=words, live_until_s=round(cut, 3), partial_text=text_of(words))
+        )
+        db.session.commit()
+        if result.rowcount != 1:
+            return  # the final job took it meanwhile, or another run got there first
+        committed, until = words, round(cut, 3)

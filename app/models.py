@@ -175,6 +175,17 @@ class Attempt(db.Model):
     audio_deleted_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     finished_at: Mapped[datetime | None] = mapped_column()
+    # Streaming (status ``recording``): when the last piece arrived, so the reaper can finish
+    # a recording whose tab was closed.
+    last_piece_at: Mapped[datetime | None] = mapped_column()
+    # What the worker has transcribed so far while the candidate speaks: words with absolute
+    # timings up to ``live_until_s`` (a pause), and their text shown under the recorder.
+    live_words: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    live_until_s: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    partial_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Set by the piece that queues a live transcription, cleared when the job starts: one
+    # job waits per recording however fast the pieces come.
+    live_queued: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     question: Mapped[Question] = relationship(lazy="joined")
     owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="select")
@@ -182,7 +193,11 @@ class Attempt(db.Model):
     @property
     def is_pending(self) -> bool:
         """True while the transcript may still change by itself."""
-        return self.status in (AttemptStatus.QUEUED, AttemptStatus.TRANSCRIBING)
+        return self.status in (
+            AttemptStatus.RECORDING,
+            AttemptStatus.QUEUED,
+            AttemptStatus.TRANSCRIBING,
+        )
 
     def excerpt(self, length: int = 140) -> str:
         """The start of the transcript, cut at a word boundary."""
@@ -190,6 +205,27 @@ class Attempt(db.Model):
         if len(text) <= length:
             return text
         return text[:length].rsplit(" ", 1)[0] + "…"
+
+
+class AttemptPiece(db.Model):
+    """One piece of a recording streamed while the candidate speaks (deleted at finish).
+
+    ``(attempt_id, seq)`` is unique, so a piece sent twice is stored once; the hash tells a
+    harmless repeat from different bytes under a number already used.
+    """
+
+    __tablename__ = "attempt_pieces"
+    __table_args__ = (UniqueConstraint("attempt_id", "seq", name="uq_attempt_pieces_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempts.id", ondelete="CASCADE"), index=True
+    )
+    seq: Mapped[int] = mapped_column()
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Share(db.Model):

@@ -37,7 +37,9 @@ OPENAPI = {
             "Metrics": _METRICS,
             "Attempt": {"type": "object", "properties": {
                 "id": {"type": "integer"}, "question_id": {"type": "integer"},
-                "status": {"enum": ["queued", "transcribing", "done", "failed"]},
+                "status": {"enum": ["recording", "queued", "transcribing", "done", "failed"]},
+                "partial_text": {"type": ["string", "null"], "description":
+                    "While recording or transcribing: the words transcribed so far."},
                 "error": {"type": ["string", "null"]}, "duration_s": {"type": "number"},
                 "transcript": {"type": ["object", "null"], "properties": {
                     "text": {"type": "string"},
@@ -55,18 +57,50 @@ OPENAPI = {
         "/api/v1/attempts": {
             "get": {"summary": "Your attempts, newest first", "responses": {"200": {"description": "attempts"}, "401": _ERROR}},
             "post": {
-                "summary": "Upload an answer",
-                "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object",
-                    "required": ["question_id", "audio"], "properties": {
-                        "question_id": {"type": "integer"}, "audio": {"type": "string", "format": "binary"},
-                        "upload_id": {"type": "string", "maxLength": 64, "description":
-                            "Any id you choose for this take: sending it again (a retry) returns the first attempt."}}}}}},
-                "responses": {"202": {"description": "{id, status, url}"}, "401": _ERROR, "404": _ERROR,
-                              "413": _ERROR, "422": _ERROR,
+                "summary": "Upload an answer, or start one streamed in pieces",
+                "description": "Multipart with `audio`: the whole recording, 202 queued. JSON with "
+                               "`streaming: true`: 201 with an attempt in `recording`; send its pieces "
+                               "with PUT .../chunks/{seq}, then POST .../finish.",
+                "requestBody": {"content": {
+                    "multipart/form-data": {"schema": {"type": "object",
+                        "required": ["question_id", "audio"], "properties": {
+                            "question_id": {"type": "integer"}, "audio": {"type": "string", "format": "binary"},
+                            "upload_id": {"type": "string", "maxLength": 64, "description":
+                                "Any id you choose for this take: sending it again (a retry) returns the first attempt."}}}},
+                    "application/json": {"schema": {"type": "object",
+                        "required": ["question_id", "streaming"], "properties": {
+                            "question_id": {"type": "integer"}, "streaming": {"const": True},
+                            "upload_id": {"type": "string", "description": "the same id twice gives the same attempt"},
+                            "practice_id": {"type": "integer", "description": "a practice session of yours"}}}},
+                }},
+                "responses": {"201": {"description": "{id, status: recording, url}"},
+                              "202": {"description": "{id, status, url}"}, "400": _ERROR, "401": _ERROR,
+                              "404": _ERROR, "413": _ERROR, "422": _ERROR,
                               "429": {**_ERROR, "description": "too many uploads in progress at once"},
                               "507": {**_ERROR, "description": "the server's disk is full; nothing was saved"}},
             },
         },
+        "/api/v1/attempts/{id}/chunks/{seq}": {"put": {
+            "summary": "Send piece seq (0, 1, 2, …) of a streamed recording",
+            "description": "The pieces joined in order are the recording. Sending a stored piece again "
+                           "with the same bytes is a no-op; different bytes are refused with 409.",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                           {"name": "seq", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}],
+            "requestBody": {"required": True, "content": {"application/octet-stream": {
+                "schema": {"type": "string", "format": "binary"}}}},
+            "responses": {"204": {"description": "stored (or already stored)"}, "401": _ERROR, "404": _ERROR,
+                          "409": _ERROR, "413": _ERROR, "422": _ERROR, "503": _ERROR, "507": _ERROR},
+        }},
+        "/api/v1/attempts/{id}/finish": {"post": {
+            "summary": "Finish a streamed recording: join its pieces and queue the transcript",
+            "description": "Idempotent. A gap in the pieces gives 422 with `missing`: send them, then "
+                           "finish again. A recording left unfinished is finished by the worker after "
+                           "ABANDONED_RECORDING_SECONDS with the pieces before the first gap.",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {"202": {"description": "{id, status, url}"}, "401": _ERROR, "404": _ERROR,
+                          "422": {"description": "JSON {error, missing?: [seq…]}"}, "429": _ERROR,
+                          "503": _ERROR, "507": _ERROR},
+        }},
         "/api/v1/attempts/{id}/comments": {"post": {
             "summary": "Comment on an attempt shared with you",
             "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],

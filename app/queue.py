@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 
 log = logging.getLogger(__name__)
+# Where the storage orders jobs (huey on SQLite; Redis lists keep arrival order), a final
+# transcript goes before the live transcripts of answers still being recorded.
+FINAL_PRIORITY = 10
 
 
 class JobQueue:
@@ -27,6 +30,7 @@ class JobQueue:
     def __init__(self) -> None:
         self.huey: Huey | None = None
         self._transcribe = None
+        self._live = None
 
     def init_app(self, app: Flask) -> None:
         """Create the huey instance this app's settings ask for and register the tasks."""
@@ -51,12 +55,20 @@ class JobQueue:
             with app.app_context():
                 transcribe_attempt(attempt_id)
 
+        def transcribe_live_job(attempt_id: int) -> None:
+            from .jobs import transcribe_live
+
+            with app.app_context():
+                transcribe_live(attempt_id)
+
         def reap_job() -> None:
             from .jobs import reap
+            from .streaming import finish_abandoned
 
             with app.app_context():
                 for attempt_id in reap():
                     self.enqueue_transcription(attempt_id)
+                finish_abandoned()
 
         def retention_job() -> None:
             from .privacy import apply_retention, sweep_orphans
@@ -72,6 +84,7 @@ class JobQueue:
             retention_job
         )
         self._reap = huey.task(name="reap_attempts")(reap_job)
+        self._live = huey.task(name="transcribe_live")(transcribe_live_job)
         self.huey = huey
         app.extensions["rebound_queue"] = self
 
@@ -83,11 +96,30 @@ class JobQueue:
         so the caller's request still succeeds.
         """
         try:
-            self._transcribe(attempt_id)
+            if self.huey.storage.priority:
+                # Someone is waiting for this one: it goes before live transcripts.
+                self._transcribe(attempt_id, priority=FINAL_PRIORITY)
+            else:
+                self._transcribe(attempt_id)
         except Exception as err:
             if self.huey is not None and self.huey.immediate:
                 raise  # tests and one-off scripts run the job here: its errors are real
             log.warning("could not queue attempt %s (%s); the reaper will", attempt_id, err)
+            return False
+        return True
+
+    def enqueue_live(self, attempt_id: int) -> bool:
+        """Ask a worker to transcribe what has arrived of a recording still in progress.
+
+        Losing this job loses nothing: the next piece asks again, and finish transcribes
+        whatever the live runs did not.
+        """
+        try:
+            self._live(attempt_id)
+        except Exception as err:
+            if self.huey is not None and self.huey.immediate:
+                raise
+            log.warning("could not queue a live transcript for %s (%s)", attempt_id, err)
             return False
         return True
 

@@ -12,6 +12,7 @@ import logging
 import tempfile
 import threading
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
@@ -19,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
 from .audio import (
+    AudioInfo,
     AudioRejected,
     StorageFull,
     StorageUnavailable,
@@ -28,7 +30,7 @@ from .audio import (
 )
 from .extensions import db, queue
 from .jobs import wav_key
-from .models import Attempt, AttemptStatus, Question
+from .models import Attempt, AttemptPiece, AttemptStatus, Question
 from .storage import StorageError
 
 log = logging.getLogger(__name__)
@@ -183,8 +185,65 @@ def _save_new(upload, owner_id, question, practice_id, upload_id) -> Attempt:
     store = current_app.extensions["rebound_store"]
     store.spool_dir.mkdir(parents=True, exist_ok=True)
     raw = _copy_upload(upload, store.spool_dir, cfg["MAX_UPLOAD_MB"] * 1024 * 1024)
-    wav = raw.with_suffix(".wav")
     written: list[str] = []
+    try:
+        stored = store_checked(raw, written)
+        attempt = Attempt(
+            owner_id=owner_id,
+            question_id=question.id,
+            practice_id=practice_id,
+            status=AttemptStatus.QUEUED,
+            upload_id=upload_id,
+        )
+        stored.fill(attempt)
+        db.session.add(attempt)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # The same take arrived twice at once: keep the one that was stored first.
+            db.session.rollback()
+            earlier = _existing(owner_id, upload_id)
+            if earlier is None:
+                raise
+            _forget(store, written)
+            return earlier
+    except BaseException:
+        db.session.rollback()
+        _forget(store, written)
+        raise
+    finally:
+        raw.unlink(missing_ok=True)
+    queue.enqueue_transcription(attempt.id)
+    return attempt
+
+
+@dataclass(frozen=True)
+class StoredRecording:
+    """A checked recording and its 16 kHz WAV, both stored under ``key``."""
+
+    key: str
+    info: AudioInfo
+    duration_s: float
+    size_bytes: int
+
+    def fill(self, attempt: Attempt) -> None:
+        """Point the attempt at the stored files."""
+        attempt.audio_key = self.key
+        attempt.audio_format = self.info.label
+        attempt.audio_mime = self.info.mime
+        attempt.size_bytes = self.size_bytes
+        attempt.duration_s = round(self.duration_s, 3)
+
+
+def store_checked(raw: Path, written: list[str]) -> StoredRecording:
+    """Probe and decode the recording at ``raw``, then store it and its WAV.
+
+    Keys are appended to ``written`` as soon as each file is stored, so the caller can
+    remove them if anything later fails. Raises ``AudioRejected`` (or a subclass).
+    """
+    cfg = current_app.config
+    store = current_app.extensions["rebound_store"]
+    wav = raw.with_suffix(".wav")
     try:
         info = probe(raw, cfg["MAX_ANSWER_SECONDS"])
         try:
@@ -205,38 +264,9 @@ def _save_new(upload, owner_id, question, practice_id, upload_id) -> Attempt:
                 raise StorageFull(DISK_FULL) from err
             log.error("storing a recording failed: %s", err)
             raise StorageUnavailable(STORAGE_DOWN) from err
-        attempt = Attempt(
-            owner_id=owner_id,
-            question_id=question.id,
-            practice_id=practice_id,
-            status=AttemptStatus.QUEUED,
-            audio_key=key,
-            audio_format=info.label,
-            audio_mime=info.mime,
-            size_bytes=raw.stat().st_size,
-            duration_s=round(duration, 3),
-            upload_id=upload_id,
-        )
-        db.session.add(attempt)
-        try:
-            db.session.commit()
-        except IntegrityError:
-            # The same take arrived twice at once: keep the one that was stored first.
-            db.session.rollback()
-            earlier = _existing(owner_id, upload_id)
-            if earlier is None:
-                raise
-            _forget(store, written)
-            return earlier
-    except BaseException:
-        db.session.rollback()
-        _forget(store, written)
-        raise
     finally:
-        raw.unlink(missing_ok=True)
         wav.unlink(missing_ok=True)
-    queue.enqueue_transcription(attempt.id)
-    return attempt
+    return StoredRecording(key, info, duration, raw.stat().st_size)
 
 
 def _forget(store, keys: list[str]) -> None:
@@ -258,9 +288,15 @@ def retry(attempt: Attempt) -> None:
 
 
 def delete_attempt(attempt: Attempt) -> None:
-    """Delete an attempt and both of its audio files."""
+    """Delete an attempt, both of its audio files and any streamed pieces."""
     store = current_app.extensions["rebound_store"]
-    keys = [attempt.audio_key, wav_key(attempt.audio_key)]
+    keys = [attempt.audio_key, wav_key(attempt.audio_key)] if attempt.audio_key else []
+    keys += (
+        db.session.execute(db.select(AttemptPiece.key).where(AttemptPiece.attempt_id == attempt.id))
+        .scalars()
+        .all()
+    )
+    db.session.execute(db.delete(AttemptPiece).where(AttemptPiece.attempt_id == attempt.id))
     db.session.delete(attempt)
     db.session.commit()
     for key in keys:

@@ -168,6 +168,8 @@ def attempt_record(attempt: Attempt) -> dict:
         if attempt.status == AttemptStatus.DONE
         else None,
         "metrics": metrics,
+        # What the worker heard so far, while the answer is recorded or transcribed.
+        "partial_text": attempt.partial_text if attempt.is_pending else None,
         "engine": attempt.engine or None,
         "model": attempt.model or None,
         "comments": [

@@ -44,6 +44,8 @@ OBJECT_ROUTES = {
     "api.attempt": ("attempt", "shared"),
     "api.comment": ("attempt", "shared"),
     "attempts.retry_failed": ("attempt", "owner"),
+    "api.put_chunk": ("attempt", "owner"),
+    "api.finish_attempt": ("attempt", "owner"),
     "attempts.rate": ("attempt", "owner"),
     "attempts.delete": ("attempt", "owner"),
     "attempts.addressed": ("comment", "owner"),
@@ -119,7 +121,7 @@ def url_for_route(app, endpoint: str, ids: dict) -> tuple[str, list[str]]:
             "attempt_id": ids["attempt"], "question_id": ids["question"], "practice_id": ids["practice"],
             "share_id": ids["share"], "token_id": ids["token"], "comment_id": ids["comment"],
             "candidate_id": ids["candidate"], "token": ids["invite"], "step": 1,
-            "interview_id": ids["interview"],
+            "interview_id": ids["interview"], "seq": 0,
         }[arg]  # fmt: skip
     with app.test_request_context():
         from flask import url_for

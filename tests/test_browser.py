@@ -144,8 +144,7 @@ def test_record_submit_and_read_the_transcript(server, page):
     page.wait_for_selector(".level[data-heard=true]", timeout=10_000)
     assert page.get_by_text("We can hear you").is_visible()
     page.wait_for_timeout(11_000)
-    stop.click()
-    page.get_by_role("button", name="Submit answer").click()
+    stop.click()  # the pieces were sent while recording: Stop opens the transcript
 
     page.wait_for_url("**/attempts/*", timeout=30_000)
     page.wait_for_selector(".transcript .word", timeout=90_000)
@@ -174,9 +173,47 @@ def test_space_bar_records_and_think_time_counts_down(server, page):
     page.wait_for_timeout(1500)
     page.locator("h1").click()  # focus outside any control
     page.keyboard.press("Space")
-    page.get_by_role("button", name="Record", exact=True).wait_for()
+    page.wait_for_url("**/attempts/*", timeout=30_000)
+
+
+def test_without_streaming_the_whole_recording_is_uploaded_after_listening(server, page):
+    """If the streaming API refuses the take, Stop offers listen-back and one upload."""
+    sign_up(page, server, "fallback@example.com")
+    page.route("**/api/v1/attempts", lambda route: route.fulfill(status=403, body="{}"))
+    page.goto(server + "/questions/2/answer")
+    page.get_by_role("button", name="Record", exact=True).click()
+    page.get_by_role("button", name="Stop").wait_for()
+    page.wait_for_timeout(4000)
+    page.get_by_role("button", name="Stop").click()
     page.wait_for_selector(".review:not([hidden])")
     assert page.get_by_role("button", name="Record again").is_visible()
+    page.get_by_role("button", name="Submit answer").click()
+    page.wait_for_url("**/attempts/*", timeout=30_000)
+    page.wait_for_selector(".transcript .word", timeout=90_000)
+
+
+def test_words_appear_while_speaking_and_the_transcript_at_stop(server, playwright, audio_fixtures):
+    """A candidate who pauses between sentences sees them under the recorder before Stop."""
+    speaking = launch(playwright, audio_fixtures / "paused_mic.wav")
+    try:
+        context = speaking.new_context()
+        context.grant_permissions(["microphone"])
+        page = context.new_page()
+        sign_up(page, server, "streaming@example.com")
+        page.goto(server + "/questions/3/answer")
+        page.get_by_role("button", name="Record", exact=True).click()
+        page.get_by_role("button", name="Stop").wait_for()
+        page.wait_for_selector(".live:not([hidden])", timeout=40_000)
+        before_stop = page.inner_text(".live-text").lower()
+        assert "customer" in before_stop or "engineer" in before_stop, before_stop
+        page.get_by_role("button", name="Stop").click()
+        page.wait_for_url("**/attempts/*", timeout=30_000)
+        page.wait_for_selector(".transcript .word", timeout=90_000)
+        text = page.inner_text(".transcript").lower()
+        assert text.startswith(before_stop[:20]), (before_stop, text)
+        context.close()
+    finally:
+        speaking.close()
 
 
 def record_answer(page) -> None:
@@ -188,7 +225,6 @@ def record_answer(page) -> None:
     page.get_by_role("button", name="Stop").wait_for()
     page.wait_for_timeout(11_000)
     page.get_by_role("button", name="Stop").click()
-    page.get_by_role("button", name="Submit answer").click()
     page.wait_for_url("**/attempts/*", timeout=30_000)
     page.wait_for_selector(".transcript .word", timeout=90_000)
 

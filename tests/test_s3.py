@@ -181,3 +181,27 @@ def test_an_unreachable_bucket_is_a_clear_503_and_saves_nothing(
     with s3_app.app_context():
         assert client.get("/api/v1/attempts", headers=JSON).json["attempts"] == []
     assert objects(s3_settings) == []
+
+
+@pytest.mark.slow
+def test_streamed_pieces_live_in_the_bucket_until_finish(s3_app, s3_settings, audio_fixtures):
+    from tests.test_streaming import pieces_of, put, start
+
+    make_user(s3_app, "a@example.com")
+    client = s3_app.test_client()
+    login(client, s3_app, "a@example.com")
+    attempt_id = start(client).json["id"]
+    pieces = pieces_of(audio_fixtures / "answer.webm", 4)
+    for seq, piece in enumerate(pieces):
+        assert put(client, attempt_id, seq, piece).status_code == 204
+    assert put(client, attempt_id, 2, pieces[2]).status_code == 204  # a retry stores nothing
+    stored = objects(s3_settings)
+    assert len(stored) == 4 and all(key.endswith(".piece") for key in stored)
+    assert client.post(f"/api/v1/attempts/{attempt_id}/finish").status_code == 202
+    stored = objects(s3_settings)
+    assert len(stored) == 2 and not any(key.endswith(".piece") for key in stored)
+    shown = client.get(f"/api/v1/attempts/{attempt_id}", headers=JSON).json
+    assert shown["status"] == "done" and "deadline" in shown["transcript"]["text"]
+    whole = client.get(f"/attempts/{attempt_id}/audio")
+    assert whole.data == (audio_fixtures / "answer.webm").read_bytes()
+    whole.close()

@@ -85,3 +85,30 @@ def test_doubtful_words_after_the_speech_ends_are_dropped():
     sure = [*words[:2], Word(" Done.", 2.3, 2.6, 0.8)]
     assert drop_unlikely_tail(sure, [(0.9, 2.2)]) == sure
     assert drop_unlikely_tail(words[:2], [(0.9, 3.0)]) == words[:2]
+
+
+@pytest.mark.parametrize(
+    ("asked", "gpus", "expected"),
+    [
+        ("auto", 1, ("cuda", "float16")),
+        ("auto", 0, ("cpu", "int8")),
+        ("cpu", 1, ("cpu", "int8")),
+        ("cuda", 0, ("cuda", "float16")),
+    ],
+)
+def test_auto_device_picks_cuda_when_ctranslate2_sees_a_gpu(monkeypatch, asked, gpus, expected):
+    import ctranslate2
+
+    from app.transcription.faster import _pick_device
+
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: gpus)
+    assert _pick_device(asked) == expected
+
+
+def test_context_follows_the_engines_own_prompt():
+    from app.transcription.base import prompt_with
+
+    assert prompt_with("Um, uh.", "") == "Um, uh."
+    assert prompt_with(None, "") is None
+    long_text = " ".join(f"w{i}" for i in range(100))
+    assert prompt_with("Um.", long_text) == "Um. " + " ".join(f"w{i}" for i in range(60, 100))

@@ -1,5 +1,11 @@
 // Rebound recorder: thinking time, microphone level, record/stop, listen back, upload.
 // No inline script anywhere (the CSP forbids it); everything reads data-* attributes.
+//
+// While recording, each 1 s piece from MediaRecorder is sent to the streaming API
+// (PUT .../chunks/{seq}) in order, retried with backoff until acknowledged, and the words
+// the worker has heard so far are shown under the recorder. Stop sends the last piece,
+// finishes the attempt and opens its transcript. If streaming cannot start or a piece is
+// refused, the recorder falls back to the whole-file upload after Stop.
 (function () {
   "use strict";
 
@@ -23,6 +29,82 @@
     return "webm";
   }
 
+  // Sends a take's pieces to the streaming API; keeps each piece until the server has it.
+  function Streamer(root, uploadId, onPartial) {
+    const headers = { "X-CSRFToken": root.dataset.csrf, "Accept": "application/json" };
+    const pending = [];
+    let attempt = null, seq = 0, sending = false, broken = false, pollTimer = null;
+    let drained = null;
+
+    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    // Retry network failures and busy answers (about a minute in all); any other answer is
+    // returned, and null means the server stayed out of reach.
+    async function call(method, url, body, contentType) {
+      for (let delay = 250, tries = 0; tries < 12; delay = Math.min(delay * 2, 8000), tries++) {
+        let response = null;
+        try {
+          const h = Object.assign({}, headers);
+          if (contentType) h["Content-Type"] = contentType;
+          response = await fetch(url, { method, headers: h, body, credentials: "same-origin" });
+        } catch (err) { response = null; }
+        if (response && response.status < 500 && response.status !== 429) return response;
+        await sleep(delay);
+      }
+      return null;
+    }
+
+    const started = call("POST", root.dataset.streamUrl, JSON.stringify({
+      question_id: Number(root.dataset.questionId), streaming: true, upload_id: uploadId,
+      practice_id: root.dataset.practiceId ? Number(root.dataset.practiceId) : undefined,
+    }), "application/json").then(async (response) => {
+      if (!response || response.status !== 201) { broken = true; return; }
+      attempt = await response.json();
+      pump();
+      pollTimer = setInterval(poll, 1000);
+    });
+
+    async function pump() {
+      if (sending || !attempt) return;
+      sending = true;
+      while (pending.length && !broken) {
+        const piece = pending[0];
+        const response = await call("PUT", attempt.url + "/chunks/" + piece.seq, piece.blob,
+                                    "application/octet-stream");
+        if (!response || response.status !== 204) { broken = true; break; }
+        pending.shift();
+      }
+      sending = false;
+      if (drained && (!pending.length || broken)) drained();
+    }
+
+    async function poll() {
+      try {
+        const response = await fetch(attempt.url, { headers, credentials: "same-origin" });
+        if (!response.ok) return;
+        const body = await response.json();
+        if (body.partial_text) onPartial(body.partial_text);
+      } catch (err) { /* the next poll tries again */ }
+    }
+
+    return {
+      add(blob) { pending.push({ seq: seq++, blob }); pump(); },
+      get broken() { return broken; },
+      // After Stop: send what is left, finish, and return the attempt's page (or null).
+      async finish() {
+        await started;
+        if (pollTimer) clearInterval(pollTimer);
+        if (broken || !attempt) return null;
+        await new Promise((resolve) => { drained = resolve; pump(); });
+        if (broken) return null;
+        const response = await call("POST", attempt.url + "/finish", null, null);
+        if (!response || response.status !== 202) return null;
+        return root.dataset.attemptPage.replace(/0$/, String(attempt.id));
+      },
+      stopPolling() { if (pollTimer) clearInterval(pollTimer); },
+    };
+  }
+
   function setup(root) {
     const q = (sel) => root.querySelector(sel);
     const recordButton = q(".record");
@@ -38,10 +120,13 @@
     const errorEl = q(".js-error");
     const think = q(".think");
     const heard = q(".heard");
+    const live = q(".live");
+    const liveText = q(".live-text");
     const answerSeconds = Number(root.dataset.answerSeconds) || 120;
     const maxSeconds = Number(root.dataset.maxSeconds) || 600;
 
     let stream = null, recorder = null, chunks = [], blob = null, mimeType = "", uploadId = "";
+    let streamer = null;
     let startedAt = 0, tick = null, levelFrame = null, audioContext = null, thinkTimer = null;
 
     function say(text) { statusEl.textContent = text; }
@@ -114,9 +199,20 @@
         return;
       }
       chunks = []; blob = null;
+      uploadId = newUploadId();
+      liveText.textContent = "";
+      live.hidden = true;
+      streamer = root.dataset.streamUrl ? Streamer(root, uploadId, (text) => {
+        liveText.textContent = text;
+        live.hidden = false;
+      }) : null;
       recorder = mimeType ? new MediaRecorder(stream, { mimeType }) : new MediaRecorder(stream);
       mimeType = recorder.mimeType || mimeType || "audio/webm";
-      recorder.addEventListener("dataavailable", (e) => { if (e.data.size) chunks.push(e.data); });
+      recorder.addEventListener("dataavailable", (e) => {
+        if (!e.data.size) return;
+        chunks.push(e.data);
+        if (streamer) streamer.add(e.data);
+      });
       recorder.addEventListener("stop", finished);
       recorder.start(1000);
       startedAt = performance.now();
@@ -139,11 +235,30 @@
       recorder.stop();
     }
 
-    function finished() {
+    function newUploadId() {
+      // One id per take: submitting it twice (double click, retry) stores one attempt.
+      return (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
+    }
+
+    async function finished() {
       releaseMicrophone();
       blob = new Blob(chunks, { type: mimeType });
-      // One id per take: submitting it twice (double click, retry) stores one attempt.
-      uploadId = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
+      recordButton.textContent = "Record";
+      recordButton.classList.remove("recording");
+      if (streamer && !streamer.broken) {
+        recordButton.disabled = true;
+        say("Finishing your transcript…");
+        const page = await streamer.finish();
+        recordButton.disabled = false;
+        if (page) { window.location.assign(page); return; }
+        // The streamed take could not be finished: offer the whole recording instead.
+        uploadId = newUploadId();
+      }
+      if (streamer) streamer.stopPolling();
+      showReview();
+    }
+
+    function showReview() {
       preview.src = URL.createObjectURL(blob);
       review.hidden = false;
       recordButton.textContent = "Record";

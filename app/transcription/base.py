@@ -26,6 +26,16 @@ SAMPLE_RATE = 16_000
 VERBATIM_PROMPT = "Uh, um, uh, hmm, um."
 
 
+def prompt_with(initial_prompt: str | None, context: str) -> str | None:
+    """The decoder prompt: the engine's own, then the end of what was said before.
+
+    ``context`` is the text already transcribed when a recording is transcribed in segments;
+    Whisper reads the prompt as earlier speech, which keeps spelling and style consistent.
+    """
+    tail = " ".join(context.split()[-40:])
+    return " ".join(part for part in (initial_prompt, tail) if part) or None
+
+
 class TranscriptionError(Exception):
     """A transcription could not be produced."""
 
@@ -81,6 +91,9 @@ class Engine(Protocol):
     name: str
     model_name: str
 
-    def transcribe(self, samples: np.ndarray) -> Transcript:
-        """Transcribe 16 kHz mono float32 ``samples``; words carry timings in seconds."""
+    def transcribe(self, samples: np.ndarray, context: str = "") -> Transcript:
+        """Transcribe 16 kHz mono float32 ``samples``; words carry timings in seconds.
+
+        ``context`` is text spoken just before ``samples`` (see ``prompt_with``).
+        """
         ...

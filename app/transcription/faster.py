@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import SAMPLE_RATE, Transcript, TranscriptionError, Word
+from .base import SAMPLE_RATE, Transcript, TranscriptionError, Word, prompt_with
 from .speech import drop_unlikely_tail, join_words, keep_spoken_words, speech_regions
 
 
@@ -47,7 +47,7 @@ class FasterWhisperEngine:
             cpu_threads=cpu_threads or min(4, os.cpu_count() or 1),
         )
 
-    def transcribe(self, samples: np.ndarray) -> Transcript:
+    def transcribe(self, samples: np.ndarray, context: str = "") -> Transcript:
         """Transcribe with word timestamps; silence and noise give an empty transcript."""
         duration = samples.size / SAMPLE_RATE
         regions = speech_regions(samples)
@@ -61,7 +61,7 @@ class FasterWhisperEngine:
                 word_timestamps=True,
                 vad_filter=True,
                 condition_on_previous_text=False,
-                initial_prompt=self.initial_prompt,
+                initial_prompt=prompt_with(self.initial_prompt, context),
             )
             words = [
                 Word(w.word, float(w.start), float(w.end), float(w.probability))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import SAMPLE_RATE, EngineUnavailable, Transcript, TranscriptionError, Word
+from .base import SAMPLE_RATE, EngineUnavailable, Transcript, TranscriptionError, Word, prompt_with
 from .convert import convert_ct2_to_openai
 from .models import model_fingerprint
 from .speech import drop_unlikely_tail, join_words, keep_spoken_words, speech_regions
@@ -94,7 +94,7 @@ class OpenAIWhisperEngine:
                 task="transcribe",
             )
 
-    def transcribe(self, samples: np.ndarray) -> Transcript:
+    def transcribe(self, samples: np.ndarray, context: str = "") -> Transcript:
         """Transcribe with word timestamps; silence and noise give an empty transcript."""
         samples = np.ascontiguousarray(samples, dtype=np.float32)
         duration = samples.size / SAMPLE_RATE
@@ -111,7 +111,7 @@ class OpenAIWhisperEngine:
                     beam_size=self.beam_size if self.beam_size > 1 else None,
                     word_timestamps=True,
                     condition_on_previous_text=False,
-                    initial_prompt=self.initial_prompt,
+                    initial_prompt=prompt_with(self.initial_prompt, context),
                     fp16=False,
                     # Decode from the first speech to the last, like faster-whisper's VAD
                     # filter: otherwise the first word swallows the leading silence.

@@ -1,0 +1,99 @@
+"""Transcribe a streamed recording while the candidate is still speaking.
+
+Each run decodes the pieces that have arrived (a MediaRecorder WebM cut anywhere decodes to
+the part that arrived), looks for pauses after the committed boundary with the same Silero
+VAD the engines use, and transcribes the audio up to the last finished pause: a pause
+followed by more speech, or a silence at the end long enough that the sentence is over.
+Those words are committed with absolute timings and the boundary moves to the pause; the
+unfinished sentence after it waits for the next run. At finish only the audio after the
+boundary is left to transcribe (``final_transcript``).
+
+Cutting in the middle of a pause means no word is split, and each segment is long enough
+(``MIN_SEGMENT_S``) to be worth the encoder's fixed cost on a 30 s window.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from pathlib import Path
+
+import av
+import numpy as np
+
+from .transcription.base import SAMPLE_RATE, Transcript, Word
+from .transcription.speech import join_words, speech_regions
+
+# Segments shorter than this wait for more speech (the encoder always pays for 30 s).
+MIN_SEGMENT_S = 4.0
+# Silence at the end of what arrived after which the last sentence counts as finished
+# (measured from the end of the VAD region, which already includes 0.3 s of padding).
+# Short, so the last sentence is often transcribed before the candidate reaches Stop.
+TRAILING_PAUSE_S = 0.6
+# Audio with no speech at all is skipped once this much has piled up.
+SKIP_SILENCE_S = 10.0
+
+
+def decode_arrived(path: Path) -> np.ndarray:
+    """Decode whatever of a (possibly cut-off) recording arrived to 16 kHz mono float32."""
+    chunks: list[np.ndarray] = []
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+    try:
+        with av.open(str(path), mode="r", timeout=10) as container:
+            try:
+                for frame in container.decode(audio=0):
+                    chunks.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(frame))
+            except (av.FFmpegError, EOFError):
+                pass  # the last piece may end inside a frame: keep what decoded
+            chunks.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(None))
+    except (av.FFmpegError, ValueError):
+        return np.zeros(0, dtype=np.float32)
+    if not chunks:
+        return np.zeros(0, dtype=np.float32)
+    return np.concatenate(chunks).astype(np.float32) / 32768.0
+
+
+def next_cut(samples: np.ndarray, start_s: float) -> float | None:
+    """The end of the next segment worth transcribing after ``start_s``, or None to wait.
+
+    The cut lies in the middle of the last finished pause at least ``MIN_SEGMENT_S`` after
+    ``start_s``.
+    """
+    tail = samples[int(start_s * SAMPLE_RATE) :]
+    length = tail.size / SAMPLE_RATE
+    regions = speech_regions(tail)
+    if not regions:
+        return start_s + length - TRAILING_PAUSE_S if length >= SKIP_SILENCE_S else None
+    cuts = [(end + start) / 2 for (_, end), (start, _) in pairwise(regions)]
+    if length - regions[-1][1] >= TRAILING_PAUSE_S:
+        cuts.append((regions[-1][1] + length) / 2)
+    usable = [cut for cut in cuts if cut >= MIN_SEGMENT_S]
+    return start_s + usable[-1] if usable else None
+
+
+def shifted(transcript: Transcript, offset_s: float) -> list[dict]:
+    """The transcript's words as stored dicts, moved ``offset_s`` later."""
+    words = [
+        Word(w.word, w.start + offset_s, w.end + offset_s, w.probability) for w in transcript.words
+    ]
+    return Transcript(text="", words=words).to_dict()["words"]
+
+
+def as_words(stored: list[dict]) -> list[Word]:
+    """Stored word dicts back to ``Word`` values."""
+    return [Word(w["word"], w["start"], w["end"], w.get("probability", 1.0)) for w in stored]
+
+
+def text_of(stored: list[dict]) -> str:
+    """The text of stored words, spelled as Whisper gave them."""
+    return join_words(as_words(stored))
+
+
+def final_transcript(
+    engine, samples: np.ndarray, committed: list[dict], until_s: float
+) -> Transcript:
+    """The whole recording's transcript: the committed words, then the rest transcribed now."""
+    duration = samples.size / SAMPLE_RATE
+    rest = samples[int(until_s * SAMPLE_RATE) :]
+    tail = engine.transcribe(rest, context=text_of(committed)) if rest.size else None
+    words = as_words(committed) + (as_words(shifted(tail, until_s)) if tail else [])
+    return Transcript(text=join_words(words), words=words, duration_s=duration)
