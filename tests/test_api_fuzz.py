@@ -98,8 +98,14 @@ def assert_answer_is_clean(case, response) -> None:
 
 
 def openapi_path(rule: str) -> str:
-    """``/api/v1/attempts/<int:attempt_id>`` becomes ``/api/v1/attempts/{id}``."""
-    return re.sub(r"<(?:[^:>]+:)?[^>]+>", "{id}", rule)
+    """``/api/v1/attempts/<int:attempt_id>/chunks/<int:seq>`` becomes
+    ``/api/v1/attempts/{id}/chunks/{seq}``: an object's own id is ``{id}``, others keep
+    their names."""
+    return re.sub(
+        r"<(?:[^:>]+:)?([^>]+)>",
+        lambda m: "{id}" if m.group(1).endswith("_id") else "{" + m.group(1) + "}",
+        rule,
+    )
 
 
 def test_the_description_covers_every_api_route(app):
