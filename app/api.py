@@ -24,7 +24,7 @@ from .streaming import (
     start_recording,
     store_piece,
 )
-from .views import int_arg, owned_attempt, visible_question
+from .views import int_arg, json_id, owned_attempt, visible_question
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -81,11 +81,10 @@ def _start_streaming(data):
         return jsonify(
             error='Send {"question_id": 1, "streaming": true}, or upload a file as multipart.'
         ), 400
-    question_id = data.get("question_id")
-    question = visible_question(question_id if isinstance(question_id, int) else 0)
+    question = visible_question(json_id(data.get("question_id")) or 0)
     upload_id = data.get("upload_id")
-    practice = db.session.get(Practice, data["practice_id"]) if isinstance(
-        data.get("practice_id"), int) else None  # fmt: skip
+    practice_id = json_id(data.get("practice_id"))
+    practice = db.session.get(Practice, practice_id) if practice_id else None
     attempt = start_recording(
         g.user.id,
         question,

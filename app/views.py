@@ -48,6 +48,14 @@ def int_arg(raw: str | None, default: int | None = None) -> int | None:
     return value if value is None or abs(value) <= MAX_ID else default
 
 
+def json_id(value) -> int | None:
+    """An id from a JSON body: a whole number an id column can hold (JSON's true and false
+    are not numbers here, though Python counts them as ints); anything else is None."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 < value <= MAX_ID else None
+
+
 def visible_question(question_id: int) -> Question:
     """A bank question, one of the user's own, or one a recruiter assigned them; else 404."""
     from .models import Assignment

@@ -68,9 +68,12 @@ def test_login_failure_is_generic(anon, app):
     )
     assert wrong.status_code == unknown.status_code == 401
     assert "do not match an account" in wrong.get_data(as_text=True)
-    assert wrong.get_data(as_text=True) == unknown.get_data(as_text=True).replace(
-        "nobody@example.com", "b@example.com"
-    )
+
+    # The pages differ only in the email typed and the CSRF token, which carries the time.
+    def page(response):
+        return re.sub(r"I[A-Za-z0-9._-]{40,}", "TOKEN", response.get_data(as_text=True))
+
+    assert page(wrong) == page(unknown).replace("nobody@example.com", "b@example.com")
 
 
 @pytest.mark.asvs("3.3.1")

@@ -153,6 +153,11 @@ def test_bad_start_requests(client):
     assert client.post("/api/v1/attempts", json={"question_id": 1}).status_code == 400
     assert client.post("/api/v1/attempts", json=[1]).status_code == 400
     assert start(client, question_id=999_999).status_code == 404
+    # JSON's false is no id (PostgreSQL refused "id = false" with a 500; found by fuzzing),
+    # nor is a number no id column can hold.
+    assert start(client, question_id=False).status_code == 404
+    assert start(client, question_id=2**40).status_code == 404
+    assert start(client, practice_id=2**40).status_code == 201
 
 
 def test_one_live_transcript_waits_per_recording_however_fast_pieces_come(
