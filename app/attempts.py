@@ -38,6 +38,7 @@ from .recording import delete_attempt, retry, save_recording
 from .reports import attempt_metrics, markdown_report, transcript_marks
 from .selection import categories
 from .sharing import viewable_attempt
+from .storage import RecordingMissing, StorageError
 from .views import int_arg, owned_attempt, render, visible_question
 
 bp = Blueprint("attempts", __name__)
@@ -263,10 +264,16 @@ def audio(attempt_id: int):
     store = current_app.extensions["rebound_store"]
     if request.headers.get("Range", "bytes=0-").startswith("bytes=0-"):
         audit.record(attempt, g.user, "listened")  # seeks within a playback are not news
-    if not store.exists(attempt.audio_key):
+    # One lookup per request: the player asks again for every seek, and with S3 a separate
+    # existence check was a network round trip each time, even with the file cached here.
+    try:
+        path = store.local_path(attempt.audio_key)
+    except RecordingMissing:
         return error_response(404, "The recording file is missing from the server's audio folder.")
+    except StorageError:
+        return error_response(503, "The recording cannot be fetched right now; try again soon.")
     response = send_file(
-        store.local_path(attempt.audio_key),
+        path,
         mimetype=attempt.audio_mime,
         conditional=True,
         max_age=0,

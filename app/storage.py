@@ -24,6 +24,16 @@ class StorageError(Exception):
     """A recording could not be written or read."""
 
 
+class RecordingMissing(StorageError):
+    """Nothing is stored under the key asked for."""
+
+
+def _is_missing(err: Exception) -> bool:
+    """True for boto3's answer that an object does not exist."""
+    response = getattr(err, "response", None) or {}
+    return response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound")
+
+
 def new_key(extension: str) -> str:
     """Return ``ab/ab12…ef.ext`` with 128 random bits."""
     name = uuid.uuid4().hex
@@ -67,7 +77,8 @@ class AudioStore(Protocol):
         ...
 
     def local_path(self, key: str) -> Path:
-        """A local path to the recording (a cached download for remote stores)."""
+        """A local path to the recording (a cached download for remote stores); raises
+        ``RecordingMissing`` when nothing is stored under ``key``."""
         ...
 
     def local_copy(self, key: str) -> contextlib.AbstractContextManager[Path]:
@@ -142,7 +153,10 @@ class LocalAudioStore:
 
     def local_path(self, key: str) -> Path:
         """The file's own path."""
-        return self._path(key)
+        path = self._path(key)
+        if not path.is_file():
+            raise RecordingMissing(f"no recording is stored under {key!r}")
+        return path
 
     @contextlib.contextmanager
     def local_copy(self, key: str) -> Iterator[Path]:
@@ -251,6 +265,8 @@ class S3AudioStore:
             os.replace(partial, target)
         except (*s3_errors(), OSError) as err:
             partial.unlink(missing_ok=True)
+            if _is_missing(err):
+                raise RecordingMissing(f"no recording is stored under {key!r}") from err
             raise self._failed("download the recording", err) from err
 
     def _cached(self, key: str) -> Path:
@@ -287,15 +303,11 @@ class S3AudioStore:
             raise self._failed("delete the recording", err) from err
 
     def exists(self, key: str) -> bool:
-        from botocore.exceptions import ClientError
-
         try:
             self.client.head_object(Bucket=self.bucket, Key=self._object(key))
-        except ClientError as err:
-            if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return False
-            raise self._failed("look up the recording", err) from err
         except s3_errors() as err:
+            if _is_missing(err):
+                return False
             raise self._failed("look up the recording", err) from err
         return True
 

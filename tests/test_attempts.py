@@ -367,3 +367,12 @@ def test_too_many_uploads_at_once_get_a_429(client, app, audio_fixtures):
         response = upload(client, audio_fixtures / "short.wav")
     assert response.status_code == 429 and "uploads in progress" in response.json["error"]
     assert audio_files(app) == []
+
+
+def test_a_recording_missing_from_storage_is_a_clear_404(client, app, audio_fixtures):
+    attempt_id = upload(client, audio_fixtures / "short.wav").json["id"]
+    for path in audio_files(app):
+        path.unlink()
+    response = client.get(f"/attempts/{attempt_id}/audio")
+    assert response.status_code == 404
+    assert "recording file is missing" in response.get_data(as_text=True)

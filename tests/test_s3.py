@@ -17,7 +17,7 @@ import pytest
 
 from app import create_app
 from app.extensions import db
-from app.storage import LocalAudioStore, S3AudioStore, StorageError
+from app.storage import LocalAudioStore, RecordingMissing, S3AudioStore, StorageError
 from tests.conftest import JSON, audio_files, login, make_user, upload
 
 
@@ -52,6 +52,8 @@ def test_store_contract(store, tmp_path):
     store.check()
     store.delete(key)
     assert not store.exists(key)
+    with pytest.raises(RecordingMissing):
+        store.local_path(key)
     store.delete(key)  # deleting twice is not an error
 
 
