@@ -86,6 +86,24 @@ def _existing(owner_id: int, upload_id: str | None) -> Attempt | None:
     ).scalar_one_or_none()
 
 
+def add_once(attempt: Attempt) -> Attempt:
+    """Commit a new attempt, or return the one already stored under its ``upload_id``.
+
+    Two requests with the same take can pass the ``_existing`` check at once; the unique
+    ``(owner_id, upload_id)`` lets only one commit, and the other gets that one back.
+    """
+    db.session.add(attempt)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        earlier = _existing(attempt.owner_id, attempt.upload_id)
+        if earlier is None:
+            raise
+        return earlier
+    return attempt
+
+
 class UploadGate:
     """At most ``limit`` uploads in progress per user in this process; the rest get a 429.
 
@@ -196,17 +214,11 @@ def _save_new(upload, owner_id, question, practice_id, upload_id) -> Attempt:
             upload_id=upload_id,
         )
         stored.fill(attempt)
-        db.session.add(attempt)
-        try:
-            db.session.commit()
-        except IntegrityError:
+        kept = add_once(attempt)
+        if kept is not attempt:
             # The same take arrived twice at once: keep the one that was stored first.
-            db.session.rollback()
-            earlier = _existing(owner_id, upload_id)
-            if earlier is None:
-                raise
             _forget(store, written)
-            return earlier
+            return kept
     except BaseException:
         db.session.rollback()
         _forget(store, written)

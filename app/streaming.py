@@ -32,7 +32,15 @@ from sqlalchemy.exc import IntegrityError
 from .audio import AudioRejected, StorageFull, StorageUnavailable, TooManyUploads
 from .extensions import begin_write, db, queue
 from .models import Attempt, AttemptPiece, AttemptStatus, Question, utcnow
-from .recording import DISK_FULL, STORAGE_DOWN, _existing, _forget, store_checked, upload_gate
+from .recording import (
+    DISK_FULL,
+    STORAGE_DOWN,
+    _existing,
+    _forget,
+    add_once,
+    store_checked,
+    upload_gate,
+)
 from .storage import StorageError
 
 log = logging.getLogger(__name__)
@@ -108,16 +116,7 @@ def start_recording(
         upload_id=upload_id,
         last_piece_at=utcnow(),
     )
-    db.session.add(attempt)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        earlier = _existing(owner_id, upload_id)
-        if earlier is None:
-            raise
-        return earlier
-    return attempt
+    return add_once(attempt)
 
 
 def _piece(attempt_id: int, seq: int) -> AttemptPiece | None:
