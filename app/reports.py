@@ -10,6 +10,7 @@ from typing import BinaryIO
 from .feedback import comments_for, ratings_for
 from .metrics import PACE_BAND, compute
 from .models import Attempt, AttemptStatus, utcnow
+from .storage import RecordingMissing
 
 # What the progress tables show, how to read each, and which direction is better.
 TRACKED = [
@@ -217,11 +218,12 @@ def export_zip(user, attempts: list[Attempt], own_questions: list, store, out: B
             record = attempt_record(attempt)
             extension = attempt.audio_key.rsplit(".", 1)[-1]
             name = f"audio/attempt-{attempt.id}.{extension}"
-            if store.exists(attempt.audio_key):
-                with (
-                    store.open(attempt.audio_key) as audio,
-                    archive.open(zipfile.ZipInfo(name), "w", force_zip64=True) as entry,
-                ):
+            try:  # opened straight away: an existence check first costs S3 a request more
+                audio = store.open(attempt.audio_key)
+            except RecordingMissing:  # deleted by retention, or lost
+                audio = None
+            if audio is not None:
+                with audio, archive.open(zipfile.ZipInfo(name), "w", force_zip64=True) as entry:
                     shutil.copyfileobj(audio, entry, 1 << 20)
                 record["audio_file"] = name
             records.append(record)

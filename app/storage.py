@@ -73,7 +73,7 @@ class AudioStore(Protocol):
         ...
 
     def open(self, key: str) -> BinaryIO:
-        """Open the stored recording for reading."""
+        """Open the stored recording for reading; ``RecordingMissing`` if there is none."""
         ...
 
     def local_path(self, key: str) -> Path:
@@ -149,7 +149,10 @@ class LocalAudioStore:
 
     def open(self, key: str) -> BinaryIO:
         """Open the stored file for reading."""
-        return self._path(key).open("rb")
+        try:
+            return self._path(key).open("rb")
+        except FileNotFoundError as err:
+            raise RecordingMissing(f"no recording is stored under {key!r}") from err
 
     def local_path(self, key: str) -> Path:
         """The file's own path."""
@@ -255,6 +258,8 @@ class S3AudioStore:
         try:
             return self.client.get_object(Bucket=self.bucket, Key=self._object(key))["Body"]
         except s3_errors() as err:
+            if _is_missing(err):
+                raise RecordingMissing(f"no recording is stored under {key!r}") from err
             raise self._failed("read the recording", err) from err
 
     def _download(self, key: str, target: Path) -> None:

@@ -54,6 +54,8 @@ def test_store_contract(store, tmp_path):
     assert not store.exists(key)
     with pytest.raises(RecordingMissing):
         store.local_path(key)
+    with pytest.raises(RecordingMissing):
+        store.open(key)
     store.delete(key)  # deleting twice is not an error
 
 
