@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import sys
 from pathlib import Path
 
@@ -16,6 +17,13 @@ NUMBERS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
     "eight": "8", "nine": "9", "ten": "10", "forty": "40", "fifth": "5th", "first": "1st",
 }  # fmt: skip
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now, for the server a benchmark starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def fixtures() -> Path:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,13 +24,7 @@ import uuid
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-from common import ROOT, fixtures
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from common import ROOT, fixtures, free_port
 
 
 def peak_rss_of_children(pid: int) -> dict[int, float]:

@@ -37,18 +37,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
-from common import ROOT, ffmpeg, fixtures
+from common import ROOT, ffmpeg, fixtures, free_port
 
 sys.path.insert(0, str(ROOT))
 from tests.databases import PostgresDatabases  # noqa: E402
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def clips() -> list[Path]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from pathlib import Path
 
@@ -161,6 +162,13 @@ def words_of(text: str) -> set[str]:
     return {w.strip(".,!?;:'\"").lower() for w in text.split()}
 
 
+def free_port() -> int:
+    """A TCP port nothing listens on right now, for a server a test starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def require_service(name: str, err: Exception) -> None:
     """Skip a test whose server is missing, except under CI, where that fails the run."""
     message = f"{name} is not reachable ({err}); see README, 'Services for the tests'"
@@ -197,16 +205,13 @@ def redis_settings(redis_server):
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory):
     """moto's S3 server (a stand-in for S3, in memory) in its own process, on a free port."""
-    import socket
     import subprocess
     import sys
     import time
 
     import requests
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     log = tmp_path_factory.mktemp("s3") / "moto.log"
     with log.open("ab") as out:
         process = subprocess.Popen(

@@ -18,8 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app.ops import JsonFormatter, RequestIdFilter
 from app.storage import LocalAudioStore
-from tests.conftest import upload
-from tests.test_browser import free_port
+from tests.conftest import free_port, upload
 
 
 def test_health_needs_no_login(anon):

@@ -23,18 +23,12 @@ from app.extensions import db
 from app.identity import create_api_token, find_user
 from app.jobs import wav_key
 from app.models import Attempt
-from tests.conftest import build_app, make_user
+from tests.conftest import build_app, free_port, make_user
 from tests.fixtures.make_fixtures import ffmpeg
 
 pytestmark = pytest.mark.slow
 
 BOUNDARY = "rebound-test-boundary"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
