@@ -31,6 +31,9 @@ MIN_SEGMENT_S = 4.0
 TRAILING_PAUSE_S = 0.6
 # Audio with no speech at all is skipped once this much has piled up.
 SKIP_SILENCE_S = 10.0
+# What is left at finish is transcribed in the engine's quick mode up to this length (the
+# last sentence or two); a longer rest gets the full window.
+QUICK_TAIL_S = 20.0
 
 
 def decode_arrived(path: Path) -> np.ndarray:
@@ -94,6 +97,8 @@ def final_transcript(
     """The whole recording's transcript: the committed words, then the rest transcribed now."""
     duration = samples.size / SAMPLE_RATE
     rest = samples[int(until_s * SAMPLE_RATE) :]
-    tail = engine.transcribe(rest, context=text_of(committed)) if rest.size else None
+    # The candidate is waiting for this last bit: a quick window when it is short.
+    quick = rest.size < QUICK_TAIL_S * SAMPLE_RATE
+    tail = engine.transcribe(rest, context=text_of(committed), quick=quick) if rest.size else None
     words = as_words(committed) + (as_words(shifted(tail, until_s)) if tail else [])
     return Transcript(text=join_words(words), words=words, duration_s=duration)

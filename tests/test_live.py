@@ -6,13 +6,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from faster_whisper import WhisperModel
 
 from app.audio import load_samples
 from app.extensions import db
 from app.jobs import engine_for_app
-from app.live import MIN_SEGMENT_S, TRAILING_PAUSE_S, decode_arrived, final_transcript, next_cut
+from app.live import (
+    MIN_SEGMENT_S,
+    QUICK_TAIL_S,
+    TRAILING_PAUSE_S,
+    decode_arrived,
+    final_transcript,
+    next_cut,
+)
 from app.models import Attempt
 from app.transcription.base import SAMPLE_RATE, Transcript, Word
+from app.transcription.faster import QUICK_MIN_S, QUICK_PAD_S, trimmed_window
 from app.transcription.speech import speech_regions
 from bench.common import word_errors
 from tests.fixtures.make_fixtures import SPEECH
@@ -50,8 +59,8 @@ def test_segments_are_cut_in_pauses(audio_fixtures):
 
 def test_the_final_transcript_joins_committed_words_and_the_rest():
     class Engine:
-        def transcribe(self, samples, context=""):
-            self.context = context
+        def transcribe(self, samples, context="", quick=False):
+            self.context, self.quick = context, quick
             return Transcript("later", [Word(" later", 0.5, 0.9)], duration_s=samples.size / 16000)
 
     engine = Engine()
@@ -61,6 +70,48 @@ def test_the_final_transcript_joins_committed_words_and_the_rest():
     assert result.text == "Earlier later" and engine.context == "Earlier"
     assert [(w.start, w.end) for w in result.words] == [(1.0, 1.4), (6.5, 6.9)]
     assert result.duration_s == 10
+    assert engine.quick  # a short rest: someone is waiting for it
+    long_rest = np.zeros(int((QUICK_TAIL_S + 7) * SAMPLE_RATE), dtype=np.float32)
+    final_transcript(engine, long_rest, committed, 6.0)
+    assert not engine.quick  # a long one gets the full window
+
+
+def test_a_quick_window_keeps_the_clip_and_some_silence_and_nothing_more():
+    features = np.zeros((80, 3000), dtype=np.float32)
+    features[:, :420] = -0.5  # 4.2 s of audio, then the zero padding
+    assert trimmed_window(features).shape == (80, int(QUICK_MIN_S * 100))
+    features[:, :1700] = -0.5
+    assert trimmed_window(features).shape == (80, 1700 + int(QUICK_PAD_S * 100))
+    features[:, :2900] = -0.5  # nearly 30 s: the full window stays
+    assert trimmed_window(features).shape == (80, 3000)
+    assert trimmed_window(features[None]).shape == (1, 80, 3000)
+
+
+@pytest.mark.slow
+def test_the_quick_window_hears_the_same_sentence_faster(app, audio_fixtures, monkeypatch):
+    """The real base model: the last sentence of an answer, full window against quick."""
+    samples, _ = load_samples(audio_fixtures / "answer.wav")
+    reference = SPEECH["answer"]
+    with app.app_context():
+        engine = engine_for_app()
+    encoded = []
+    original = WhisperModel.encode
+
+    def counting_encode(model, features):
+        encoded.append(features.shape[-1])
+        return original(model, features)
+
+    monkeypatch.setattr(WhisperModel, "encode", counting_encode)
+    full = engine.transcribe(samples)
+    quick = engine.transcribe(samples, quick=True)
+    again = engine.transcribe(samples)
+    assert encoded[0] == 3000 and encoded[2] == 3000  # the quick mode does not leak
+    assert encoded[1] < 2000  # 10 s of speech + 3 s, not 30 s
+    full_errors, words = word_errors(reference, full.text)
+    quick_errors, _ = word_errors(reference, quick.text)
+    assert quick_errors <= full_errors + 1, (full.text, quick.text)
+    assert again.text == full.text
+    assert quick.words[-1].end <= samples.size / SAMPLE_RATE + 0.1
 
 
 @pytest.mark.slow

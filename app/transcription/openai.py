@@ -94,8 +94,11 @@ class OpenAIWhisperEngine:
                 task="transcribe",
             )
 
-    def transcribe(self, samples: np.ndarray, context: str = "") -> Transcript:
-        """Transcribe with word timestamps; silence and noise give an empty transcript."""
+    def transcribe(self, samples: np.ndarray, context: str = "", quick: bool = False) -> Transcript:
+        """Transcribe with word timestamps; silence and noise give an empty transcript.
+
+        ``quick`` changes nothing here: openai-whisper's encoder only takes 30 s windows.
+        """
         samples = np.ascontiguousarray(samples, dtype=np.float32)
         duration = samples.size / SAMPLE_RATE
         regions = speech_regions(samples)
