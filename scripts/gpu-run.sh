@@ -15,8 +15,10 @@
 #   bash .gpu2/gpu-run.sh 2               device, carry .gpu2: check the piece
 #   bash .gpu3/gpu-run.sh 3               device, carry .gpu3: join the model, run bench/gpu.py
 #
-# Files a carried folder leaves behind stay on a machine while it is warm, so steps 1-3 must
-# follow one another before it is given back. Logs and gpu.json go to $OUT.
+# The device machine resets the checkout (carried folders included) at each call but keeps
+# other folders while it stays warm: each step copies its folder to $KEEP (/var/tmp), so
+# steps 1-3 must follow one another before the machine goes back. Logs and gpu.json go to
+# $OUT.
 #
 # The CTranslate2 4.8.5 wheel loads libcublas.so.12 (CUDA 12); the device has CUDA 13 only.
 # Step 1 links libcublas.so.12 and libcublasLt.so.12 to the CUDA 13 libraries in .gpulib and
@@ -29,9 +31,13 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
 PY="${PY:-python3}"
 OUT="${OUT:-/tmp/gpu-out}"
-SITE="$REPO/.gpusite"
-LIB="$REPO/.gpulib"
-MODEL="$REPO/.gpumodel"
+# The device resets the checkout between calls: keep everything outside it.
+KEEP="${GPU_KEEP:-/var/tmp/rebound-gpu}"
+mkdir -p "$KEEP"
+case "$STEP" in 1|2|3) cp -r "$HERE" "$KEEP/" ;; esac
+SITE="$KEEP/.gpusite"
+LIB="$KEEP/.gpulib"
+MODEL="$KEEP/.gpumodel"
 GPU_PY="$HERE/gpu.py"
 [ -f "$GPU_PY" ] || GPU_PY="$REPO/bench/gpu.py"
 BASE_BIN_SIZE=145217532
@@ -190,7 +196,7 @@ pack)
     {
         echo "== step 2: $(date -u +%T)"
         check_sums "$HERE"
-        for n in 1 2; do ls -l "$REPO/.gpu$n/model.tar.xz.part$n" 2>&1; done
+        for n in 1 2; do ls -l "$KEEP/.gpu$n/model.tar.xz.part$n" 2>&1; done
         [ -d "$SITE/ctranslate2" ] && echo "packages from step 1 still here" ||
             echo "MISSING: $SITE (a fresh machine: run step 1 again)"
         echo "== step 2 done"
@@ -202,15 +208,15 @@ pack)
         check_sums "$HERE"
         missing=0
         for n in 1 2 3; do
-            [ -f "$REPO/.gpu$n/model.tar.xz.part$n" ] ||
+            [ -f "$KEEP/.gpu$n/model.tar.xz.part$n" ] ||
                 { echo "MISSING: .gpu$n/model.tar.xz.part$n (machine was restarted?)"; missing=1; }
         done
         [ -d "$SITE/ctranslate2" ] || { echo "MISSING: $SITE (run step 1 again)"; missing=1; }
         [ "$missing" = 0 ] || { echo "== step 3 cannot run: steps 1-3 must be consecutive"; exit 2; }
         if [ "$(stat -c %s "$MODEL/base/model.bin" 2>/dev/null)" != "$BASE_BIN_SIZE" ]; then
             mkdir -p "$MODEL"
-            cat "$REPO"/.gpu1/model.tar.xz.part1 "$REPO"/.gpu2/model.tar.xz.part2 \
-                "$REPO"/.gpu3/model.tar.xz.part3 >"$MODEL/model.tar.xz"
+            cat "$KEEP"/.gpu1/model.tar.xz.part1 "$KEEP"/.gpu2/model.tar.xz.part2 \
+                "$KEEP"/.gpu3/model.tar.xz.part3 >"$MODEL/model.tar.xz"
             untar "$MODEL/model.tar.xz" "$MODEL" && rm -f "$MODEL/model.tar.xz"
         fi
         size="$(stat -c %s "$MODEL/base/model.bin")"
