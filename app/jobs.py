@@ -19,9 +19,9 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import or_, update
 
-from .audio import read_wav_samples
+from .audio import AudioRejected, load_samples, read_wav_samples
 from .extensions import begin_write, db
-from .live import decode_arrived, final_transcript, next_cut, shifted, text_of
+from .live import decode_arrived, ends_in_silence, final_transcript, next_cut, shifted, text_of
 from .models import Attempt, AttemptStatus, JobCounter, utcnow
 from .storage import StorageError
 from .transcription import EngineUnavailable, ModelNotFound, TranscriptionError, load_engine
@@ -34,6 +34,21 @@ MAX_TRIES = 3
 def wav_key(audio_key: str) -> str:
     """The key of the 16 kHz WAV kept beside an original recording."""
     return audio_key.rsplit(".", 1)[0] + ".16k.wav"
+
+
+def whole_samples(store, attempt: Attempt):
+    """The recording as 16 kHz samples: its stored WAV, or decoded now if it has none.
+
+    Uploads keep a WAV beside the recording; a streamed answer is not decoded whole at Stop
+    (its final job needs only the end), so a full transcription of one decodes it here.
+    """
+    key = wav_key(attempt.audio_key)
+    if store.exists(key):
+        with store.local_copy(key) as wav:
+            return read_wav_samples(wav)
+    with store.local_copy(attempt.audio_key) as original:
+        samples, _info = load_samples(original, current_app.config["MAX_ANSWER_SECONDS"])
+    return samples
 
 
 def engine_for_app():
@@ -157,14 +172,17 @@ def transcribe_attempt(attempt_id: int) -> None:
         )
         return
     try:
-        with store.local_copy(wav_key(attempt.audio_key)) as wav:
-            samples = read_wav_samples(wav)
         if attempt.live_until_s > 0:
-            # Streamed: the words before the boundary were transcribed while it was recorded.
+            # Streamed: the words before the boundary were transcribed while it was recorded;
+            # only the audio after it is decoded and transcribed now.
+            with store.local_copy(attempt.audio_key) as original:
+                samples = decode_arrived(original, from_s=attempt.live_until_s)
+            if samples.size == 0:
+                raise TranscriptionError("the recording could not be decoded")
             transcript = final_transcript(engine, samples, attempt.live_words, attempt.live_until_s)
         else:
-            transcript = engine.transcribe(samples)
-    except (TranscriptionError, StorageError, OSError) as err:
+            transcript = engine.transcribe(whole_samples(store, attempt))
+    except (TranscriptionError, AudioRejected, StorageError, OSError) as err:
         log.warning("attempt %s failed: %s", attempt_id, err)
         _finish(
             attempt_id,
@@ -233,6 +251,15 @@ def reap() -> list[int]:
     return ready
 
 
+def _finished(attempt_id: int) -> bool:
+    """True once the recording is no longer taking pieces (finished, or gone)."""
+    status = db.session.execute(
+        db.select(Attempt.status).where(Attempt.id == attempt_id)
+    ).scalar_one_or_none()
+    db.session.commit()
+    return status != AttemptStatus.RECORDING
+
+
 def transcribe_live(attempt_id: int) -> None:
     """Transcribe the finished sentences of a recording that is still arriving.
 
@@ -257,16 +284,20 @@ def transcribe_live(attempt_id: int) -> None:
     with tempfile.TemporaryDirectory(dir=store.spool_dir, prefix="live-") as folder:
         joined = Path(folder) / "arrived.webm"
         join_pieces(pieces, joined)
-        samples = decode_arrived(joined)
+        samples = decode_arrived(joined, from_s=until)
     try:
         engine = engine_for_app()
     except (ModelNotFound, EngineUnavailable) as err:
         log.warning("no live transcript for attempt %s: %s", attempt_id, err)
         return
     while (cut := next_cut(samples, until)) is not None:
+        if _finished(attempt_id):
+            return  # Stop was pressed: the final job takes the rest in one quick pass
         segment = samples[int(until * SAMPLE_RATE) : int(cut * SAMPLE_RATE)]
         try:
-            heard = engine.transcribe(segment, context=text_of(committed))
+            heard = engine.transcribe(
+                segment, context=text_of(committed), quick=ends_in_silence(samples, cut)
+            )
         except TranscriptionError as err:
             log.warning("live transcription of attempt %s failed: %s", attempt_id, err)
             return

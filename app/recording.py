@@ -247,19 +247,24 @@ class StoredRecording:
         attempt.duration_s = round(self.duration_s, 3)
 
 
-def store_checked(raw: Path, written: list[str]) -> StoredRecording:
+def store_checked(raw: Path, written: list[str], make_wav: bool = True) -> StoredRecording:
     """Probe and decode the recording at ``raw``, then store it and its WAV.
 
     Keys are appended to ``written`` as soon as each file is stored, so the caller can
     remove them if anything later fails. Raises ``AudioRejected`` (or a subclass).
+    Without ``make_wav`` (a streamed answer at Stop, whose pieces the live runs already
+    decoded) the recording is probed but not decoded: the length is the probe's, and a
+    whole transcription decodes it when needed (``jobs.whole_samples``).
     """
     cfg = current_app.config
     store = current_app.extensions["rebound_store"]
     wav = raw.with_suffix(".wav")
     try:
         info = probe(raw, cfg["MAX_ANSWER_SECONDS"])
+        duration = info.duration_s
         try:
-            duration = decode_to_wav(raw, info, wav)
+            if make_wav:
+                duration = decode_to_wav(raw, info, wav)
         except OSError as err:
             # Writing the 16 kHz WAV is the first big write: a full disk shows up here.
             if _no_space(err):
@@ -269,8 +274,9 @@ def store_checked(raw: Path, written: list[str]) -> StoredRecording:
         try:
             store.save_file(key, raw)
             written.append(key)
-            store.save_file(wav_key(key), wav)
-            written.append(wav_key(key))
+            if make_wav:
+                store.save_file(wav_key(key), wav)
+                written.append(wav_key(key))
         except StorageError as err:
             if isinstance(err.__cause__, OSError) and _no_space(err.__cause__):
                 raise StorageFull(DISK_FULL) from err

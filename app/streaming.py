@@ -281,7 +281,8 @@ def _finish_with(attempt: Attempt, pieces: list[AttemptPiece]) -> Attempt:
     try:
         join_pieces(pieces, raw)
         db.session.commit()  # no transaction stays open while the recording is decoded
-        stored = store_checked(raw, written)
+        # No WAV now: the candidate is waiting, and the final job decodes only the end.
+        stored = store_checked(raw, written, make_wav=False)
         begin_write()
         values = {
             "audio_key": stored.key,

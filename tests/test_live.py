@@ -16,6 +16,7 @@ from app.live import (
     QUICK_TAIL_S,
     TRAILING_PAUSE_S,
     decode_arrived,
+    ends_in_silence,
     final_transcript,
     next_cut,
 )
@@ -26,6 +27,25 @@ from app.transcription.speech import speech_regions
 from bench.common import word_errors
 from tests.fixtures.make_fixtures import SPEECH
 from tests.test_streaming import pieces_of, put, start
+
+
+def test_decoding_from_the_boundary_gives_the_same_samples_at_the_same_times(audio_fixtures):
+    whole = decode_arrived(audio_fixtures / "paused.webm")
+    for boundary in (12.3, 40.0):
+        part = decode_arrived(audio_fixtures / "paused.webm", from_s=boundary)
+        assert abs(part.size - whole.size) < SAMPLE_RATE // 100  # same length, to 10 ms
+        start = int(boundary * SAMPLE_RATE)
+        assert not part[: start - SAMPLE_RATE].any()  # not decoded: silence
+        window = part[start : start + 2 * SAMPLE_RATE]
+        # Aligned with the whole decode to the millisecond: the best shift is tiny.
+        errors = {
+            shift: float(
+                np.mean((whole[start + shift : start + shift + window.size] - window) ** 2)
+            )
+            for shift in range(-160, 161, 4)
+        }
+        best = min(errors, key=errors.get)
+        assert abs(best) <= 16 and errors[best] < 1e-6, (best, errors[best])
 
 
 def test_whatever_arrived_decodes(audio_fixtures, tmp_path):
@@ -55,6 +75,14 @@ def test_segments_are_cut_in_pauses(audio_fixtures):
     silence = np.zeros(12 * SAMPLE_RATE, dtype=np.float32)
     assert next_cut(silence, 0.0) == pytest.approx(12 - TRAILING_PAUSE_S)
     assert next_cut(silence[: 5 * SAMPLE_RATE], 0.0) is None
+
+
+def test_a_segment_that_ends_in_silence_is_the_one_that_may_be_the_last(audio_fixtures):
+    samples = decode_arrived(audio_fixtures / "paused.webm")
+    early = next_cut(samples[: 15 * SAMPLE_RATE], 0.0)
+    assert not ends_in_silence(samples, early)  # more was said after this pause
+    last = next_cut(samples, 0.0)  # the pause after the last sentence
+    assert last > 50 and ends_in_silence(samples, last)
 
 
 def test_the_final_transcript_joins_committed_words_and_the_rest():

@@ -76,9 +76,9 @@ def test_a_streamed_recording_becomes_one_recording(client, app, audio_fixtures,
         attempt = db.session.get(Attempt, attempt_id)
         assert attempt.audio_format == "webm/opus" and attempt.duration_s > 5
         assert db.session.execute(db.select(AttemptPiece)).all() == []
-    # One recording and its WAV; the pieces are gone.
+    # One recording, not decoded at Stop (the final job decodes what it needs); no pieces.
     stored = audio_files(app)
-    assert len(stored) == 2
+    assert len(stored) == 1
     original = next(p for p in stored if p.suffix == ".webm")
     assert original.read_bytes() == (audio_fixtures / "answer.webm").read_bytes()
     # Finishing again is harmless and queues nothing more.
@@ -255,7 +255,9 @@ def test_a_streamed_answer_is_transcribed(client, app, audio_fixtures, live):
     client.post(f"/api/v1/attempts/{attempt_id}/finish")
     shown = client.get(f"/api/v1/attempts/{attempt_id}").json
     assert shown["status"] == "done" and shown["partial_text"] is None
+    # No live run got to it, so the whole recording was decoded for the final job.
     assert len(SPOKEN & words_of(shown["transcript"]["text"])) >= 4
+    assert [p.suffix for p in audio_files(app)] == [".webm"]
 
 
 def test_a_streamed_take_can_belong_to_a_practice_session(client, app, live):
