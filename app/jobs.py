@@ -172,9 +172,9 @@ def transcribe_attempt(attempt_id: int) -> None:
         )
         return
     try:
-        if attempt.live_until_s > 0:
-            # Streamed: the words before the boundary were transcribed while it was recorded;
-            # only the audio after it is decoded and transcribed now.
+        if attempt.last_piece_at is not None:
+            # Streamed: the words before the boundary (if any) were transcribed while it was
+            # recorded; only the audio after it is decoded and transcribed now.
             with store.local_copy(attempt.audio_key) as original:
                 samples = decode_arrived(original, from_s=attempt.live_until_s)
             if samples.size == 0:

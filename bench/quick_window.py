@@ -8,7 +8,9 @@ to a 30 s window, so the encoder pays for 30 s whatever the length; the quick mo
 a little silence instead. For every fixture sentence (flite, spoken alone, as the streaming
 benchmark's answers are made of), this prints the time per sentence (p50 and max of the
 best of ``--runs``) and the word error rate for both modes, through the engine exactly as
-the worker calls it (beam 5, the verbatim prompt, word timestamps, voice-activity detection).
+the worker calls it (beam 5, the verbatim prompt, word timestamps, voice-activity detection),
+alone and with the sentences before it as the prompt (as the final job passes the words
+already transcribed).
 """
 
 from __future__ import annotations
@@ -37,13 +39,15 @@ def clips() -> list[tuple[str, object]]:
     return found
 
 
-def measure(engine, spoken: list, quick: bool, runs: int) -> dict:
+def measure(engine, spoken: list, quick: bool, runs: int, context: bool) -> dict:
     times, errors, words = [], 0, 0
-    for text, samples in spoken:
+    for number, (text, samples) in enumerate(spoken):
+        # With context: the sentences before, as the final job passes the committed words.
+        said = " ".join(t for t, _ in spoken[:number]) if context else ""
         best, heard = None, None
         for _ in range(runs):
             started = time.perf_counter()
-            heard = engine.transcribe(samples, quick=quick)
+            heard = engine.transcribe(samples, context=said, quick=quick)
             elapsed = time.perf_counter() - started
             best = elapsed if best is None else min(best, elapsed)
         times.append(best)
@@ -70,18 +74,19 @@ def main() -> None:
     spoken = clips()
     seconds = statistics.mean(s.size / 16000 for _, s in spoken)
     print(f"{len(spoken)} sentences, {seconds:.1f} s on average\n")
-    print("| model | window | s per sentence p50 / max | WER |")
-    print("|---|---|---|---|")
+    print("| model | prompt | window | s per sentence p50 / max | WER |")
+    print("|---|---|---|---|---|")
     for model in args.models.split(","):
         engine = load_engine(
             "faster-whisper", model, cache_dir=args.cache, verbatim=True, beam_size=args.beam
         )
         engine.transcribe(spoken[0][1])  # warm-up
-        for quick in (False, True):
-            row = measure(engine, spoken, quick, args.runs)
+        for context, quick in ((False, False), (False, True), (True, False), (True, True)):
+            row = measure(engine, spoken, quick, args.runs, context)
             label = "quick" if quick else "full 30 s"
+            prompt = "verbatim + sentences before" if context else "verbatim"
             print(
-                f"| {model} | {label} | {row['p50']:.2f} / {row['max']:.2f} s "
+                f"| {model} | {prompt} | {label} | {row['p50']:.2f} / {row['max']:.2f} s "
                 f"| {row['errors'] / row['words']:.1%} ({row['errors']}/{row['words']}) |",
                 flush=True,
             )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from app.extensions import db
-from app.jobs import claim, reap, transcribe_attempt
+from app.jobs import claim, reap, transcribe_attempt, wav_key
 from app.models import Attempt, utcnow
 from tests.conftest import upload
 
@@ -119,3 +121,18 @@ def test_a_model_that_fails_to_load_leaves_answers_queued(client, app, audio_fix
         transcribe_attempt(attempt_id)
         attempt = db.session.get(Attempt, attempt_id)
         assert attempt.status == "done" and attempt.error == ""
+
+
+@pytest.mark.slow
+def test_an_answer_whose_wav_is_gone_is_decoded_again(client, app, audio_fixtures, monkeypatch):
+    """The 16 kHz WAV is only a cache of the recording: without it the job decodes the original."""
+    attempt_id = _queued_attempt(client, app, audio_fixtures, monkeypatch)
+    with app.app_context():
+        store = app.extensions["rebound_store"]
+        key = wav_key(db.session.get(Attempt, attempt_id).audio_key)
+        store.delete(key)
+        assert not store.exists(key)
+        transcribe_attempt(attempt_id)
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.status == "done", attempt.error
+        assert "help" in attempt.transcript_text.lower()

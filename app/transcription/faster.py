@@ -74,34 +74,79 @@ class FasterWhisperEngine:
         """Transcribe with word timestamps; silence and noise give an empty transcript.
 
         ``quick`` encodes a short clip in a short window (``trimmed_window``) with the
-        models that allow it (``QUICK_MODELS``).
+        models that allow it (``QUICK_MODELS``), at temperature 0 only: a decode the model
+        itself doubts (``_doubtful``) is thrown away and done again the usual way.
         """
         duration = samples.size / SAMPLE_RATE
         regions = speech_regions(samples)
         if not regions:
             return Transcript(text="", words=[], duration_s=duration)
+        prompt = prompt_with(self.initial_prompt, context)
+        spoken_until = regions[-1][1]
+        segments = None
+        if quick and self.model_name in QUICK_MODELS:
+            segments = _spoken(self._segments(samples, prompt, "quick"), spoken_until)
+            if _doubtful(segments):
+                # Once more in the full window, still without warmer retries: someone is
+                # waiting, and the warm retries of a doubtful end took 3-4 s for nothing.
+                segments = _spoken(self._segments(samples, prompt, "cold"), spoken_until)
+        if segments is None:
+            segments = self._segments(samples, prompt, "full")
+        words = drop_unlikely_tail(keep_spoken_words(_words_of(segments), regions), regions)
+        return Transcript(text=join_words(words), words=words, duration_s=duration)
+
+    def _segments(self, samples: np.ndarray, prompt: str | None, mode: str) -> list:
+        """Decode: ``full`` as faster-whisper does by default, ``quick`` in the quick window
+        at temperature 0 only, ``cold`` in the full window at temperature 0 only."""
+        options = {"temperature": 0.0} if mode in ("quick", "cold") else {}
         try:
-            self._model.quick.on = quick and self.model_name in QUICK_MODELS
-            segments, info = self._model.transcribe(
+            self._model.quick.on = mode == "quick"
+            segments, _info = self._model.transcribe(
                 samples,
                 language="en",
                 beam_size=self.beam_size,
                 word_timestamps=True,
                 vad_filter=True,
                 condition_on_previous_text=False,
-                initial_prompt=prompt_with(self.initial_prompt, context),
+                initial_prompt=prompt,
+                **options,
             )
-            words = [
-                Word(w.word, float(w.start), float(w.end), float(w.probability))
-                for segment in segments
-                for w in (segment.words or [])
-            ]
+            return list(segments)
         except (RuntimeError, ValueError) as err:
             raise TranscriptionError(f"faster-whisper failed: {err}") from err
         finally:
             self._model.quick.on = False
-        words = drop_unlikely_tail(keep_spoken_words(words, regions), regions)
-        return Transcript(text=join_words(words), words=words, duration_s=duration)
+
+
+# faster-whisper's own thresholds for redoing a decode at a warmer temperature.
+MAX_COMPRESSION_RATIO = 2.4
+MIN_AVG_LOGPROB = -1.0
+
+
+def _spoken(segments: list, spoken_until: float) -> list:
+    """Drop what Whisper added after the speaker stopped ("You", "here.", "Thank you."):
+    segments that begin after the last speech ends, and a last segment of a few words that
+    the model itself doubts."""
+    kept = [s for s in segments if s.start < spoken_until]
+    if len(kept) > 1 and len(kept[-1].words or []) <= 3 and kept[-1].avg_logprob < MIN_AVG_LOGPROB:
+        kept.pop()
+    return kept
+
+
+def _doubtful(segments: list) -> bool:
+    """True when a decode repeats itself or the model is unsure of it."""
+    return any(
+        s.compression_ratio > MAX_COMPRESSION_RATIO or s.avg_logprob < MIN_AVG_LOGPROB
+        for s in segments
+    )
+
+
+def _words_of(segments: list) -> list[Word]:
+    return [
+        Word(w.word, float(w.start), float(w.end), float(w.probability))
+        for segment in segments
+        for w in (segment.words or [])
+    ]
 
 
 class _QuickWindowModel(WhisperModel):

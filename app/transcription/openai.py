@@ -20,6 +20,7 @@ from .convert import convert_ct2_to_openai
 from .models import model_fingerprint
 from .speech import drop_unlikely_tail, join_words, keep_spoken_words, speech_regions
 
+FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 INSTALL_HINT = "openai-whisper is not installed: run pip install 'rebound[openai-whisper]'"
 
 
@@ -110,12 +111,17 @@ class OpenAIWhisperEngine:
                     samples,
                     language="en",
                     task="transcribe",
-                    temperature=0.0,
+                    # Greedy or beam first; a decode that loops ("uh, uh, uh, …" until the
+                    # token limit, seen on a 3 s clip) or is unsure is redone warmer, with
+                    # the same thresholds faster-whisper uses by default.
+                    temperature=FALLBACK_TEMPERATURES,
+                    compression_ratio_threshold=2.4,
+                    logprob_threshold=-1.0,
                     beam_size=self.beam_size if self.beam_size > 1 else None,
                     word_timestamps=True,
                     condition_on_previous_text=False,
                     initial_prompt=prompt_with(self.initial_prompt, context),
-                    fp16=False,
+                    fp16=self.device == "cuda",  # half precision only where it is fast
                     # Decode from the first speech to the last, like faster-whisper's VAD
                     # filter: otherwise the first word swallows the leading silence.
                     clip_timestamps=[regions[0][0], regions[-1][1]],
