@@ -192,3 +192,20 @@ def test_a_final_transcript_goes_before_live_ones_in_the_sqlite_queue(tmp_path):
     first = jobs.huey.dequeue()
     assert first.name == "transcribe_attempt" and first.args == (3,)
     assert jobs.huey.dequeue().name == "transcribe_live"
+
+
+def test_a_quick_pass_drops_what_was_added_after_the_speaker_stopped():
+    from types import SimpleNamespace as Segment
+
+    from app.transcription.faster import _doubtful, _spoken
+
+    said = Segment(start=0.0, words=[1] * 12, avg_logprob=-0.2, compression_ratio=1.1)
+    afterthought = Segment(start=4.1, words=[1], avg_logprob=-1.2, compression_ratio=0.3)
+    after_the_end = Segment(start=5.5, words=[1, 2], avg_logprob=-0.4, compression_ratio=0.5)
+    assert _spoken([said, afterthought], spoken_until=5.0) == [said]
+    assert _spoken([said, after_the_end], spoken_until=5.0) == [said]
+    assert _spoken([afterthought], spoken_until=5.0) == [afterthought]  # nothing else was said
+    unsure = Segment(start=0.0, words=[1] * 12, avg_logprob=-1.3, compression_ratio=1.1)
+    looping = Segment(start=0.0, words=[1] * 40, avg_logprob=-0.1, compression_ratio=3.0)
+    assert not _doubtful([said])
+    assert _doubtful([said, unsure]) and _doubtful([looping])
