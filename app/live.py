@@ -178,6 +178,10 @@ def final_transcript(
     rest = samples[int(until_s * SAMPLE_RATE) :]
     # The candidate is waiting for this last bit: a quick window when it is short.
     quick = rest.size < QUICK_TAIL_S * SAMPLE_RATE
-    tail = engine.transcribe(rest, context=text_of(committed), quick=quick) if rest.size else None
+    tail = (
+        engine.transcribe(rest, context=text_of(committed), quick=quick, greedy=quick)
+        if rest.size
+        else None
+    )
     words = as_words(committed) + (as_words(shifted(tail, until_s)) if tail else [])
     return Transcript(text=join_words(words), words=words, duration_s=duration)

@@ -87,8 +87,8 @@ def test_a_segment_that_ends_in_silence_is_the_one_that_may_be_the_last(audio_fi
 
 def test_the_final_transcript_joins_committed_words_and_the_rest():
     class Engine:
-        def transcribe(self, samples, context="", quick=False):
-            self.context, self.quick = context, quick
+        def transcribe(self, samples, context="", quick=False, greedy=False):
+            self.context, self.quick = context, quick and greedy
             return Transcript("later", [Word(" later", 0.5, 0.9)], duration_s=samples.size / 16000)
 
     engine = Engine()

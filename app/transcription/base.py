@@ -91,11 +91,13 @@ class Engine(Protocol):
     name: str
     model_name: str
 
-    def transcribe(self, samples: np.ndarray, context: str = "", quick: bool = False) -> Transcript:
+    def transcribe(
+        self, samples: np.ndarray, context: str = "", quick: bool = False, greedy: bool = False
+    ) -> Transcript:
         """Transcribe 16 kHz mono float32 ``samples``; words carry timings in seconds.
 
         ``context`` is text spoken just before ``samples`` (see ``prompt_with``). ``quick``
         asks for speed over the last bit of accuracy on a clip of a few seconds, where an
-        engine can (someone is waiting for it).
+        engine can (someone is waiting for it); ``greedy`` decodes with beam 1.
         """
         ...

@@ -70,12 +70,15 @@ class FasterWhisperEngine:
             cpu_threads=cpu_threads or min(4, os.cpu_count() or 1),
         )
 
-    def transcribe(self, samples: np.ndarray, context: str = "", quick: bool = False) -> Transcript:
+    def transcribe(
+        self, samples: np.ndarray, context: str = "", quick: bool = False, greedy: bool = False
+    ) -> Transcript:
         """Transcribe with word timestamps; silence and noise give an empty transcript.
 
         ``quick`` encodes a short clip in a short window (``trimmed_window``) with the
-        models that allow it (``QUICK_MODELS``), greedily and at temperature 0 only; a decode
-        the model itself doubts (``_doubtful``) is done again in the full window.
+        models that allow it (``QUICK_MODELS``), at temperature 0 only (and with beam 1 when
+        ``greedy``); a decode the model itself doubts (``_doubtful``) is done again in the
+        full window.
         """
         duration = samples.size / SAMPLE_RATE
         regions = speech_regions(samples)
@@ -85,7 +88,8 @@ class FasterWhisperEngine:
         spoken_until = regions[-1][1]
         segments = None
         if quick and self.model_name in QUICK_MODELS:
-            segments = _spoken(self._segments(samples, prompt, "quick"), spoken_until)
+            quick_mode = "quick-greedy" if greedy else "quick"
+            segments = _spoken(self._segments(samples, prompt, quick_mode), spoken_until)
             if _doubtful(segments):
                 # Once more in the full window, still without warmer retries: someone is
                 # waiting, and the warm retries of a doubtful end took 3-4 s for nothing.
@@ -97,16 +101,17 @@ class FasterWhisperEngine:
 
     def _segments(self, samples: np.ndarray, prompt: str | None, mode: str) -> list:
         """Decode: ``full`` as faster-whisper does by default, ``quick`` in the quick window
-        at temperature 0 only, ``cold`` in the full window at temperature 0 only."""
-        options = {"temperature": 0.0} if mode in ("quick", "cold") else {}
+        at temperature 0 only (``quick-greedy``: and beam 1), ``cold`` in the full window at
+        temperature 0 only."""
+        options = {} if mode == "full" else {"temperature": 0.0}
         try:
-            self._model.quick.on = mode == "quick"
+            self._model.quick.on = mode.startswith("quick")
             segments, _info = self._model.transcribe(
                 samples,
                 language="en",
-                # Greedy in the quick window: a fifth faster again for one sentence, at a
-                # word in a hundred (bench/quick_window.py, --beam 1 against 5).
-                beam_size=1 if mode == "quick" else self.beam_size,
+                # Greedy for the end of an answer at Stop: a third faster again for one
+                # sentence, within a word in a hundred (bench/quick_window.py --beam 1).
+                beam_size=1 if mode == "quick-greedy" else self.beam_size,
                 word_timestamps=True,
                 vad_filter=True,
                 condition_on_previous_text=False,

@@ -95,7 +95,9 @@ class OpenAIWhisperEngine:
                 task="transcribe",
             )
 
-    def transcribe(self, samples: np.ndarray, context: str = "", quick: bool = False) -> Transcript:
+    def transcribe(
+        self, samples: np.ndarray, context: str = "", quick: bool = False, greedy: bool = False
+    ) -> Transcript:
         """Transcribe with word timestamps; silence and noise give an empty transcript.
 
         ``quick`` changes nothing here: openai-whisper's encoder only takes 30 s windows.
@@ -117,7 +119,7 @@ class OpenAIWhisperEngine:
                     temperature=FALLBACK_TEMPERATURES,
                     compression_ratio_threshold=2.4,
                     logprob_threshold=-1.0,
-                    beam_size=self.beam_size if self.beam_size > 1 else None,
+                    beam_size=self.beam_size if self.beam_size > 1 and not greedy else None,
                     word_timestamps=True,
                     condition_on_previous_text=False,
                     initial_prompt=prompt_with(self.initial_prompt, context),
