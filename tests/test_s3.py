@@ -203,7 +203,8 @@ def test_streamed_pieces_live_in_the_bucket_until_finish(s3_app, s3_settings, au
     assert len(stored) == 4 and all(key.endswith(".piece") for key in stored)
     assert client.post(f"/api/v1/attempts/{attempt_id}/finish").status_code == 202
     stored = objects(s3_settings)
-    assert len(stored) == 2 and not any(key.endswith(".piece") for key in stored)
+    # The recording alone: the pieces are gone, and no WAV is made at Stop.
+    assert len(stored) == 1 and not any(key.endswith(".piece") for key in stored)
     shown = client.get(f"/api/v1/attempts/{attempt_id}", headers=JSON).json
     assert shown["status"] == "done" and "deadline" in shown["transcript"]["text"]
     whole = client.get(f"/attempts/{attempt_id}/audio")
