@@ -23,7 +23,7 @@ from .audio import AudioRejected, load_samples, read_wav_samples
 from .extensions import begin_write, db
 from .live import decode_arrived, ends_in_silence, final_transcript, next_cut, shifted, text_of
 from .models import Attempt, AttemptStatus, JobCounter, utcnow
-from .storage import StorageError
+from .storage import RecordingMissing, StorageError
 from .transcription import EngineUnavailable, ModelNotFound, TranscriptionError, load_engine
 from .transcription.base import SAMPLE_RATE
 
@@ -42,10 +42,11 @@ def whole_samples(store, attempt: Attempt):
     Uploads keep a WAV beside the recording; a streamed answer is not decoded whole at Stop
     (its final job needs only the end), so a full transcription of one decodes it here.
     """
-    key = wav_key(attempt.audio_key)
-    if store.exists(key):
-        with store.local_copy(key) as wav:
+    try:
+        with store.local_copy(wav_key(attempt.audio_key)) as wav:
             return read_wav_samples(wav)
+    except RecordingMissing:
+        pass  # one lookup: with S3 a separate existence check is another round trip
     with store.local_copy(attempt.audio_key) as original:
         samples, _info = load_samples(original, current_app.config["MAX_ANSWER_SECONDS"])
     return samples

@@ -82,7 +82,9 @@ class AudioStore(Protocol):
         ...
 
     def local_copy(self, key: str) -> contextlib.AbstractContextManager[Path]:
-        """A local path to the recording for the length of a ``with`` block."""
+        """A local path to the recording for the length of a ``with`` block.
+
+        Raises RecordingMissing when nothing is stored under ``key``."""
         ...
 
     def sweep_spool(self, older_than_s: float = 3600) -> int:
@@ -163,8 +165,8 @@ class LocalAudioStore:
 
     @contextlib.contextmanager
     def local_copy(self, key: str) -> Iterator[Path]:
-        """The file itself: nothing to download or clean up."""
-        yield self._path(key)
+        """The file itself: nothing to download or clean up (RecordingMissing if absent)."""
+        yield self.local_path(key)
 
     def delete(self, key: str) -> None:
         """Remove the file if it is there."""

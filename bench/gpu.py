@@ -249,9 +249,7 @@ def measure(engine_name: str, args: argparse.Namespace) -> dict:
     else:
         import torch
 
-        result["compute_type"] = (
-            f"{next(engine._model.parameters()).dtype} weights, fp16={engine.device == 'cuda'}"
-        )
+        result["compute_type"] = f"{next(engine._model.parameters()).dtype} weights, fp16=False"
         result["torch"] = torch.__version__
     result["gpu_mib_after_load"] = gpu.now() - gpu.first_mib if gpu and gpu.source else None
 

@@ -25,6 +25,11 @@ SAMPLE_RATE = 16_000
 # after clips, and an "er" in the prompt turns "uh" into "er" (bench/fillers.py, FILLERS.md).
 VERBATIM_PROMPT = "Uh, um, uh, hmm, um."
 
+# When a decode counts as failed (both engines' defaults): it repeats itself (its text
+# compresses more than this) or the model is unsure of it (mean token log-probability).
+MAX_COMPRESSION_RATIO = 2.4
+MIN_AVG_LOGPROB = -1.0
+
 
 def prompt_with(initial_prompt: str | None, context: str) -> str | None:
     """The decoder prompt: the engine's own, then the end of what was said before.

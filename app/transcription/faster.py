@@ -9,7 +9,15 @@ from pathlib import Path
 import numpy as np
 from faster_whisper import WhisperModel
 
-from .base import SAMPLE_RATE, Transcript, TranscriptionError, Word, prompt_with
+from .base import (
+    MAX_COMPRESSION_RATIO,
+    MIN_AVG_LOGPROB,
+    SAMPLE_RATE,
+    Transcript,
+    TranscriptionError,
+    Word,
+    prompt_with,
+)
 from .speech import drop_unlikely_tail, join_words, keep_spoken_words, speech_regions
 
 # A quick transcription (the end of a streamed answer, at Stop) encodes the clip plus this much
@@ -123,11 +131,6 @@ class FasterWhisperEngine:
             raise TranscriptionError(f"faster-whisper failed: {err}") from err
         finally:
             self._model.quick.on = False
-
-
-# faster-whisper's own thresholds for redoing a decode at a warmer temperature.
-MAX_COMPRESSION_RATIO = 2.4
-MIN_AVG_LOGPROB = -1.0
 
 
 def _spoken(segments: list, spoken_until: float) -> list:

@@ -15,7 +15,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import SAMPLE_RATE, EngineUnavailable, Transcript, TranscriptionError, Word, prompt_with
+from .base import (
+    MAX_COMPRESSION_RATIO,
+    MIN_AVG_LOGPROB,
+    SAMPLE_RATE,
+    EngineUnavailable,
+    Transcript,
+    TranscriptionError,
+    Word,
+    prompt_with,
+)
 from .convert import convert_ct2_to_openai
 from .models import model_fingerprint
 from .speech import drop_unlikely_tail, join_words, keep_spoken_words, speech_regions
@@ -117,13 +126,16 @@ class OpenAIWhisperEngine:
                     # token limit, seen on a 3 s clip) or is unsure is redone warmer, with
                     # the same thresholds faster-whisper uses by default.
                     temperature=FALLBACK_TEMPERATURES,
-                    compression_ratio_threshold=2.4,
-                    logprob_threshold=-1.0,
+                    compression_ratio_threshold=MAX_COMPRESSION_RATIO,
+                    logprob_threshold=MIN_AVG_LOGPROB,
                     beam_size=self.beam_size if self.beam_size > 1 and not greedy else None,
                     word_timestamps=True,
                     condition_on_previous_text=False,
                     initial_prompt=prompt_with(self.initial_prompt, context),
-                    fp16=self.device == "cuda",  # half precision only where it is fast
+                    # float32 on CUDA too: on an H200 half precision was no faster (0.042
+                    # against 0.034 s per audio s, bench/RESULTS.md "GPU"), since the
+                    # weights stay float32 and are cast at every layer.
+                    fp16=False,
                     # Decode from the first speech to the last, like faster-whisper's VAD
                     # filter: otherwise the first word swallows the leading silence.
                     clip_timestamps=[regions[0][0], regions[-1][1]],
