@@ -8,8 +8,14 @@ from pathlib import Path
 
 from flask import Flask, Request, current_app
 
-from .config import ConfigError, defaults, from_environment, load_secret_key
-from .extensions import csrf, db, htmx, limiter, migrate, queue
+from app import commands, web
+from app.config import ConfigError, defaults, from_environment, load_secret_key
+from app.extensions import csrf, db, htmx, limiter, migrate
+from app.recordings.audio import use_decode_timeout
+from app.recordings.gates import RedisUploadGate
+from app.recordings.storage import store_for
+from app.web.params import RowId
+from app.worker.queue import queue
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -35,12 +41,6 @@ class SpoolingRequest(Request):
         return tempfile.TemporaryFile("wb+", dir=spool)
 
 
-def _row_id_converter():
-    from .views import RowId
-
-    return RowId
-
-
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: embedded defaults, then the environment, then ``test_config``."""
     data_dir = Path(os.environ.get("REBOUND_DATA_DIR", os.getcwd())).resolve()
@@ -51,7 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder="static",
     )
     app.request_class = SpoolingRequest
-    app.url_map.converters["int"] = _row_id_converter()
+    app.url_map.converters["int"] = RowId
     app.config.update(defaults(data_dir))
     app.config.update(QUESTION_BANKS_DIR=str(_shipped_folder("question_banks")))
     try:
@@ -88,61 +88,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     queue.init_app(app)
     limiter.init_app(app)
 
-    from .storage import store_for
-
     app.extensions["rebound_store"] = store_for(app.config)
     if app.config["REDIS_URL"]:
-        from .recording import RedisUploadGate
-
         app.extensions["rebound_upload_gate"] = RedisUploadGate(
             app.config["REDIS_URL"],
             ttl_s=int(app.config["DECODE_TIMEOUT_SECONDS"]) + 300,
             prefix=app.config["QUEUE_NAME"],
         )
 
-    from .audio import use_decode_timeout
-
     use_decode_timeout(app.config["DECODE_TIMEOUT_SECONDS"], Path(app.instance_path) / "bin")
-
-    from . import (
-        api,
-        attempts,
-        auth,
-        debriefs,
-        display,
-        errors,
-        ops,
-        practice,
-        progress,
-        questions,
-        review,
-        security,
-        settings,
-        shares,
-    )
-
-    ops.init_app(app)  # first: every later hook and log line has the request id
-    auth.init_app(app)
-    display.init_app(app)
-    security.init_app(app)
-    errors.init_app(app)
-    app.register_blueprint(practice.bp)
-    app.register_blueprint(questions.bp)
-    app.register_blueprint(attempts.bp)
-    app.register_blueprint(progress.bp)
-    app.register_blueprint(settings.bp)
-    app.register_blueprint(shares.bp)
-    app.register_blueprint(review.bp)
-    app.register_blueprint(debriefs.bp)
-    app.register_blueprint(api.bp)
-    # The API checks CSRF itself: only cookie-authenticated calls need the token.
-    csrf.exempt(api.bp)
-
-    from .cli import register_commands
-
-    register_commands(app)
+    web.init_app(app)
+    commands.init_app(app)
     if not app.debug and not app.testing:
-        ops.configure_logging(app.config["LOG_FORMAT"])
+        web.ops.configure_logging(app.config["LOG_FORMAT"])
     return app
 
 

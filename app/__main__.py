@@ -1,5 +1,5 @@
 """``python -m app`` runs the ``rebound`` command."""
 
-from .cli import main
+from app.cli import main
 
 main()

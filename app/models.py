@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
+from app.extensions import db
 
 BANK_SCOPE = "bank"
 

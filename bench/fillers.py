@@ -200,7 +200,7 @@ def main() -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="print every transcript")
     args = parser.parse_args()
 
-    from app.audio import load_samples
+    from app.recordings.audio import load_samples
     from app.transcription.base import VERBATIM_PROMPT
 
     PROMPTS["app"] = VERBATIM_PROMPT

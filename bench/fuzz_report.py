@@ -51,8 +51,8 @@ def api_fuzz() -> Counter[int]:
 
 def corpus_through_the_web(corpus: Path, good: Path, folder: Path) -> dict:
     """Upload the corpus (web and API) between two good answers; count what happened."""
+    from app.accounts.identity import create_api_token, find_user
     from app.extensions import db
-    from app.identity import create_api_token, find_user
     from app.models import Attempt
     from tests.conftest import audio_files, build_app, login, make_user, upload
 
@@ -105,7 +105,7 @@ def corpus_through_the_cli(corpus: Path, folder: Path):
 
 def decode_peak(folder: Path, path: Path):
     script = (
-        "import sys; from pathlib import Path; from app.audio import load_samples; "
+        "import sys; from pathlib import Path; from app.recordings.audio import load_samples; "
         "print(load_samples(Path(sys.argv[1]), 600)[0].size / 16000)"
     )
     return run_measured(["-c", script, str(path)], cwd=folder)

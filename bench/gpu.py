@@ -15,13 +15,13 @@ cuda, openai-whisper whatever ``app/transcription/openai.py`` does there. Report
 * peak GPU memory: the device's used memory (NVML, else ``nvidia-smi``) sampled every 20 ms,
   less what was in use before the engine loaded, plus PyTorch's own peak allocation for
   openai-whisper;
-* the tail a streamed answer leaves at Stop: ``app.live.final_transcript`` on a clip whose
+* the tail a streamed answer leaves at Stop: ``app.worker.live.final_transcript`` on a clip whose
   words before the last ``--tail-seconds`` are already committed (the final job's call),
   timed ``--tail-repeats`` times, p50 and p95 (interpolated: of 10 repeats, between the two
   slowest). The cut is the quietest 20 ms near the target, as live cuts fall in pauses.
 
 The machine this was written for has no ffmpeg and no Flask: ``--fixtures`` takes clips
-decoded beforehand by ``--prepare`` (the same ``app.audio.load_samples`` samples), and when
+decoded beforehand by ``--prepare`` (the same ``app.recordings.audio.load_samples`` samples), and when
 the web app's dependencies are missing the ``app`` package is loaded without running its
 ``__init__`` (the measured code is still ``app/transcription`` and ``app/live.py``). Missing
 ``av`` or ``imageio_ffmpeg`` (only imported, never used here) are replaced by empty modules.
@@ -108,7 +108,7 @@ def prepare(out: Path) -> None:
     """Decode the benchmark clips as bench/transcription.py does and save them with their text."""
     from common import fixtures, reference
 
-    from app.audio import load_samples
+    from app.recordings.audio import load_samples
 
     folder = fixtures()
     arrays = {}
@@ -130,7 +130,7 @@ def load_clips(path: str | None, names: list[str], reference) -> list[tuple[str,
             return [(s, data[f"samples_{s}"], str(data[f"text_{s}"])) for s in stems]
     from common import fixtures
 
-    from app.audio import load_samples
+    from app.recordings.audio import load_samples
 
     folder = fixtures()
     return [
@@ -343,7 +343,7 @@ def check(device: str) -> int:
     ok = True
     try:
         import_product()
-        print("import app.transcription, app.live, bench/common: ok", STAND_INS or "")
+        print("import app.transcription, app.worker.live, bench/common: ok", STAND_INS or "")
     except Exception as err:  # report and go on to the CTranslate2 check
         ok = False
         print(f"import of the product failed: {err!r}")

@@ -26,7 +26,7 @@ from tests.fixtures.make_fixtures import speak
 
 
 def clips() -> list[tuple[str, object]]:
-    from app.audio import read_wav_samples
+    from app.recordings.audio import read_wav_samples
 
     folder = FIXTURES / "sentences"
     folder.mkdir(parents=True, exist_ok=True)

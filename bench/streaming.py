@@ -91,7 +91,7 @@ def paused_answer(seconds: int) -> tuple[Path, str]:
 
 def duration_of(clip: Path) -> float:
     sys.path.insert(0, str(ROOT))
-    from app.audio import probe
+    from app.recordings.audio import probe
 
     return probe(clip, 3600).duration_s
 

@@ -27,7 +27,7 @@ def measure(
     engine_name: str, model: str, runs: int, cache: str, beam: int, threads: int = 0
 ) -> dict:
     """Run inside the child process: load, transcribe, time."""
-    from app.audio import load_samples
+    from app.recordings.audio import load_samples
     from app.transcription import load_engine
 
     folder = fixtures()

@@ -11,9 +11,9 @@ import pytest
 from flask_migrate import upgrade
 
 from app import create_app
-from app.banks import sync_banks
+from app.accounts.identity import create_user, find_user
 from app.extensions import db
-from app.identity import create_user, find_user
+from app.questions.banks import sync_banks
 from tests.databases import ADMIN_URL, PostgresDatabases, using_postgres
 from tests.fixtures.make_fixtures import make_all
 

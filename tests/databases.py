@@ -50,8 +50,8 @@ class PostgresDatabases:
         from flask_migrate import upgrade
 
         from app import create_app
-        from app.banks import sync_banks
         from app.extensions import db
+        from app.questions.banks import sync_banks
 
         self._execute(
             f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)',

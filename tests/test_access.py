@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from app.accounts.identity import create_api_token, find_user
 from app.extensions import db
-from app.identity import create_api_token, find_user
 from app.models import ApiToken, Comment, Interview, Practice, Question, Share
 from tests.conftest import login, make_user
 from tests.test_feedback import STORY, make_attempt

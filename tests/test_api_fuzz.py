@@ -17,11 +17,11 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.accounts.identity import create_api_token, find_user
 from app.extensions import db
-from app.identity import create_api_token, find_user
+from app.feedback.access import invite
 from app.models import Share
-from app.openapi import OPENAPI
-from app.sharing import invite
+from app.web.openapi import OPENAPI
 from tests.conftest import make_user
 from tests.test_feedback import STORY, make_attempt
 

@@ -107,7 +107,7 @@ def test_htmx_status_polling_returns_the_block_and_stops_when_done(client, audio
 
 
 def test_pending_attempt_polls(client, app, audio_fixtures, monkeypatch):
-    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    monkeypatch.setattr("app.worker.queue.queue.enqueue_transcription", lambda attempt_id: None)
     url = upload(client, audio_fixtures / "short.wav").json["url"]
     fragment = client.get(url, headers=HTMX)
     assert fragment.status_code == 200
@@ -136,7 +136,7 @@ def test_failed_transcription_shows_reason_and_retry_works(
         def transcribe(self, samples):
             raise TranscriptionError("the model file is damaged")
 
-    monkeypatch.setattr("app.jobs.engine_for_app", lambda: Broken())
+    monkeypatch.setattr("app.worker.jobs.engine_for_app", lambda: Broken())
     url = upload(client, audio_fixtures / "short.wav").json["url"]
     html = client.get(url).get_data(as_text=True)
     assert "Transcription failed: the model file is damaged" in html and ">Retry<" in html
@@ -166,7 +166,7 @@ def test_someone_elses_attempt_is_404_everywhere(client, app, audio_fixtures):
 
 
 def test_delete_removes_row_and_files(client, app, audio_fixtures, monkeypatch):
-    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    monkeypatch.setattr("app.worker.queue.queue.enqueue_transcription", lambda attempt_id: None)
     url = upload(client, audio_fixtures / "short.wav").json["url"]
     assert len(audio_files(app)) == 2
     assert client.post(url + "/delete").status_code == 302
@@ -175,7 +175,7 @@ def test_delete_removes_row_and_files(client, app, audio_fixtures, monkeypatch):
 
 
 def test_history_lists_newest_first_and_filters(client, app, audio_fixtures, monkeypatch):
-    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    monkeypatch.setattr("app.worker.queue.queue.enqueue_transcription", lambda attempt_id: None)
     with app.app_context():
         salary = (
             db.session.execute(
@@ -202,7 +202,7 @@ def test_history_lists_newest_first_and_filters(client, app, audio_fixtures, mon
 
 
 def test_question_page_lists_attempts_and_try_again(client, audio_fixtures, monkeypatch):
-    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    monkeypatch.setattr("app.worker.queue.queue.enqueue_transcription", lambda attempt_id: None)
     attempt_id = upload(client, audio_fixtures / "short.wav", question_id=3).json["id"]
     html = client.get("/questions/3").get_data(as_text=True)
     assert f"/attempts/{attempt_id}" in html and "Try again" in html
@@ -211,7 +211,7 @@ def test_question_page_lists_attempts_and_try_again(client, audio_fixtures, monk
 
 
 def test_self_rating_is_saved_and_htmx_gets_the_block(client, app, audio_fixtures, monkeypatch):
-    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    monkeypatch.setattr("app.worker.queue.queue.enqueue_transcription", lambda attempt_id: None)
     attempt_id = upload(client, audio_fixtures / "short.wav").json["id"]
     response = client.post(
         f"/attempts/{attempt_id}/rating", data={"rating": "struggled"}, headers=HTMX
@@ -234,7 +234,7 @@ def test_large_uploads_spool_onto_the_audio_disk(client, app, audio_fixtures, mo
         return real(*args, **kwargs)
 
     monkeypatch.setattr("app.tempfile.TemporaryFile", recording_temporary_file)
-    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    monkeypatch.setattr("app.worker.queue.queue.enqueue_transcription", lambda attempt_id: None)
     big = audio_fixtures / "mic.wav"  # over Werkzeug's 500 KB in-memory limit
     assert big.stat().st_size > 500 * 1024
     from flask.testing import EnvironBuilder
@@ -259,7 +259,7 @@ def test_large_uploads_spool_onto_the_audio_disk(client, app, audio_fixtures, mo
 
 
 def test_the_same_take_twice_makes_one_attempt(client, app, audio_fixtures, monkeypatch):
-    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    monkeypatch.setattr("app.worker.queue.queue.enqueue_transcription", lambda attempt_id: None)
     first = upload(client, audio_fixtures / "short.wav", upload_id="take-123")
     second = upload(client, audio_fixtures / "short.wav", upload_id="take-123")
     assert first.status_code == second.status_code == 201
@@ -278,8 +278,8 @@ def test_disk_full_is_a_clear_507_and_changes_nothing(
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    target = {"spool": "app.recording.tempfile.mkstemp", "wav": "pathlib.Path.write_bytes",
-              "store": "app.storage.shutil.copyfile"}[where]  # fmt: skip
+    target = {"spool": "app.recordings.upload.tempfile.mkstemp", "wav": "pathlib.Path.write_bytes",
+              "store": "app.recordings.storage.shutil.copyfile"}[where]  # fmt: skip
     monkeypatch.setattr(target, full)
     response = upload(client, audio_fixtures / "short.wav")
     assert response.status_code == 507
@@ -295,7 +295,7 @@ def test_concurrent_writes_wait_instead_of_failing(client, app, audio_fixtures, 
     """SQLite under concurrent writers: every request succeeds (BEGIN IMMEDIATE + busy timeout)."""
     import threading
 
-    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    monkeypatch.setattr("app.worker.queue.queue.enqueue_transcription", lambda attempt_id: None)
     attempt_id = upload(client, audio_fixtures / "short.wav").json["id"]
     from tests.conftest import login
 
@@ -345,7 +345,7 @@ def test_half_received_uploads_are_swept(app):
 
 @pytest.mark.asvs("12.1.3")
 def test_decoding_is_cut_off_at_the_time_limit(app, client, audio_fixtures):
-    from app.audio import FFMPEG, AudioSegment, use_decode_timeout
+    from app.recordings.audio import FFMPEG, AudioSegment, use_decode_timeout
 
     use_decode_timeout(0.001, Path(app.instance_path) / "bin")
     try:
@@ -359,7 +359,7 @@ def test_decoding_is_cut_off_at_the_time_limit(app, client, audio_fixtures):
 
 @pytest.mark.asvs("12.1.3")
 def test_too_many_uploads_at_once_get_a_429(client, app, audio_fixtures):
-    from app.recording import upload_gate
+    from app.recordings.gates import upload_gate
 
     with app.app_context():
         gate = upload_gate()

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from app.audio import AudioRejected, decode_to_wav, probe, read_wav_samples
+from app.recordings.audio import decode_to_wav, probe, read_wav_samples
+from app.recordings.errors import AudioRejected
 
 ACCEPTED = [
     ("answer.webm", "webm/opus"),

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from app import create_app
+from app.accounts.identity import find_user, reset_token
 from app.extensions import db
-from app.identity import find_user, reset_token
 from app.models import User
 from tests.conftest import PASSWORD, make_user
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from app.banks import BankError, bank_files, load_bank_file, parse_bank
 from app.extensions import db
 from app.models import Question
+from app.questions.banks import BankError, bank_files, load_bank_file, parse_bank
 
 BANKS = Path(__file__).parent.parent / "question_banks"
 
@@ -139,7 +139,7 @@ def test_cli_import_twice(runner, tmp_path, app, client):
 
 
 def test_shipped_banks_load_into_the_database_once(app):
-    from app.banks import sync_banks
+    from app.questions.banks import sync_banks
 
     with app.app_context():
         before = db.session.execute(db.select(db.func.count(Question.id))).scalar()

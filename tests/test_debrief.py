@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from app.debrief import feedback_request, split_questions
 from app.extensions import db
 from app.models import Interview, Practice, Question
+from app.questions.debriefs import feedback_request, split_questions
 from tests.conftest import login, make_user
 from tests.test_feedback import STORY, make_attempt
 

@@ -169,7 +169,7 @@ def test_reports_as_markdown_and_printable_page(client, app, user):
 def test_export_zip_holds_json_and_audio(client, app, user, audio_fixtures, monkeypatch):
     from tests.conftest import upload
 
-    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    monkeypatch.setattr("app.worker.queue.queue.enqueue_transcription", lambda attempt_id: None)
     uploaded = upload(client, audio_fixtures / "short.wav").json["id"]
     make_attempt(app, STORY, key="zz/missing.webm")
     with client.get("/export.zip") as response:  # the zip is a file the response closes

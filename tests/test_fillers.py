@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from app.audio import load_samples
+from app.recordings.audio import load_samples
 from app.transcription import load_engine
 from tests.fixtures.fillers import CLEAN_ANSWERS, FILLER_ANSWERS, make_filler_fixtures
 

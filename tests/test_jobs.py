@@ -7,13 +7,15 @@ from datetime import timedelta
 import pytest
 
 from app.extensions import db
-from app.jobs import claim, reap, transcribe_attempt, wav_key
 from app.models import Attempt, utcnow
+from app.recordings.keys import wav_key
+from app.worker.jobs import claim, transcribe_attempt
+from app.worker.reaper import reap
 from tests.conftest import upload
 
 
 def _queued_attempt(client, app, audio_fixtures, monkeypatch) -> int:
-    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    monkeypatch.setattr("app.worker.queue.queue.enqueue_transcription", lambda attempt_id: None)
     return upload(client, audio_fixtures / "short.wav").json["id"]
 
 
@@ -65,7 +67,7 @@ def test_a_late_duplicate_job_changes_nothing(client, app, audio_fixtures, monke
         def boom():
             raise AssertionError("a finished attempt must not be transcribed again")
 
-        monkeypatch.setattr("app.jobs.engine_for_app", boom)
+        monkeypatch.setattr("app.worker.jobs.engine_for_app", boom)
         transcribe_attempt(attempt_id)
         db.session.expire_all()
         after = db.session.get(Attempt, attempt_id)
@@ -92,7 +94,7 @@ def test_heartbeat_keeps_a_long_job_leased(client, app, audio_fixtures, monkeypa
                 seen["now"] = utcnow()
             return Transcript(text="", words=[], duration_s=1)
 
-    monkeypatch.setattr("app.jobs.engine_for_app", lambda: Slow())
+    monkeypatch.setattr("app.worker.jobs.engine_for_app", lambda: Slow())
     with app.app_context():
         transcribe_attempt(attempt_id)
         assert db.session.get(Attempt, attempt_id).status == "done"
@@ -106,7 +108,7 @@ def test_a_model_that_fails_to_load_leaves_answers_queued(client, app, audio_fix
         raise ModelNotFound("the model folder /models/base lacks model.bin")
 
     attempt_id = _queued_attempt(client, app, audio_fixtures, monkeypatch)
-    monkeypatch.setattr("app.jobs.engine_for_app", broken)
+    monkeypatch.setattr("app.worker.jobs.engine_for_app", broken)
     with app.app_context():
         transcribe_attempt(attempt_id)
         attempt = db.session.get(Attempt, attempt_id)

@@ -8,10 +8,14 @@ import numpy as np
 import pytest
 from faster_whisper import WhisperModel
 
-from app.audio import load_samples
 from app.extensions import db
-from app.jobs import engine_for_app
-from app.live import (
+from app.models import Attempt
+from app.recordings.audio import load_samples
+from app.transcription.base import SAMPLE_RATE, Transcript, Word
+from app.transcription.faster import QUICK_MIN_S, QUICK_PAD_S, trimmed_window
+from app.transcription.speech import speech_regions
+from app.worker.jobs import engine_for_app
+from app.worker.live import (
     MIN_SEGMENT_S,
     QUICK_TAIL_S,
     TRAILING_PAUSE_S,
@@ -20,10 +24,6 @@ from app.live import (
     final_transcript,
     next_cut,
 )
-from app.models import Attempt
-from app.transcription.base import SAMPLE_RATE, Transcript, Word
-from app.transcription.faster import QUICK_MIN_S, QUICK_PAD_S, trimmed_window
-from app.transcription.speech import speech_regions
 from bench.common import word_errors
 from tests.fixtures.make_fixtures import SPEECH
 from tests.test_streaming import pieces_of, put, start

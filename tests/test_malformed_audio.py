@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from app.accounts.identity import create_api_token, find_user
 from app.extensions import db
-from app.identity import create_api_token, find_user
 from app.models import Attempt
 from tests.conftest import audio_files, upload
 from tests.fixtures.malformed import (
@@ -94,7 +94,7 @@ def test_a_decompression_bomb_is_refused_before_decoding(tmp_path, audio_fixture
     192 kHz version took 5.7 GB and 104 s): the probe refuses it from its header figures."""
     bomb = make_bomb(audio_fixtures / "malformed")
     script = (
-        "import sys; from pathlib import Path; from app.audio import load_samples; "
+        "import sys; from pathlib import Path; from app.recordings.audio import load_samples; "
         "load_samples(Path(sys.argv[1]), 600)"
     )
     result = run_measured(["-c", script, str(bomb)], cwd=tmp_path)
@@ -109,7 +109,7 @@ def test_the_largest_file_allowed_decodes_in_bounded_memory(tmp_path, audio_fixt
     """Ten minutes of 48 kHz stereo, the most the decode budget admits."""
     largest = make_largest_allowed(audio_fixtures / "malformed")
     script = (
-        "import sys; from pathlib import Path; from app.audio import load_samples; "
+        "import sys; from pathlib import Path; from app.recordings.audio import load_samples; "
         "samples, info = load_samples(Path(sys.argv[1]), 600); print(samples.size / 16000)"
     )
     result = run_measured(["-c", script, str(largest)], cwd=tmp_path)

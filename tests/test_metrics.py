@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.metrics import compute, find_fillers, find_hedges, tokenise
+from app.reports.speech import compute, find_fillers, find_hedges, tokenise
 
 
 def words_from(text: str, gap: float = 0.1, length: float = 0.3, pauses: dict | None = None):

@@ -16,8 +16,8 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.ops import JsonFormatter, RequestIdFilter
-from app.storage import LocalAudioStore
+from app.recordings.storage import LocalAudioStore
+from app.web.ops import JsonFormatter, RequestIdFilter
 from tests.conftest import free_port, upload
 
 

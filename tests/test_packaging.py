@@ -50,7 +50,7 @@ def test_installed_wheel_serves_pages_from_another_folder(wheel, tmp_path):
         "from app.cli import prepare_database\n"
         "a = create_app()\n"
         "prepare_database(a)\n"
-        "from app.identity import create_user\n"
+        "from app.accounts.identity import create_user\n"
         "with a.app_context(): token = create_user('p@example.com', 'packaged passphrase').session_token\n"
         "c = a.test_client()\n"
         "with c.session_transaction() as s: s['_user_id'] = token\n"

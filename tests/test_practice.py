@@ -42,7 +42,7 @@ def test_difficulty_filter(client, app):
 
 
 def test_unanswered_and_struggled_modes(client, app, audio_fixtures, monkeypatch):
-    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    monkeypatch.setattr("app.worker.queue.queue.enqueue_transcription", lambda attempt_id: None)
     with app.app_context():
         conflict = (
             db.session.execute(

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from app.accounts.identity import find_user
 from app.extensions import db
-from app.identity import find_user
 from app.models import Attempt, Share
 from tests.conftest import PASSWORD, audio_files, login, make_user, upload
 
 
 @pytest.mark.asvs("8.3.2")
 def test_delete_a_questions_history(client, app, audio_fixtures, monkeypatch):
-    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    monkeypatch.setattr("app.worker.queue.queue.enqueue_transcription", lambda attempt_id: None)
     for _ in range(2):
         upload(client, audio_fixtures / "short.wav", question_id=3)
     kept = upload(client, audio_fixtures / "short.wav", question_id=4).json["id"]
@@ -29,7 +29,7 @@ def test_delete_a_questions_history(client, app, audio_fixtures, monkeypatch):
 def test_delete_account_removes_recordings_and_ends_access(
     client, app, audio_fixtures, monkeypatch
 ):
-    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    monkeypatch.setattr("app.worker.queue.queue.enqueue_transcription", lambda attempt_id: None)
     attempt_id = upload(client, audio_fixtures / "short.wav").json["id"]
     client.post("/interviews/new", data={"company": "Acme", "questions": "Why us?"})
     make_user(app, "r@example.com", "recruiter")
@@ -55,7 +55,7 @@ def test_delete_account_removes_recordings_and_ends_access(
 def test_deleting_a_recruiter_keeps_candidates_answers_to_assigned_questions(
     client, app, audio_fixtures, monkeypatch
 ):
-    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    monkeypatch.setattr("app.worker.queue.queue.enqueue_transcription", lambda attempt_id: None)
     make_user(app, "r@example.com", "recruiter")
     recruiter = app.test_client()
     login(recruiter, app, "r@example.com")
@@ -112,9 +112,9 @@ def test_retention_deletes_old_recordings_and_optionally_transcripts(
     from datetime import timedelta
 
     from app.models import utcnow
-    from app.privacy import apply_retention
+    from app.privacy.retention import apply_retention
 
-    monkeypatch.setattr("app.extensions.queue.enqueue_transcription", lambda attempt_id: None)
+    monkeypatch.setattr("app.worker.queue.queue.enqueue_transcription", lambda attempt_id: None)
     old = upload(client, audio_fixtures / "short.wav").json["id"]
     new = upload(client, audio_fixtures / "short.wav").json["id"]
     with app.app_context():
@@ -154,7 +154,7 @@ def test_stored_files_no_answer_refers_to_are_swept(client, app, audio_fixtures)
     import os
     import time
 
-    from app.privacy import sweep_orphans
+    from app.privacy.retention import sweep_orphans
 
     kept = upload(client, audio_fixtures / "short.wav").json["id"]
     kept_files = audio_files(app)

@@ -10,9 +10,10 @@ import pytest
 from flask_migrate import upgrade
 
 from app import create_app
-from app.banks import sync_banks
-from app.extensions import db, queue
+from app.extensions import db
 from app.models import Attempt, JobCounter
+from app.questions.banks import sync_banks
+from app.worker.queue import queue
 from tests.conftest import login, make_user, upload
 from tests.fixtures.make_fixtures import ffmpeg
 from tests.test_worker import start_worker, status_of, stop, wait_for
@@ -147,7 +148,7 @@ def test_the_upload_limit_is_shared_by_web_processes(settings, make_web, audio_f
     two = make_web(settings)
     client = candidate(two)
     with one.app_context():
-        from app.recording import upload_gate
+        from app.recordings.gates import upload_gate
 
         gate = upload_gate()
     with gate.slot(1, 2), gate.slot(1, 2):

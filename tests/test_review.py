@@ -256,7 +256,7 @@ def test_compare_two_attempts_side_by_side(client, app, recruiter, shared):
 
 
 def test_api_comments_and_shares_with_bearer_tokens(client, app, anon):
-    from app.identity import create_api_token, find_user
+    from app.accounts.identity import create_api_token, find_user
 
     make_user(app, "r@example.com", "recruiter")
     attempt_id = make_attempt(app, STORY)

@@ -17,7 +17,8 @@ import pytest
 
 from app import create_app
 from app.extensions import db
-from app.storage import LocalAudioStore, RecordingMissing, S3AudioStore, StorageError
+from app.recordings.errors import RecordingMissing, StorageError
+from app.recordings.storage import LocalAudioStore, S3AudioStore
 from tests.conftest import JSON, audio_files, login, make_user, upload
 
 
@@ -106,7 +107,7 @@ def s3_app(tmp_path, model_cache, database_url, postgres, s3_settings):
     """The usual test app, keeping recordings in a bucket."""
     from flask_migrate import upgrade
 
-    from app.banks import sync_banks
+    from app.questions.banks import sync_banks
 
     app = create_app(
         {

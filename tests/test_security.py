@@ -113,7 +113,7 @@ def test_a_bad_setting_is_a_clear_error(monkeypatch, tmp_path):
 
 @pytest.mark.asvs("4.2.2")
 def test_api_posts_with_a_session_cookie_need_the_csrf_token(csrf_client, csrf_app):
-    from app.identity import create_api_token, find_user
+    from app.accounts.identity import create_api_token, find_user
 
     refused = csrf_client.post("/api/v1/shares", json={"recruiter_email": "r@example.com"})
     assert refused.status_code == 400

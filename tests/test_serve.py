@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from app.accounts.identity import create_api_token, find_user
 from app.extensions import db
-from app.identity import create_api_token, find_user
-from app.jobs import wav_key
 from app.models import Attempt
+from app.recordings.keys import wav_key
 from tests.conftest import build_app, free_port, make_user
 from tests.fixtures.make_fixtures import ffmpeg
 

@@ -9,7 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Attempt, AttemptPiece, utcnow
-from app.streaming import finish_abandoned
+from app.recordings.streaming import finish_abandoned
 from tests.conftest import audio_files, make_user, words_of
 from tests.test_attempts import SPOKEN
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.audio import load_samples
+from app.recordings.audio import load_samples
 from app.transcription import EngineUnavailable, ModelNotFound, load_engine
 from app.transcription.base import Word
 from app.transcription.models import resolve_model

@@ -13,9 +13,9 @@ import pytest
 from flask_migrate import upgrade
 
 from app import create_app
-from app.banks import sync_banks
 from app.extensions import db
 from app.models import Attempt
+from app.questions.banks import sync_banks
 from tests.conftest import upload
 from tests.fixtures.make_fixtures import ffmpeg
 

@@ -1,6 +1,6 @@
 """The transcription engine interface and the values it returns.
 
-Every engine takes 16 kHz mono float32 samples (already decoded by ``app.audio``)
+Every engine takes 16 kHz mono float32 samples (already decoded by ``app.recordings.audio``)
 and returns a ``Transcript`` with word timings. Engines never touch files,
 the database or the network.
 

@@ -1,0 +1,71 @@
+"""``rebound transcribe``: audio files in, transcripts out; no database, no server."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from app.config import ConfigError, defaults, from_environment
+
+
+@click.command("transcribe")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
+@click.option("--engine", default=None, help="faster-whisper or openai-whisper.")
+@click.option("--model", default=None, help="Model name (tiny.en, base) or folder.")
+def transcribe_command(
+    files: tuple[str, ...], as_json: bool, engine: str | None, model: str | None
+) -> None:
+    """Transcribe audio files with the configured engine; needs no database or server."""
+    from app.recordings.audio import load_samples
+    from app.recordings.errors import AudioRejected
+    from app.reports.speech import compute as compute_metrics
+    from app.transcription import TranscriptionError, load_engine
+
+    try:
+        settings = defaults(Path.cwd()) | from_environment(os.environ)
+    except ConfigError as err:
+        raise click.ClickException(str(err)) from err
+    failed = 0
+    loaded = None
+    for name in files:
+        path = Path(name)
+        try:
+            if not path.is_file():
+                raise AudioRejected("no such file")
+            samples, _info = load_samples(path, settings["MAX_ANSWER_SECONDS"])
+            if loaded is None:
+                loaded = load_engine(
+                    engine or settings["WHISPER_ENGINE"],
+                    model or settings["WHISPER_MODEL"],
+                    cache_dir=settings["MODEL_CACHE_DIR"],
+                    device=settings["WHISPER_DEVICE"],
+                    beam_size=settings["WHISPER_BEAM_SIZE"],
+                    verbatim=settings["WHISPER_VERBATIM"],
+                )
+            transcript = loaded.transcribe(samples)
+        except (AudioRejected, TranscriptionError) as err:
+            click.echo(f"error: {name}: {err}", err=True)
+            failed += 1
+            continue
+        data = transcript.to_dict()
+        if as_json:
+            words = [
+                {"word": w["word"], "start": w["start"], "end": w["end"]} for w in data["words"]
+            ]
+            record = {
+                "file": name,
+                "text": data["text"],
+                "duration_s": data["duration_s"],
+                "words": words,
+                "metrics": compute_metrics(words, data["duration_s"]),
+            }
+            click.echo(json.dumps(record))
+        else:
+            click.echo(f"{name}: {data['text'] or '(no speech)'}")
+    if failed:
+        sys.exit(1)

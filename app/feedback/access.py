@@ -1,0 +1,171 @@
+"""Who may see what: candidates see their own; recruiters what is shared with them, while shared.
+
+Every view that shows an attempt, its audio or its feedback goes through ``viewable_attempt``;
+anything not visible answers 404, never 403, so ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+from flask import abort
+
+from app.accounts.identity import AccountError, find_user, normalise_email
+from app.extensions import db
+from app.models import Attempt, AttemptStatus, Interview, Question, Role, Share, User, utcnow
+
+
+def shares_with(recruiter: User) -> list[Share]:
+    """The active shares a recruiter has accepted (or was invited to by email)."""
+    return list(db.session.execute(
+        db.select(Share).where(Share.recruiter_id == recruiter.id, Share.revoked_at.is_(None))
+        .order_by(Share.created_at.desc())
+    ).unique().scalars())  # fmt: skip
+
+
+def debrief_question_ids(share: Share) -> set[int]:
+    """Questions of the interviews a share includes: their plans and the dictation prompts."""
+    if not share.interview_ids:
+        return set()
+    interviews = db.session.execute(
+        db.select(Interview).where(Interview.id.in_(share.interview_ids),
+                                   Interview.owner_id == share.candidate_id)
+    ).scalars().all()  # fmt: skip
+    ids = {qid for interview in interviews for qid in interview.plan_question_ids}
+    own = [i.id for i in interviews]
+    ids |= set(db.session.execute(db.select(Question.id).where(
+        Question.interview_id.in_(own) | Question.key.in_([f"dictation-{i}" for i in own])
+    )).scalars())  # fmt: skip
+    return ids
+
+
+def coverage(shares: list[Share]) -> list[tuple[Share, set[int]]]:
+    """Each active share with every question it covers, worked out once per request."""
+    return [(s, set(s.question_ids) | debrief_question_ids(s)) for s in shares if s.active]
+
+
+def covers(share: Share, questions: set[int], attempt: Attempt) -> bool:
+    """Whether a share (with its covered ``questions``) includes the attempt."""
+    if attempt.owner_id != share.candidate_id:
+        return False
+    return share.everything or attempt.id in share.attempt_ids or attempt.question_id in questions
+
+
+def can_view(user: User, attempt: Attempt) -> bool:
+    """The owner, or a recruiter with an active share that covers the attempt."""
+    if attempt.owner_id == user.id:
+        return True
+    shares = [s for s in shares_with(user) if s.candidate_id == attempt.owner_id]
+    return any(covers(share, questions, attempt) for share, questions in coverage(shares))
+
+
+def owned_attempt(user: User, attempt_id: int) -> Attempt:
+    """The user's own attempt, or 404 (never 403: ids leak nothing)."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.owner_id != user.id:
+        abort(404)
+    return attempt
+
+
+def viewable_attempt(user: User, attempt_id: int) -> Attempt:
+    """The attempt if this user may see it, else 404."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or not can_view(user, attempt):
+        abort(404)
+    return attempt
+
+
+def shared_attempts(recruiter: User, candidate_id: int | None = None) -> list[Attempt]:
+    """Every attempt shared with the recruiter (optionally of one candidate), newest first."""
+    shares = [s for s in shares_with(recruiter) if candidate_id in (None, s.candidate_id)]
+    if not shares:
+        return []
+    rows = db.session.execute(
+        db.select(Attempt).where(Attempt.owner_id.in_({s.candidate_id for s in shares}))
+        .order_by(Attempt.created_at.desc(), Attempt.id.desc())
+    ).scalars()  # fmt: skip
+    scopes = coverage(shares)
+    return [a for a in rows if any(covers(share, questions, a) for share, questions in scopes)]
+
+
+def invite(candidate: User, recruiter_email: str, attempt_ids: list[int] | None = None,
+           question_ids: list[int] | None = None,
+           interview_ids: list[int] | None = None) -> Share:  # fmt: skip
+    """Share with a recruiter by email; an existing recruiter account is linked at once."""
+    email = normalise_email(recruiter_email)
+    if email == candidate.email:
+        raise AccountError("That is your own address: share with your recruiter or coach.")
+    own = set(
+        db.session.execute(db.select(Attempt.id).where(Attempt.owner_id == candidate.id)).scalars()
+    )
+    attempt_ids = sorted(set(attempt_ids or []) & own)
+    answered = set(
+        db.session.execute(
+            db.select(Attempt.question_id).where(Attempt.owner_id == candidate.id)
+        ).scalars()
+    )
+    question_ids = sorted(set(question_ids or []) & answered)
+    share = Share(candidate_id=candidate.id, recruiter_email=email,
+                  everything=not attempt_ids and not question_ids and not interview_ids,
+                  attempt_ids=attempt_ids, question_ids=question_ids,
+                  interview_ids=sorted(set(interview_ids or [])))  # fmt: skip
+    recruiter = find_user(email)
+    if recruiter is not None and recruiter.role in (Role.RECRUITER, Role.ADMIN):
+        share.recruiter_id = recruiter.id
+    db.session.add(share)
+    db.session.commit()
+    return share
+
+
+def accept(share: Share, recruiter: User) -> None:
+    """Link an invitation to the recruiter who opened it (once; a claimed link stays theirs)."""
+    if not share.active:
+        raise AccountError("This invitation was withdrawn by the candidate.")
+    if not recruiter.is_recruiter:
+        raise AccountError("Only a recruiter or coach account can accept an invitation. "
+                           "Sign up as a recruiter, then open the link again.")  # fmt: skip
+    if share.candidate_id == recruiter.id:
+        raise AccountError("You cannot accept your own invitation.")
+    if share.recruiter_id not in (None, recruiter.id):
+        raise AccountError("This invitation was already accepted by someone else.")
+    share.recruiter_id = recruiter.id
+    db.session.commit()
+
+
+def claim_email_invitations(recruiter: User) -> None:
+    """Link invitations sent to this recruiter's email before the account existed."""
+    if not recruiter.is_recruiter:
+        return
+    pending = db.session.execute(
+        db.select(Share).where(Share.recruiter_email == recruiter.email, Share.recruiter_id.is_(None),
+                               Share.revoked_at.is_(None))
+    ).scalars().all()  # fmt: skip
+    for share in pending:
+        share.recruiter_id = recruiter.id
+    if pending:
+        db.session.commit()
+
+
+def revoke(share: Share) -> None:
+    """End a share now."""
+    share.revoked_at = utcnow()
+    db.session.commit()
+
+
+def awaiting_feedback(recruiter: User, reviewed_ids: set[int]) -> list[Attempt]:
+    """Shared, transcribed attempts this recruiter has not commented on or rated yet."""
+    return [a for a in shared_attempts(recruiter)
+            if a.status == AttemptStatus.DONE and a.id not in reviewed_ids]  # fmt: skip
+
+
+def viewable_interview(user: User, interview_id: int):
+    """A debrief its owner may see, or a recruiter it was shared with; else 404."""
+    interview = db.session.get(Interview, interview_id)
+    if interview is None:
+        abort(404)
+    if interview.owner_id == user.id:
+        return interview
+    if any(
+        interview.id in s.interview_ids and s.candidate_id == interview.owner_id
+        for s in shares_with(user)
+    ):
+        return interview
+    abort(404)

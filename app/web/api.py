@@ -1,0 +1,189 @@
+"""JSON API for scripts, integrations and the streaming recorder (see docs in the README)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, jsonify, request, url_for
+
+from app.accounts.identity import AccountError
+from app.extensions import csrf, db
+from app.feedback import audit
+from app.feedback.access import invite, owned_attempt, revoke, viewable_attempt
+from app.feedback.comments import FeedbackError, add_comment
+from app.models import Attempt, Practice, Question, Share
+from app.questions.selection import practice_questions, visible_question
+from app.recordings.errors import TRANSIENT, AudioRejected, PiecesMissing
+from app.recordings.streaming import (
+    fail_recording,
+    finish_recording,
+    request_live_transcription,
+    start_recording,
+    store_piece,
+)
+from app.recordings.upload import save_recording
+from app.reports.attempts import attempt_record, comment_record
+from app.web.openapi import OPENAPI
+from app.web.params import int_arg, json_id
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.before_request
+def _csrf_unless_bearer():
+    """Bearer-token calls carry no cookies, so need no CSRF token; session calls do."""
+    if (request.method not in ("GET", "HEAD", "OPTIONS") and not g.get("bearer")
+            and current_app.config.get("WTF_CSRF_ENABLED", True)):  # fmt: skip
+        csrf.protect()
+
+
+@bp.get("/questions")
+def questions():
+    """Every question the user can practise."""
+    rows = db.session.execute(practice_questions(g.user.id).order_by(Question.id)).scalars()
+    return jsonify(questions=[
+        {"id": q.id, "text": q.text, "category": q.category, "difficulty": q.difficulty,
+         "answer_seconds": q.answer_seconds, "tags": q.tags, "own": q.is_own}
+        for q in rows
+    ])  # fmt: skip
+
+
+@bp.get("/attempts")
+def attempts():
+    """The user's attempts, newest first, each with transcript, metrics, comments and ratings."""
+    rows = db.session.execute(
+        db.select(Attempt).where(Attempt.owner_id == g.user.id)
+        .order_by(Attempt.created_at.desc(), Attempt.id.desc())
+    ).scalars()  # fmt: skip
+    return jsonify(attempts=[attempt_record(a) for a in rows])
+
+
+@bp.post("/attempts")
+def create_attempt():
+    """Upload an answer (multipart: question_id, audio), or start a streamed one (JSON)."""
+    if request.is_json:
+        return _start_streaming(request.get_json(silent=True))
+    question = visible_question(g.user, int_arg(request.form.get("question_id"), 0))
+    try:
+        attempt = save_recording(
+            request.files.get("audio"), g.user.id, question, upload_id=request.form.get("upload_id")
+        )
+    except AudioRejected as err:
+        return jsonify(error=str(err)), err.status
+    return jsonify(
+        id=attempt.id, status=attempt.status, url=url_for("api.attempt", attempt_id=attempt.id)
+    ), 202
+
+
+def _start_streaming(data):
+    """``{question_id, streaming: true, upload_id?, practice_id?}`` → 201, ``recording``."""
+    if not isinstance(data, dict) or data.get("streaming") is not True:
+        return jsonify(
+            error='Send {"question_id": 1, "streaming": true}, or upload a file as multipart.'
+        ), 400
+    question = visible_question(g.user, json_id(data.get("question_id")) or 0)
+    upload_id = data.get("upload_id")
+    practice_id = json_id(data.get("practice_id"))
+    practice = db.session.get(Practice, practice_id) if practice_id else None
+    attempt = start_recording(
+        g.user.id,
+        question,
+        upload_id=upload_id if isinstance(upload_id, str) else None,
+        practice_id=practice.id if practice and practice.owner_id == g.user.id else None,
+    )
+    return jsonify(
+        id=attempt.id, status=attempt.status, url=url_for("api.attempt", attempt_id=attempt.id)
+    ), 201
+
+
+@bp.put("/attempts/<int:attempt_id>/chunks/<int:seq>")
+def put_chunk(attempt_id: int, seq: int):
+    """Store piece ``seq`` of a streamed recording (raw bytes); 204, also for a repeat."""
+    attempt = owned_attempt(g.user, attempt_id)
+    limit = current_app.config["MAX_PIECE_KB"] * 1024
+    body = request.stream.read(limit + 1)
+    try:
+        if store_piece(attempt, seq, body):
+            request_live_transcription(attempt.id)
+    except AudioRejected as err:
+        return jsonify(error=str(err)), err.status
+    return "", 204
+
+
+@bp.post("/attempts/<int:attempt_id>/finish")
+def finish_attempt(attempt_id: int):
+    """Join the pieces into the recording and queue it; 202, also when already finished."""
+    attempt = owned_attempt(g.user, attempt_id)
+    try:
+        attempt = finish_recording(attempt)
+    except PiecesMissing as err:
+        return jsonify(error=str(err), missing=err.missing), err.status
+    except TRANSIENT as err:
+        return jsonify(error=str(err)), err.status
+    except AudioRejected as err:
+        fail_recording(attempt, str(err))
+        return jsonify(error=str(err)), err.status
+    return jsonify(
+        id=attempt.id, status=attempt.status, url=url_for("api.attempt", attempt_id=attempt.id)
+    ), 202
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """This API, described in OpenAPI 3.1."""
+    return jsonify(OPENAPI)
+
+
+@bp.get("/attempts/<int:attempt_id>")
+def attempt(attempt_id: int):
+    """One attempt: status, transcript with word timings, metrics, comments, ratings."""
+    attempt = viewable_attempt(g.user, attempt_id)
+    audit.record(attempt, g.user, "api")
+    return jsonify(attempt_record(attempt))
+
+
+@bp.post("/attempts/<int:attempt_id>/comments")
+def comment(attempt_id: int):
+    """Comment on an attempt shared with you: ``{body, start_s?, end_s?, suggestion?}``."""
+    attempt = viewable_attempt(g.user, attempt_id)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return jsonify(error='Send a JSON object: {"body": "…", "start_s": 12.5}.'), 400
+    if attempt.owner_id == g.user.id:
+        return jsonify(error="Comments come from reviewers; reply in the app instead."), 403
+    try:
+        created = add_comment(
+            attempt,
+            g.user,
+            str(data.get("body") or ""),
+            start_s=data.get("start_s"),
+            end_s=data.get("end_s"),
+            suggestion=str(data.get("suggestion") or ""),
+        )
+    except FeedbackError as err:
+        return jsonify(error=str(err)), 422
+    return jsonify(comment_record(created)), 201
+
+
+@bp.post("/shares")
+def create_share():
+    """Share everything with a recruiter: ``{recruiter_email}`` → 201 ``{id}``."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not data.get("recruiter_email"):
+        return jsonify(error='Send a JSON object: {"recruiter_email": "coach@example.com"}.'), 400
+    try:
+        share = invite(g.user, str(data["recruiter_email"]))
+    except AccountError as err:
+        return jsonify(error=str(err)), 422
+    return jsonify(
+        id=share.id,
+        invite_url=url_for("shares.accept_invitation", token=share.invite_token, _external=True),
+    ), 201
+
+
+@bp.delete("/shares/<int:share_id>")
+def delete_share(share_id: int):
+    """Stop a share of yours."""
+    share = db.session.get(Share, share_id)
+    if share is None or share.candidate_id != g.user.id:
+        return jsonify(error="No such share."), 404
+    revoke(share)
+    return "", 204

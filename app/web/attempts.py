@@ -1,0 +1,350 @@
+"""Attempts: upload an answer, watch it transcribe, replay it, and the history of them all."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
+
+from app.extensions import db, htmx
+from app.feedback import audit
+from app.feedback.access import owned_attempt, viewable_attempt
+from app.feedback.comments import (
+    FeedbackError,
+    add_comment,
+    comments_for,
+    mark_seen,
+    ratings_for,
+    rubrics_for,
+)
+from app.feedback.comments import (
+    rate as rate_attempt,
+)
+from app.models import Attempt, AttemptStatus, Comment, Practice, Question, SelfRating, utcnow
+from app.questions.selection import categories, visible_question
+from app.recordings.errors import AudioRejected, RecordingMissing, StorageError
+from app.recordings.upload import delete_attempt, retry, save_recording
+from app.reports.attempts import attempt_metrics, markdown_report, transcript_marks
+from app.reports.speech import PACE_BAND
+from app.web.charts import line_chart
+from app.web.errors import error_response, wants_json
+from app.web.params import int_arg
+from app.web.practice import answer_page
+from app.web.rendering import render
+
+bp = Blueprint("attempts", __name__)
+
+
+@bp.post("/attempts")
+def create():
+    """Receive a recorded answer; reply with the new attempt (JSON) or redirect to it."""
+    question = visible_question(g.user, int_arg(request.form.get("question_id"), 0))
+    practice_id = int_arg(request.form.get("practice_id"))
+    if practice_id is not None:
+        practice = db.session.get(Practice, practice_id)
+        if practice is None or practice.owner_id != g.user.id:
+            practice_id = None
+    try:
+        attempt = save_recording(
+            request.files.get("audio"),
+            g.user.id,
+            question,
+            practice_id,
+            upload_id=request.form.get("upload_id"),
+        )
+    except AudioRejected as err:
+        if wants_json():
+            return jsonify(error=str(err)), err.status
+        return answer_page(question, error=str(err)), err.status
+    url = url_for("attempts.show", attempt_id=attempt.id)
+    if wants_json():
+        return jsonify(id=attempt.id, status=attempt.status, url=url), 201
+    return redirect(url)
+
+
+def _next_step_url(attempt: Attempt) -> str | None:
+    if attempt.practice_id is None:
+        return None
+    practice = db.session.get(Practice, attempt.practice_id)
+    ids = practice.question_ids
+    if attempt.question_id in ids:
+        position = ids.index(attempt.question_id) + 1
+        if position < len(ids):
+            return url_for("practice.step", practice_id=practice.id, step=position + 1)
+    return None
+
+
+@bp.get("/attempts/<int:attempt_id>")
+def show(attempt_id: int):
+    """An attempt: live status while transcribing, then the transcript and the player."""
+    attempt = viewable_attempt(g.user, attempt_id)
+    if not request.headers.get("HX-Request"):
+        audit.record(attempt, g.user, "viewed")
+    body = render("attempts/show.html", "status", **_show_context(attempt))
+    # 286 tells htmx to stop polling: the transcript will not change any more.
+    status = 286 if request.headers.get("HX-Request") and not attempt.is_pending else 200
+    return body, status
+
+
+def _show_context(attempt: Attempt, error: str | None = None) -> dict:
+    """Everything the attempt page and its fragments need."""
+    is_owner = attempt.owner_id == g.user.id
+    calm = g.user.calm_mode and is_owner
+    metrics = attempt_metrics(attempt)
+    if is_owner:
+        mark_seen(attempt)
+    ratings = ratings_for(attempt)
+    mine = next((r for r in ratings if r.reviewer_id == g.user.id), None)
+    comments = comments_for(attempt)
+    marks = transcript_marks(None if calm else metrics)
+    marks["comments"] = {}
+    for item in comments:
+        c = item["comment"]
+        if c.word_start is not None:
+            for index in range(c.word_start, c.word_end + 1):
+                marks["classes"][index] = (marks["classes"].get(index, "") + " commented").strip()
+            anchor = c.word_end
+        elif c.start_s is not None and attempt.words:
+            # A comment at a moment sits after the last word that started before it.
+            anchor = max(
+                (i for i, w in enumerate(attempt.words) if w["start"] <= c.start_s), default=0
+            )
+        else:
+            continue
+        marks["comments"].setdefault(anchor, []).append(c)
+    rubrics = rubrics_for(g.user) if not is_owner else []
+    chosen = int_arg(request.args.get("rubric")) or (mine.rubric_id if mine else None)
+    rubric = next((r for r in rubrics if r.id == chosen), rubrics[0] if rubrics else None)
+    return {
+        "attempt": attempt,
+        "is_owner": is_owner,
+        "next_url": _next_step_url(attempt) if is_owner else None,
+        "ratings": SelfRating,
+        "metrics": None if calm else metrics,
+        "marks": marks,
+        "pace_chart": None if calm or not metrics else pace_chart(metrics),
+        "comments": comments,
+        "reviews": ratings,
+        "my_rating": mine,
+        "rubrics": rubrics,
+        "rubric": rubric,
+        "audit": audit.events_for(attempt) if is_owner else [],
+        "audit_actions": audit.ACTIONS,
+        "error": error,
+    }
+
+
+@bp.post("/attempts/<int:attempt_id>/comments")
+def comment(attempt_id: int):
+    """Add a comment (a reviewer), or reply to one (the candidate or the reviewer)."""
+    attempt = viewable_attempt(g.user, attempt_id)
+    form = request.form
+    parent = None
+    if form.get("parent_id"):
+        parent = db.session.get(Comment, int_arg(form.get("parent_id"), 0))
+        if parent is None or parent.attempt_id != attempt.id:
+            abort(404)
+    error = None
+    if parent is None and attempt.owner_id == g.user.id:
+        error = "Reply to a reviewer's comment, or share this answer to get feedback."
+    else:
+        try:
+            audit.record(attempt, g.user, "commented")
+            add_comment(attempt, g.user, form.get("body", ""), start_s=form.get("start_s"),
+                        end_s=form.get("end_s"), word_start=form.get("word_start"),
+                        word_end=form.get("word_end"), suggestion=form.get("suggestion", ""),
+                        parent=parent)  # fmt: skip
+        except FeedbackError as err:
+            error = str(err)
+    if htmx:
+        return render(
+            "attempts/show.html", "comments", **_show_context(attempt, error)
+        ), 422 if error else 200
+    if error:
+        flash(error)
+    return redirect(url_for("attempts.show", attempt_id=attempt.id) + "#comments")
+
+
+@bp.post("/attempts/<int:attempt_id>/comments/<int:comment_id>/addressed")
+def addressed(attempt_id: int, comment_id: int):
+    """The candidate marks a comment as dealt with (or not)."""
+    attempt = owned_attempt(g.user, attempt_id)
+    target = db.session.get(Comment, comment_id)
+    if target is None or target.attempt_id != attempt.id:
+        abort(404)
+    target.addressed_at = None if target.addressed_at else utcnow()
+    db.session.commit()
+    if htmx:
+        return render("attempts/show.html", "comments", **_show_context(attempt))
+    return redirect(url_for("attempts.show", attempt_id=attempt.id) + "#comments")
+
+
+@bp.post("/attempts/<int:attempt_id>/review")
+def review(attempt_id: int):
+    """A reviewer rates the attempt against a rubric, with an overall note."""
+    attempt = viewable_attempt(g.user, attempt_id)
+    if attempt.owner_id == g.user.id:
+        abort(404)
+    rubric = next(
+        (r for r in rubrics_for(g.user) if r.id == int_arg(request.form.get("rubric_id"), 0)), None
+    )
+    error = None
+    if rubric is None:
+        error = "Choose a rubric."
+    else:
+        scores = {c["key"]: request.form.get(f"score-{c['key']}") for c in rubric.criteria}
+        try:
+            rate_attempt(attempt, g.user, rubric, scores, request.form.get("note", ""))
+            audit.record(attempt, g.user, "rated")
+        except FeedbackError as err:
+            error = str(err)
+    if htmx:
+        return render(
+            "attempts/show.html", "review", **_show_context(attempt, error)
+        ), 422 if error else 200
+    if error:
+        flash(error)
+    return redirect(url_for("attempts.show", attempt_id=attempt.id) + "#review")
+
+
+def pace_chart(metrics: dict):
+    """The answer's pace over time as a small SVG, with the recommended band."""
+    points = [((p["start"] + p["end"]) / 2, p["wpm"]) for p in metrics["pace_series"]]
+    if len(points) < 2:
+        return None
+    return line_chart(
+        points,
+        label="Pace over the answer, words per minute",
+        band=PACE_BAND,
+        x_labels=(f"{points[0][0]:.0f} s", f"{points[-1][0]:.0f} s"),
+    )
+
+
+@bp.get("/attempts/<int:attempt_id>/report")
+def report(attempt_id: int):
+    """A printable report of the attempt, with its comments."""
+    attempt = viewable_attempt(g.user, attempt_id)
+    metrics = None if g.user.calm_mode else attempt_metrics(attempt)
+    return render(
+        "attempts/report.html",
+        attempt=attempt,
+        metrics=metrics,
+        comments=comments_for(attempt),
+        reviews=ratings_for(attempt),
+    )
+
+
+@bp.get("/attempts/<int:attempt_id>/report.md")
+def report_markdown(attempt_id: int):
+    """The attempt's report as Markdown, to keep or send."""
+    attempt = viewable_attempt(g.user, attempt_id)
+    text = markdown_report(
+        attempt, attempt_metrics(attempt), calm=g.user.calm_mode, comments=comments_for(attempt)
+    )
+    response = current_app.response_class(text, mimetype="text/markdown")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="rebound-attempt-{attempt.id}.md"'
+    )
+    return response
+
+
+@bp.get("/attempts/<int:attempt_id>/audio")
+def audio(attempt_id: int):
+    """The original recording, with range requests so the player can seek."""
+    attempt = viewable_attempt(g.user, attempt_id)
+    store = current_app.extensions["rebound_store"]
+    if request.headers.get("Range", "bytes=0-").startswith("bytes=0-"):
+        audit.record(attempt, g.user, "listened")  # seeks within a playback are not news
+    # One lookup per request: the player asks again for every seek, and with S3 a separate
+    # existence check was a network round trip each time, even with the file cached here.
+    try:
+        path = store.local_path(attempt.audio_key)
+    except RecordingMissing:
+        return error_response(404, "The recording file is missing from the server's audio folder.")
+    except StorageError:
+        return error_response(503, "The recording cannot be fetched right now; try again soon.")
+    response = send_file(
+        path,
+        mimetype=attempt.audio_mime,
+        conditional=True,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, max-age=0"
+    return response
+
+
+@bp.post("/attempts/<int:attempt_id>/retry")
+def retry_failed(attempt_id: int):
+    """Queue a failed transcription again."""
+    attempt = owned_attempt(g.user, attempt_id)
+    if attempt.status == AttemptStatus.FAILED:
+        retry(attempt)
+    return redirect(url_for("attempts.show", attempt_id=attempt.id))
+
+
+@bp.post("/attempts/<int:attempt_id>/rating")
+def rate(attempt_id: int):
+    """Record how the answer felt to the candidate (used to find questions to revisit)."""
+    attempt = owned_attempt(g.user, attempt_id)
+    value = request.form.get("rating", "")
+    attempt.self_rating = value if value in set(SelfRating) else None
+    db.session.commit()
+    if not htmx:
+        return redirect(url_for("attempts.show", attempt_id=attempt.id))
+    return render("attempts/show.html", "rating", attempt=attempt, ratings=SelfRating)
+
+
+@bp.post("/attempts/<int:attempt_id>/delete")
+def delete(attempt_id: int):
+    """Delete an attempt and its recording for good."""
+    attempt = owned_attempt(g.user, attempt_id)
+    question_id = attempt.question_id
+    delete_attempt(attempt)
+    flash("The attempt and its recording were deleted.")
+    return redirect(url_for("questions.show", question_id=question_id))
+
+
+@bp.get("/history")
+def history():
+    """Every attempt, newest first, filterable by question and category."""
+    question_id = int_arg(request.args.get("question"))
+    category = request.args.get("category", "")
+    query = db.select(Attempt).join(Question).where(Attempt.owner_id == g.user.id)
+    if question_id:
+        query = query.where(Attempt.question_id == question_id)
+    if category:
+        query = query.where(Question.category == category)
+    attempts = (
+        db.session.execute(query.order_by(Attempt.created_at.desc(), Attempt.id.desc()))
+        .scalars()
+        .all()
+    )
+    answered = (
+        db.session.execute(
+            db.select(Question)
+            .where(
+                Question.id.in_(db.select(Attempt.question_id).where(Attempt.owner_id == g.user.id))
+            )
+            .order_by(Question.text)
+        )
+        .scalars()
+        .all()
+    )
+    return render(
+        "attempts/history.html",
+        "results",
+        attempts=attempts,
+        answered=answered,
+        categories=categories(g.user.id),
+        question_id=question_id,
+        category=category,
+    )

@@ -1,0 +1,206 @@
+"""Sign up, log in, log out, change or reset a password; who is asking, on every request.
+
+Every page needs a logged-in user except the ones in ``PUBLIC_ENDPOINTS``. The API also
+accepts ``Authorization: Bearer <token>``. Failed logins get one generic message, and are
+throttled per address and per account.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)  # fmt: skip
+from flask_login import current_user, login_user, logout_user
+
+from app.accounts.identity import (
+    AccountError,
+    authenticate,
+    create_user,
+    find_user,
+    reset_token,
+    rotate_session,
+    set_password,
+    user_for_api_token,
+    user_for_reset_token,
+)  # fmt: skip
+from app.extensions import begin_write, db, limiter, login_manager
+from app.feedback.access import claim_email_invitations
+from app.models import User
+from app.web.errors import error_response, wants_json
+
+bp = Blueprint("auth", __name__)
+PUBLIC_ENDPOINTS = {
+    "static", "auth.login", "auth.signup", "auth.forgot", "auth.reset",
+    # For load balancers and Prometheus; /metrics checks its own token.
+    "ops.healthz", "ops.readyz", "ops.metrics",
+}  # fmt: skip
+LOGIN_FAILED = "That email and password do not match an account. Check both and try again."
+
+
+def _login_email_key() -> str:
+    return "login:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths, never another host."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("practice.index")
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    """Create an account (a candidate, or a recruiter/coach)."""
+    error = None
+    if request.method == "POST":
+        role = "recruiter" if request.form.get("role") == "recruiter" else "candidate"
+        try:
+            user = create_user(request.form.get("email", ""), request.form.get("password", ""), role,
+                               request.form.get("display_name", ""))  # fmt: skip
+        except AccountError as err:
+            error = str(err)
+        else:
+            login_user(user)
+            claim_email_invitations(user)
+            flash("Welcome to Rebound.")
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template(
+        "auth/signup.html", error=error, form=request.form
+    ), 422 if error else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit("8 per minute", methods=["POST"], key_func=_login_email_key)
+def login():
+    """Log in with email and password."""
+    error = None
+    if request.method == "POST":
+        user = authenticate(request.form.get("email", ""), request.form.get("password", ""))
+        if user is None:
+            error = LOGIN_FAILED
+        else:
+            login_user(user, remember=False)
+            claim_email_invitations(user)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", error=error, form=request.form), 401 if error else 200
+
+
+@bp.post("/logout")
+def logout():
+    """Log out everywhere this browser's session was valid."""
+    rotate_session(current_user._get_current_object())
+    logout_user()
+    flash("You are logged out.")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def change_password():
+    """Change the password (ends other sessions)."""
+    error = None
+    if request.method == "POST":
+        user = current_user._get_current_object()
+        if authenticate(user.email, request.form.get("current", "")) is None:
+            error = "Your current password is not right."
+        else:
+            try:
+                set_password(user, request.form.get("password", ""))
+            except AccountError as err:
+                error = str(err)
+            else:
+                login_user(user)  # this session continues with the new token
+                flash("Your password was changed. Other sessions were logged out.")
+                return redirect(url_for("settings.edit"))
+    return render_template("auth/password.html", error=error), 422 if error else 200
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def forgot():
+    """Ask for a reset link; with no mail server it goes to the server log."""
+    if request.method == "POST":
+        user = find_user(request.form.get("email", ""))
+        if user is not None:
+            link = url_for("auth.reset", token=reset_token(user), _external=True)
+            current_app.logger.warning("password reset link for %s: %s", user.email, link)
+        # The same answer either way: this page must not reveal who has an account.
+        flash("If that address has an account, a reset link was sent to the administrator's "
+              "log (no mail server is configured). It works for one hour.")  # fmt: skip
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html")
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    """Choose a new password from a one-time link."""
+    try:
+        user = user_for_reset_token(token)
+    except AccountError as err:
+        return render_template("auth/forgot.html", error=str(err)), 400
+    error = None
+    if request.method == "POST":
+        try:
+            set_password(user, request.form.get("password", ""))
+        except AccountError as err:
+            error = str(err)
+        else:
+            flash("Your password was reset. Log in with the new one.")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", error=error), 422 if error else 200
+
+
+def init_app(app: Flask) -> None:
+    """Wire Flask-Login and the login requirement into the app."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load(session_token: str) -> User | None:
+        if not session_token:
+            return None
+        return db.session.execute(
+            db.select(User).filter_by(session_token=session_token)
+        ).scalar_one_or_none()
+
+    @login_manager.request_loader
+    def _from_bearer(req) -> User | None:
+        header = req.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            user = user_for_api_token(header.removeprefix("Bearer ").strip())
+            if user is not None:
+                g.bearer = True
+            return user
+        return None
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():
+        if wants_json():
+            return error_response(
+                401, "Log in first, or send an API token as 'Authorization: Bearer …'."
+            )
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+    @app.before_request
+    def _require_login():
+        g.bearer = False
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            begin_write()
+        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+            g.user = current_user if current_user.is_authenticated else None
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        g.user = current_user._get_current_object()
+        return None
+
+    app.register_blueprint(bp)

@@ -1,0 +1,199 @@
+"""Debriefs: the interview that went wrong, turned into a practice plan (views)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
+
+from app.accounts.identity import AccountError
+from app.extensions import db
+from app.feedback.access import invite, viewable_interview
+from app.models import Interview, Practice, Question
+from app.questions.banks import BANK_SCOPE
+from app.questions.debriefs import (
+    OUTCOMES,
+    SOURCES,
+    STAGES,
+    DebriefError,
+    add_feedback,
+    add_questions,
+    build_plan,
+    create_interview,
+    dictation_question,
+    feedback_of,
+    feedback_request,
+    interview_questions,
+    latest_dictation,
+    plan_progress,
+    split_questions,
+    timeline,
+)  # fmt: skip
+from app.questions.selection import categories, practice_questions
+from app.web.params import int_arg
+from app.web.rendering import render
+
+bp = Blueprint("debriefs", __name__, url_prefix="/interviews")
+
+
+def _owned(interview_id: int) -> Interview:
+    interview = db.session.get(Interview, interview_id)
+    if interview is None or interview.owner_id != g.user.id:
+        abort(404)
+    return interview
+
+
+@bp.get("")
+def index():
+    """A timeline of interviews and the practice done between them."""
+    return render("debriefs/index.html", entries=timeline(g.user), outcomes=OUTCOMES)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """Log an interview and the questions remembered from it."""
+    error = None
+    if request.method == "POST":
+        try:
+            interview = create_interview(g.user, request.form)
+        except DebriefError as err:
+            error = str(err)
+        else:
+            typed = request.form.get("questions", "").splitlines()
+            add_questions(interview, typed, request.form.get("category", ""))
+            flash("Interview logged. Add the feedback you get, then build your practice plan.")
+            return redirect(url_for("debriefs.show", interview_id=interview.id))
+    return render(
+        "debriefs/new.html",
+        error=error,
+        form=request.form,
+        stages=STAGES,
+        outcomes=OUTCOMES,
+        categories=categories(g.user.id),
+    ), 422 if error else 200
+
+
+@bp.get("/<int:interview_id>")
+def show(interview_id: int):
+    """One debrief: questions, spoken questions to confirm, feedback, the plan and its progress."""
+    interview = viewable_interview(g.user, interview_id)
+    is_owner = interview.owner_id == g.user.id
+    dictation = latest_dictation(interview) if is_owner else None
+    heard = (
+        split_questions(dictation.transcript_text)
+        if dictation and dictation.status == "done"
+        else []
+    )
+    tone = request.args.get("tone", "warm")
+    subject, letter = feedback_request(interview, tone, g.user.name if is_owner else "")
+    bank = []
+    if not is_owner:
+        bank = (
+            db.session.execute(
+                practice_questions(g.user.id).order_by(Question.category, Question.id)
+            )
+            .scalars()
+            .all()
+        )
+    return render("debriefs/show.html", interview=interview, is_owner=is_owner,
+                  questions=interview_questions(interview), dictation=dictation, heard=heard,
+                  dictation_question=dictation_question(interview) if is_owner else None,
+                  feedback=feedback_of(interview), progress=plan_progress(interview), sources=SOURCES,
+                  outcomes=OUTCOMES, tone=tone, subject=subject, letter=letter,
+                  categories=categories(g.user.id), bank=bank)  # fmt: skip
+
+
+@bp.post("/<int:interview_id>/questions")
+def questions(interview_id: int):
+    """Save typed questions, or the ones confirmed from the recording."""
+    interview = _owned(interview_id)
+    texts = request.form.getlist("heard") + request.form.get("questions", "").splitlines()
+    added = add_questions(interview, texts, request.form.get("category", ""))
+    flash(
+        f"{added} question{'s' if added != 1 else ''} added."
+        if added
+        else "No new question to add."
+    )
+    return redirect(url_for("debriefs.show", interview_id=interview.id))
+
+
+@bp.post("/<int:interview_id>/outcome")
+def outcome(interview_id: int):
+    """Update the outcome when the answer arrives."""
+    interview = _owned(interview_id)
+    if request.form.get("outcome") in OUTCOMES:
+        interview.outcome = request.form["outcome"]
+        db.session.commit()
+    return redirect(url_for("debriefs.show", interview_id=interview.id))
+
+
+@bp.post("/<int:interview_id>/feedback")
+def feedback(interview_id: int):
+    """Record feedback received, and which questions it concerns."""
+    interview = _owned(interview_id)
+    ids = [int(v) for v in request.form.getlist("question") if v.isdigit()]
+    try:
+        add_feedback(interview, request.form.get("source", ""), request.form.get("body", ""), ids)
+    except DebriefError as err:
+        flash(str(err))
+    return redirect(url_for("debriefs.show", interview_id=interview.id) + "#feedback")
+
+
+@bp.post("/<int:interview_id>/plan")
+def plan(interview_id: int):
+    """Build the practice plan and start practising it."""
+    interview = _owned(interview_id)
+    ids = build_plan(interview)
+    if not ids:
+        flash("Add at least one question first.")
+        return redirect(url_for("debriefs.show", interview_id=interview.id))
+    practice = Practice(owner_id=g.user.id, question_ids=ids, think_seconds=0,
+                        filters={"interview": interview.id})  # fmt: skip
+    db.session.add(practice)
+    db.session.commit()
+    return redirect(url_for("practice.step", practice_id=practice.id, step=1))
+
+
+@bp.post("/<int:interview_id>/plan/add")
+def add_to_plan(interview_id: int):
+    """A recruiter the debrief is shared with adds a question to the plan."""
+    interview = viewable_interview(g.user, interview_id)
+    if interview.owner_id == g.user.id:
+        abort(404)
+    question = db.session.execute(
+        practice_questions(g.user.id).where(
+            Question.id == int_arg(request.form.get("question_id"), 0)
+        )
+    ).scalar_one_or_none()
+    if question is None:
+        flash("Choose a question to add.")
+    else:
+        if question.scope != BANK_SCOPE:
+            # The candidate must be able to answer the recruiter's own question: assign it too.
+            from app.models import Assignment
+
+            db.session.add(
+                Assignment(
+                    recruiter_id=g.user.id,
+                    candidate_id=interview.owner_id,
+                    question_id=question.id,
+                    note=f"For the {interview.company} debrief",
+                )
+            )
+        if question.id not in interview.plan_question_ids:
+            interview.plan_question_ids = [*interview.plan_question_ids, question.id]
+        db.session.commit()
+        flash("Added to the plan.")
+    return redirect(url_for("debriefs.show", interview_id=interview.id))
+
+
+@bp.post("/<int:interview_id>/share")
+def share(interview_id: int):
+    """Share this debrief (interview, feedback, the plan's answers) with a recruiter."""
+    interview = _owned(interview_id)
+    try:
+        created = invite(g.user, request.form.get("email", ""), interview_ids=[interview.id])
+    except AccountError as err:
+        flash(str(err))
+    else:
+        link = url_for("shares.accept_invitation", token=created.invite_token, _external=True)
+        flash(f"Shared with {created.recruiter_email}. Invitation link: {link}")
+    return redirect(url_for("debriefs.show", interview_id=interview.id))

@@ -1,0 +1,34 @@
+"""Ids and numbers from URLs, forms and JSON bodies, limited to what a database id can be."""
+
+from __future__ import annotations
+
+from werkzeug.routing import IntegerConverter
+
+# Id columns are INTEGER: 32-bit signed on PostgreSQL (64-bit on SQLite). A larger number
+# can name no row on either, and PostgreSQL would refuse it with an error, not an empty result.
+MAX_ID = 2**31 - 1
+
+
+class RowId(IntegerConverter):
+    """``<int:...>`` in every URL, limited to what a database id can be (larger is a 404)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def int_arg(raw: str | None, default: int | None = None) -> int | None:
+    """Parse an optional integer form or query value; junk, or a number no id can be, gives
+    the default."""
+    try:
+        value = int(raw) if raw not in (None, "") else default
+    except (TypeError, ValueError):
+        return default
+    return value if value is None or abs(value) <= MAX_ID else default
+
+
+def json_id(value) -> int | None:
+    """An id from a JSON body: a whole number an id column can hold (JSON's true and false
+    are not numbers here, though Python counts them as ints); anything else is None."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 < value <= MAX_ID else None

@@ -1,0 +1,106 @@
+"""Progress: a dashboard of how the answers changed over time, and the data export."""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+
+from flask import Blueprint, current_app, g, send_file
+
+from app.extensions import db
+from app.feedback.comments import ratings_for
+from app.models import Attempt, AttemptStatus, Question
+from app.questions.selection import practice_questions
+from app.reports.attempts import attempt_metrics, export_zip, summary_values
+from app.reports.speech import PACE_BAND
+from app.web.charts import line_chart
+from app.web.rendering import render
+
+bp = Blueprint("progress", __name__)
+
+
+def _own_attempts() -> list[Attempt]:
+    return list(
+        db.session.execute(
+            db.select(Attempt)
+            .where(Attempt.owner_id == g.user.id)
+            .order_by(Attempt.created_at, Attempt.id)
+        ).scalars()
+    )
+
+
+@bp.get("/progress")
+def dashboard():
+    """Charts of pace, fillers and pauses over time, and the questions practised most and least."""
+    attempts = _own_attempts()
+    points = []
+    for attempt in attempts:
+        metrics = attempt_metrics(attempt)
+        if metrics and metrics["words"]:
+            points.append((attempt, summary_values(metrics)))
+    charts = []
+    if len(points) >= 1 and not g.user.calm_mode:
+        labels = (f"{points[0][0].created_at:%d %b}", f"{points[-1][0].created_at:%d %b}")
+        series = [
+            ("wpm_speaking", "Pace while speaking (words per minute)", PACE_BAND),
+            ("fillers_per_100_words", "Filler words per 100 words", (0, 5)),
+            ("long_pauses", "Long pauses (over 1.5 s) per answer", None),
+        ]
+        for key, title, band in series:
+            values = [(i, values[key]) for i, (_, values) in enumerate(points)]
+            charts.append({
+                "title": title,
+                "svg": line_chart(values, label=title, band=band, x_labels=labels),
+                "rows": [(a, v[key]) for a, v in points],
+            })  # fmt: skip
+    rated = [(a, scores) for a in attempts if (scores := mean_rubric_score(a))]
+    if rated and not g.user.calm_mode:
+        title = "Rubric score from reviewers (mean of criteria, 1–5)"
+        labels = (f"{rated[0][0].created_at:%d %b}", f"{rated[-1][0].created_at:%d %b}")
+        charts.append({
+            "title": title,
+            "svg": line_chart([(i, s) for i, (_, s) in enumerate(rated)], label=title, y_max=5,
+                              x_labels=labels),
+            "rows": rated,
+        })  # fmt: skip
+    counts = Counter(a.question_id for a in attempts)
+    questions = {q.id: q for q in db.session.execute(practice_questions(g.user.id)).scalars()}
+    most = [(questions[qid], n) for qid, n in counts.most_common(5) if qid in questions]
+    least = [
+        (questions[qid], n)
+        for qid, n in sorted(counts.items(), key=lambda kv: kv[1])[:5]
+        if qid in questions
+    ]
+    never = len(questions) - len(counts)
+    done = sum(1 for a in attempts if a.status == AttemptStatus.DONE)
+    return render("progress/dashboard.html", charts=charts, most=most, least=least, never=never,
+                  total=len(attempts), done=done, practised=len(counts))  # fmt: skip
+
+
+def mean_rubric_score(attempt: Attempt) -> float | None:
+    """The mean of every criterion score every reviewer gave this attempt."""
+    values = [v for rating in ratings_for(attempt) for v in rating.scores.values()]
+    return round(sum(values) / len(values), 2) if values else None
+
+
+@bp.get("/export.zip")
+def export_all():
+    """All of the user's data: recordings plus a JSON file of questions, attempts and metrics."""
+    own = (
+        db.session.execute(db.select(Question).where(Question.owner_id == g.user.id))
+        .scalars()
+        .all()
+    )
+    store = current_app.extensions["rebound_store"]
+    store.spool_dir.mkdir(parents=True, exist_ok=True)
+    # Built on the audio disk, not in memory: an account can hold hours of recordings.
+    # send_file closes the file once the response is sent, so no `with` here.
+    archive = tempfile.TemporaryFile(dir=store.spool_dir)  # noqa: SIM115
+    try:
+        export_zip(g.user, _own_attempts(), own, store, archive)
+    except BaseException:
+        archive.close()
+        raise
+    archive.seek(0)
+    return send_file(archive, mimetype="application/zip", as_attachment=True,
+                     download_name="rebound-export.zip", max_age=0)  # fmt: skip

@@ -1,0 +1,107 @@
+"""The recruiter's side: candidates, a queue of answers awaiting feedback, assignments, rubrics."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
+
+from app.extensions import db
+from app.feedback.access import awaiting_feedback, shared_attempts, shares_with
+from app.feedback.comments import FeedbackError, parse_rubric, reviewed_attempt_ids, rubrics_for
+from app.models import Assignment, Question, User
+from app.questions.selection import practice_questions, visible_questions
+from app.web.params import int_arg
+from app.web.rendering import render
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+
+@bp.before_request
+def _recruiters_only():
+    if not g.user.is_recruiter:
+        abort(404)
+
+
+def _candidates() -> dict[int, User]:
+    return {s.candidate_id: s.candidate for s in shares_with(g.user)}
+
+
+@bp.get("")
+def index():
+    """The recruiter's candidates and the answers waiting for feedback, newest first."""
+    queue = awaiting_feedback(g.user, reviewed_attempt_ids(g.user))
+    return render("review/index.html", candidates=_candidates(), queue=queue)
+
+
+@bp.get("/candidates/<int:candidate_id>")
+def candidate(candidate_id: int):
+    """Everything one candidate shared, and the questions assigned to them."""
+    people = _candidates()
+    if candidate_id not in people:
+        abort(404)
+    assignments = db.session.execute(
+        db.select(Assignment).where(Assignment.recruiter_id == g.user.id,
+                                    Assignment.candidate_id == candidate_id)
+        .order_by(Assignment.created_at.desc())
+    ).scalars().all()  # fmt: skip
+    questions = (
+        db.session.execute(practice_questions(g.user.id).order_by(Question.category, Question.id))
+        .scalars()
+        .all()
+    )
+    from app.models import Interview
+
+    interview_ids = {
+        i for s in shares_with(g.user) if s.candidate_id == candidate_id for i in s.interview_ids
+    }
+    interviews = db.session.execute(
+        db.select(Interview).where(Interview.id.in_(interview_ids), Interview.owner_id == candidate_id)
+    ).scalars().all()  # fmt: skip
+    return render("review/candidate.html", person=people[candidate_id], interviews=interviews,
+                  attempts=shared_attempts(g.user, candidate_id), assignments=assignments,
+                  questions=questions, reviewed=reviewed_attempt_ids(g.user))  # fmt: skip
+
+
+@bp.post("/candidates/<int:candidate_id>/assign")
+def assign(candidate_id: int):
+    """Ask the candidate to practise a question (from the banks or the recruiter's own)."""
+    if candidate_id not in _candidates():
+        abort(404)
+    question = db.session.execute(
+        visible_questions(g.user.id).where(
+            Question.id == int_arg(request.form.get("question_id"), 0)
+        )
+    ).scalar_one_or_none()
+    if question is None:
+        flash("Choose a question to assign.")
+        return redirect(url_for("review.candidate", candidate_id=candidate_id))
+    due = None
+    if request.form.get("due_on"):
+        try:
+            due = date.fromisoformat(request.form["due_on"])
+        except ValueError:
+            flash("The due date is not a date; use the date picker.")
+            return redirect(url_for("review.candidate", candidate_id=candidate_id))
+    db.session.add(Assignment(recruiter_id=g.user.id, candidate_id=candidate_id, question_id=question.id,
+                              due_on=due, note=request.form.get("note", "").strip()[:2000]))  # fmt: skip
+    db.session.commit()
+    flash("Assigned. The candidate sees it on their home page.")
+    return redirect(url_for("review.candidate", candidate_id=candidate_id))
+
+
+@bp.route("/rubrics", methods=["GET", "POST"])
+def rubrics():
+    """The recruiter's rubrics: the default one, and their own."""
+    error = None
+    if request.method == "POST":
+        try:
+            parse_rubric(request.form.get("name", ""), request.form.get("criteria", ""), g.user)
+        except FeedbackError as err:
+            error = str(err)
+        else:
+            flash("Your rubric was saved; choose it when you rate an answer.")
+            return redirect(url_for("review.rubrics"))
+    return render(
+        "review/rubrics.html", rubrics=rubrics_for(g.user), error=error
+    ), 422 if error else 200

@@ -1,0 +1,83 @@
+"""Sharing: a candidate invites a recruiter or coach, chooses what to share, revokes it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
+
+from app.accounts.identity import AccountError
+from app.extensions import db
+from app.feedback.access import accept, invite, revoke
+from app.models import Attempt, Share
+from app.web.rendering import render
+
+bp = Blueprint("shares", __name__, url_prefix="/shares")
+
+
+def _own_shares() -> list[Share]:
+    return list(db.session.execute(
+        db.select(Share).where(Share.candidate_id == g.user.id).order_by(Share.created_at.desc())
+    ).unique().scalars())  # fmt: skip
+
+
+@bp.route("", methods=["GET", "POST"])
+def index():
+    """The candidate's shares, and a form to share with someone new."""
+    error = None
+    if request.method == "POST":
+        chosen = [int(v) for v in request.form.getlist("attempt") if v.isdigit()]
+        questions = [int(v) for v in request.form.getlist("question") if v.isdigit()]
+        picking = request.form.get("what") == "chosen"
+        if picking and not chosen and not questions:
+            error = "Tick the answers or questions to share, or choose “everything”."
+        else:
+            try:
+                share = invite(
+                    g.user,
+                    request.form.get("email", ""),
+                    attempt_ids=chosen if picking else [],
+                    question_ids=questions if picking else [],
+                )
+            except AccountError as err:
+                error = str(err)
+            else:
+                flash(f"Shared with {share.recruiter_email}. Send them the invitation link below.")
+                return redirect(url_for("shares.index"))
+    attempts = db.session.execute(
+        db.select(Attempt).where(Attempt.owner_id == g.user.id).order_by(Attempt.created_at.desc())
+    ).scalars().all()  # fmt: skip
+    answered = {a.question_id: a.question for a in attempts}
+    context = {"shares": _own_shares(), "attempts": attempts, "questions": list(answered.values())}
+    return render("shares/index.html", error=error, **context), 422 if error else 200
+
+
+@bp.post("/<int:share_id>/revoke")
+def revoke_share(share_id: int):
+    """Stop sharing now."""
+    share = db.session.get(Share, share_id)
+    if share is None or share.candidate_id != g.user.id:
+        abort(404)
+    revoke(share)
+    flash(f"{share.recruiter_email} can no longer see your answers.")
+    return redirect(url_for("shares.index"))
+
+
+@bp.route("/accept/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """A recruiter opens an invitation link and accepts it."""
+    share = (
+        db.session.execute(db.select(Share).filter_by(invite_token=token))
+        .unique()
+        .scalar_one_or_none()
+    )
+    if share is None:
+        abort(404)
+    error = None
+    if request.method == "POST":
+        try:
+            accept(share, g.user)
+        except AccountError as err:
+            error = str(err)
+        else:
+            flash(f"You can now see what {share.candidate.name} shared with you.")
+            return redirect(url_for("review.index"))
+    return render("shares/accept.html", share=share, error=error), 422 if error else 200

@@ -1,0 +1,283 @@
+"""Background work on attempts: transcription with a lease, whole and live.
+
+A worker claims an attempt by setting ``status=transcribing`` and ``lease_until`` in one
+UPDATE guarded by a WHERE clause, so two workers never both run it. While the job runs a
+heartbeat thread renews the lease. If the worker dies (even SIGKILL), the lease runs out and
+``reap`` hands the attempt back to the queue. Results are written with another guarded
+UPDATE, so a late duplicate job can never overwrite a finished transcript.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import or_, update
+
+from app.extensions import db
+from app.models import Attempt, AttemptStatus, JobCounter, utcnow
+from app.recordings.audio import load_samples, read_wav_samples
+from app.recordings.errors import AudioRejected, RecordingMissing, StorageError
+from app.recordings.keys import wav_key
+from app.recordings.streaming import contiguous, join_pieces, pieces_of
+from app.transcription import EngineUnavailable, ModelNotFound, TranscriptionError, load_engine
+from app.transcription.base import SAMPLE_RATE
+from app.worker.live import (
+    decode_arrived,
+    ends_in_silence,
+    final_transcript,
+    next_cut,
+    shifted,
+    text_of,
+)
+
+log = logging.getLogger(__name__)
+MAX_TRIES = 3
+
+
+def whole_samples(store, attempt: Attempt):
+    """The recording as 16 kHz samples: its stored WAV, or decoded now if it has none.
+
+    Uploads keep a WAV beside the recording; a streamed answer is not decoded whole at Stop
+    (its final job needs only the end), so a full transcription of one decodes it here.
+    """
+    try:
+        with store.local_copy(wav_key(attempt.audio_key)) as wav:
+            return read_wav_samples(wav)
+    except RecordingMissing:
+        pass  # one lookup: with S3 a separate existence check is another round trip
+    with store.local_copy(attempt.audio_key) as original:
+        samples, _info = load_samples(original, current_app.config["MAX_ANSWER_SECONDS"])
+    return samples
+
+
+def engine_for_app():
+    """The engine the app's settings name, loaded once per process."""
+    cfg = current_app.config
+    return load_engine(
+        cfg["WHISPER_ENGINE"],
+        cfg["WHISPER_MODEL"],
+        cache_dir=cfg["MODEL_CACHE_DIR"],
+        device=cfg["WHISPER_DEVICE"],
+        beam_size=cfg["WHISPER_BEAM_SIZE"],
+        cpu_threads=cfg.get("WHISPER_CPU_THREADS", 0),
+        verbatim=cfg["WHISPER_VERBATIM"],
+    )
+
+
+def _lease_seconds() -> int:
+    return int(current_app.config["JOB_LEASE_SECONDS"])
+
+
+def claim(attempt_id: int) -> bool:
+    """Take the attempt for this worker if it is queued or its lease has run out."""
+    now = utcnow()
+    result = db.session.execute(
+        update(Attempt)
+        .where(
+            Attempt.id == attempt_id,
+            or_(
+                Attempt.status == AttemptStatus.QUEUED,
+                (Attempt.status == AttemptStatus.TRANSCRIBING) & (Attempt.lease_until < now),
+            ),
+        )
+        .values(
+            status=AttemptStatus.TRANSCRIBING,
+            lease_until=now + timedelta(seconds=_lease_seconds()),
+            tries=Attempt.tries + 1,
+        )
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+class Heartbeat(threading.Thread):
+    """Renews an attempt's lease every third of the lease until stopped."""
+
+    def __init__(self, app, attempt_id: int, lease_s: int) -> None:
+        super().__init__(daemon=True, name=f"lease-{attempt_id}")
+        self.app, self.attempt_id, self.lease_s = app, attempt_id, lease_s
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.lease_s / 3):
+            with self.app.app_context(), db.engine.begin() as conn:
+                conn.execute(
+                    update(Attempt)
+                    .where(Attempt.id == self.attempt_id, Attempt.status == "transcribing")
+                    .values(lease_until=utcnow() + timedelta(seconds=self.lease_s))
+                )
+
+
+def _finish(attempt_id: int, counters: dict[str, float], **values) -> bool:
+    """Write a job's result unless another worker already finished the attempt.
+
+    ``counters`` are added to the totals in the same transaction, so only a result that
+    was stored is counted.
+    """
+    result = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.TRANSCRIBING)
+        .values(lease_until=None, finished_at=utcnow(), **values)
+    )
+    stored = result.rowcount == 1
+    if stored:
+        count_jobs(counters)
+    db.session.commit()
+    return stored
+
+
+def count_jobs(counters: dict[str, float]) -> None:
+    """Add to the lifetime totals, inside the caller's transaction."""
+    for name, amount in counters.items():
+        db.session.execute(
+            update(JobCounter)
+            .where(JobCounter.name == name)
+            .values(value=JobCounter.value + amount)
+        )
+
+
+def _release(attempt_id: int, reason: str) -> None:
+    """Give the attempt back to the queue (not a failure: nothing is wrong with the answer)."""
+    db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.TRANSCRIBING)
+        .values(
+            status=AttemptStatus.QUEUED, lease_until=None, tries=Attempt.tries - 1, error=reason
+        )
+    )
+    db.session.commit()
+
+
+def transcribe_attempt(attempt_id: int) -> None:
+    """Transcribe one attempt's recording and store the words, or record why it failed."""
+    if not claim(attempt_id):
+        log.info("attempt %s is not waiting for a worker; skipping", attempt_id)
+        return
+    attempt = db.session.get(Attempt, attempt_id)
+    db.session.commit()  # end the read: the heartbeat must be able to write meanwhile
+    store = current_app.extensions["rebound_store"]
+    beat = Heartbeat(current_app._get_current_object(), attempt_id, _lease_seconds())
+    beat.start()
+    started = time.perf_counter()
+    try:
+        engine = engine_for_app()
+    except (ModelNotFound, EngineUnavailable) as err:
+        beat.stopped.set()
+        log.error("transcription unavailable: %s", err)
+        _release(
+            attempt_id,
+            f"Transcription is unavailable right now ({err}). Your answer is saved and will be "
+            "transcribed as soon as it is back.",
+        )
+        return
+    try:
+        if attempt.last_piece_at is not None:
+            # Streamed: the words before the boundary (if any) were transcribed while it was
+            # recorded; only the audio after it is decoded and transcribed now.
+            with store.local_copy(attempt.audio_key) as original:
+                samples = decode_arrived(original, from_s=attempt.live_until_s)
+            if samples.size == 0:
+                raise TranscriptionError("the recording could not be decoded")
+            transcript = final_transcript(engine, samples, attempt.live_words, attempt.live_until_s)
+        else:
+            transcript = engine.transcribe(whole_samples(store, attempt))
+    except (TranscriptionError, AudioRejected, StorageError, OSError) as err:
+        log.warning("attempt %s failed: %s", attempt_id, err)
+        _finish(
+            attempt_id,
+            {"jobs_failed": 1},
+            status=AttemptStatus.FAILED,
+            error=f"Transcription failed: {err}. Press Retry to try again.",
+        )
+        return
+    finally:
+        beat.stopped.set()
+    elapsed = time.perf_counter() - started
+    data = transcript.to_dict()
+    _finish(
+        attempt_id,
+        {
+            "jobs_done": 1,
+            "transcription_seconds": elapsed,
+            "audio_seconds": attempt.duration_s or 0.0,
+        },
+        status=AttemptStatus.DONE,
+        error="",
+        transcript_text=data["text"],
+        words=data["words"],
+        engine=engine.name,
+        model=engine.model_name,
+        processing_s=round(elapsed, 3),
+    )
+    log.info("attempt %s transcribed in %.2f s", attempt_id, elapsed)
+
+
+def _finished(attempt_id: int) -> bool:
+    """True once the recording is no longer taking pieces (finished, or gone)."""
+    status = db.session.execute(
+        db.select(Attempt.status).where(Attempt.id == attempt_id)
+    ).scalar_one_or_none()
+    db.session.commit()
+    return status != AttemptStatus.RECORDING
+
+
+def transcribe_live(attempt_id: int) -> None:
+    """Transcribe the finished sentences of a recording that is still arriving.
+
+    Runs after new pieces arrive. Writes are guarded by the boundary it started from and by
+    the status (recording, or finished and still queued), so a duplicate run, or a final job
+    that already took the attempt, leaves no stale words.
+    """
+    db.session.execute(update(Attempt).where(Attempt.id == attempt_id).values(live_queued=False))
+    db.session.commit()
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.status != AttemptStatus.RECORDING:
+        return
+    pieces = contiguous(pieces_of(attempt_id))
+    committed, until = list(attempt.live_words), attempt.live_until_s
+    db.session.commit()
+    if not pieces:
+        return
+    store = current_app.extensions["rebound_store"]
+    store.spool_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=store.spool_dir, prefix="live-") as folder:
+        joined = Path(folder) / "arrived.webm"
+        join_pieces(pieces, joined)
+        samples = decode_arrived(joined, from_s=until)
+    try:
+        engine = engine_for_app()
+    except (ModelNotFound, EngineUnavailable) as err:
+        log.warning("no live transcript for attempt %s: %s", attempt_id, err)
+        return
+    while (cut := next_cut(samples, until)) is not None:
+        if _finished(attempt_id):
+            return  # Stop was pressed: the final job takes the rest in one quick pass
+        segment = samples[int(until * SAMPLE_RATE) : int(cut * SAMPLE_RATE)]
+        try:
+            heard = engine.transcribe(
+                segment, context=text_of(committed), quick=ends_in_silence(samples, cut)
+            )
+        except TranscriptionError as err:
+            log.warning("live transcription of attempt %s failed: %s", attempt_id, err)
+            return
+        words = committed + shifted(heard, until)
+        result = db.session.execute(
+            update(Attempt)
+            .where(
+                Attempt.id == attempt_id,
+                # Finished but not yet taken by the final job: the words still save it work.
+                Attempt.status.in_((AttemptStatus.RECORDING, AttemptStatus.QUEUED)),
+                Attempt.live_until_s == until,
+            )
+            .values(live_words=words, live_until_s=round(cut, 3), partial_text=text_of(words))
+        )
+        db.session.commit()
+        if result.rowcount != 1:
+            return  # the final job took it meanwhile, or another run got there first
+        committed, until = words, round(cut, 3)

@@ -1,0 +1,136 @@
+"""The job queue: huey, on SQLite by default and on Redis when ``REDIS_URL`` is set.
+
+The queue only carries attempt ids. The attempt row is the source of truth: a job lost with
+a killed worker is found again by ``reap`` (a lease on the row, renewed while the job runs),
+which every worker runs when it starts and every ``REAP_INTERVAL_SECONDS`` after.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
+
+from app.privacy.retention import apply_retention, sweep_orphans
+from app.recordings.streaming import finish_abandoned
+from app.worker.jobs import transcribe_attempt, transcribe_live
+from app.worker.reaper import reap
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from huey.api import Huey
+
+
+log = logging.getLogger(__name__)
+# Where the storage orders jobs (huey on SQLite; Redis lists keep arrival order), a final
+# transcript goes before the live transcripts of answers still being recorded.
+FINAL_PRIORITY = 10
+
+
+class JobQueue:
+    """A Flask extension holding the app's huey instance and its tasks."""
+
+    def __init__(self) -> None:
+        self.huey: Huey | None = None
+        self._transcribe = None
+        self._live = None
+
+    def init_app(self, app: Flask) -> None:
+        """Create the huey instance this app's settings ask for and register the tasks."""
+        if app.config["QUEUE_IMMEDIATE"]:
+            # Tests and one-off scripts: run each job at once, in the calling thread.
+            huey = MemoryHuey("rebound", immediate=True, results=False)
+        elif app.config["REDIS_URL"]:
+            # Any number of workers on any number of machines take jobs from one list.
+            huey = RedisHuey(
+                app.config["QUEUE_NAME"], url=app.config["REDIS_URL"], results=False, blocking=True
+            )
+        else:
+            path = Path(app.config["QUEUE_PATH"])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            huey = SqliteHuey(
+                app.config["QUEUE_NAME"], filename=str(path), results=False, timeout=30
+            )
+
+        def transcribe_attempt_job(attempt_id: int) -> None:
+            with app.app_context():
+                transcribe_attempt(attempt_id)
+
+        def transcribe_live_job(attempt_id: int) -> None:
+            with app.app_context():
+                transcribe_live(attempt_id)
+
+        def reap_job() -> None:
+            with app.app_context():
+                for attempt_id in reap():
+                    self.enqueue_transcription(attempt_id)
+                finish_abandoned()
+
+        def retention_job() -> None:
+            with app.app_context():
+                apply_retention()
+                orphans = sweep_orphans()
+                if orphans:
+                    log.info("removed %s stored file(s) that no answer refers to", orphans)
+
+        self._transcribe = huey.task(name="transcribe_attempt")(transcribe_attempt_job)
+        self._retention = huey.periodic_task(crontab(minute="17"), name="apply_retention")(
+            retention_job
+        )
+        self._reap = huey.task(name="reap_attempts")(reap_job)
+        self._live = huey.task(name="transcribe_live")(transcribe_live_job)
+        self.huey = huey
+        app.extensions["rebound_queue"] = self
+
+    def enqueue_transcription(self, attempt_id: int) -> bool:
+        """Ask a worker to transcribe this attempt (passes the id, never the object).
+
+        If the queue cannot be reached the attempt stays ``queued`` in the database, and
+        the next reaper run (every ``REAP_INTERVAL_SECONDS``) queues it: nothing is lost,
+        so the caller's request still succeeds.
+        """
+        try:
+            if self.huey.storage.priority:
+                # Someone is waiting for this one: it goes before live transcripts.
+                self._transcribe(attempt_id, priority=FINAL_PRIORITY)
+            else:
+                self._transcribe(attempt_id)
+        except Exception as err:
+            if self.huey is not None and self.huey.immediate:
+                raise  # tests and one-off scripts run the job here: its errors are real
+            log.warning("could not queue attempt %s (%s); the reaper will", attempt_id, err)
+            return False
+        return True
+
+    def enqueue_live(self, attempt_id: int) -> bool:
+        """Ask a worker to transcribe what has arrived of a recording still in progress.
+
+        Losing this job loses nothing: the next piece asks again, and finish transcribes
+        whatever the live runs did not.
+        """
+        try:
+            self._live(attempt_id)
+        except Exception as err:
+            if self.huey is not None and self.huey.immediate:
+                raise
+            log.warning("could not queue a live transcript for %s (%s)", attempt_id, err)
+            return False
+        return True
+
+    def run_reaper(self) -> None:
+        """Re-queue attempts whose worker vanished, now, in this process."""
+        self._reap.call_local()
+
+    def pending(self) -> int:
+        """Jobs waiting in the queue (not counting the ones being run)."""
+        return self.huey.pending_count()
+
+    def ping(self) -> None:
+        """Raise if the queue's storage cannot be reached."""
+        self.huey.pending_count()
+
+
+# The app's queue, bound in ``create_app``; recordings reach it as app.extensions["rebound_queue"].
+queue = JobQueue()
