@@ -169,3 +169,13 @@ def viewable_interview(user: User, interview_id: int):
     ):
         return interview
     abort(404)
+
+
+def shared_interviews(recruiter: User, candidate_id: int) -> list[Interview]:
+    """The candidate's interview debriefs shared with this recruiter."""
+    ids = {
+        i for s in shares_with(recruiter) if s.candidate_id == candidate_id for i in s.interview_ids
+    }
+    return list(db.session.execute(
+        db.select(Interview).where(Interview.id.in_(ids), Interview.owner_id == candidate_id)
+    ).scalars())  # fmt: skip

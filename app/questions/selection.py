@@ -16,7 +16,6 @@ from app.models import (
     AttemptStatus,
     Question,
     SelfRating,
-    Share,
     User,
 )
 from app.questions.banks import user_scope
@@ -122,31 +121,3 @@ def visible_question(user: User, question_id: int) -> Question:
             abort(404)
         question = assigned.question
     return question
-
-
-def open_assignments(user) -> list:
-    """Questions recruiters assigned to this user (while they still share), soonest due first.
-
-    Each gets ``done``: whether the user answered the question after it was assigned.
-    """
-    rows = db.session.execute(
-        db.select(Assignment).join(Share, (Share.recruiter_id == Assignment.recruiter_id)
-                                   & (Share.candidate_id == Assignment.candidate_id))
-        .where(Assignment.candidate_id == user.id, Share.revoked_at.is_(None))
-        .order_by(Assignment.due_on.is_(None), Assignment.due_on, Assignment.created_at)
-    ).unique().scalars().all()  # fmt: skip
-    answered = {}
-    for attempt in db.session.execute(
-        db.select(Attempt).where(Attempt.owner_id == user.id)
-    ).scalars():
-        answered.setdefault(attempt.question_id, []).append(attempt.created_at)
-    result, seen = [], set()
-    for assignment in rows:
-        if assignment.id in seen:
-            continue
-        seen.add(assignment.id)
-        assignment.done = any(
-            t >= assignment.created_at for t in answered.get(assignment.question_id, [])
-        )
-        result.append(assignment)
-    return result

@@ -7,7 +7,8 @@ import shutil
 import zipfile
 from typing import BinaryIO
 
-from app.feedback.comments import comments_for, ratings_for
+from app.feedback.comments import comments_for
+from app.feedback.reviews import ratings_for
 from app.models import Attempt, AttemptStatus, utcnow
 from app.recordings.errors import RecordingMissing
 from app.reports.speech import PACE_BAND, compute

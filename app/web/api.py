@@ -8,8 +8,10 @@ from app.accounts.identity import AccountError
 from app.extensions import csrf, db
 from app.feedback import audit
 from app.feedback.access import invite, owned_attempt, revoke, viewable_attempt
-from app.feedback.comments import FeedbackError, add_comment
-from app.models import Attempt, Practice, Question, Share
+from app.feedback.comments import add_comment
+from app.feedback.errors import FeedbackError
+from app.models import Attempt, Question, Share
+from app.questions.practices import owned_practice
 from app.questions.selection import practice_questions, visible_question
 from app.recordings.errors import TRANSIENT, AudioRejected, PiecesMissing
 from app.recordings.streaming import (
@@ -81,13 +83,12 @@ def _start_streaming(data):
         ), 400
     question = visible_question(g.user, json_id(data.get("question_id")) or 0)
     upload_id = data.get("upload_id")
-    practice_id = json_id(data.get("practice_id"))
-    practice = db.session.get(Practice, practice_id) if practice_id else None
+    practice = owned_practice(g.user, json_id(data.get("practice_id")))
     attempt = start_recording(
         g.user.id,
         question,
         upload_id=upload_id if isinstance(upload_id, str) else None,
-        practice_id=practice.id if practice and practice.owner_id == g.user.id else None,
+        practice_id=practice.id if practice else None,
     )
     return jsonify(
         id=attempt.id, status=attempt.status, url=url_for("api.attempt", attempt_id=attempt.id)
@@ -147,8 +148,6 @@ def comment(attempt_id: int):
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return jsonify(error='Send a JSON object: {"body": "…", "start_s": 12.5}.'), 400
-    if attempt.owner_id == g.user.id:
-        return jsonify(error="Comments come from reviewers; reply in the app instead."), 403
     try:
         created = add_comment(
             attempt,
@@ -159,7 +158,7 @@ def comment(attempt_id: int):
             suggestion=str(data.get("suggestion") or ""),
         )
     except FeedbackError as err:
-        return jsonify(error=str(err)), 422
+        return jsonify(error=str(err)), err.status
     return jsonify(comment_record(created)), 201
 
 

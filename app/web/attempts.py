@@ -18,18 +18,12 @@ from flask import (
 from app.extensions import db, htmx
 from app.feedback import audit
 from app.feedback.access import owned_attempt, viewable_attempt
-from app.feedback.comments import (
-    FeedbackError,
-    add_comment,
-    comments_for,
-    mark_seen,
-    ratings_for,
-    rubrics_for,
-)
-from app.feedback.comments import (
-    rate as rate_attempt,
-)
+from app.feedback.comments import add_comment, comments_for, mark_seen, pins
+from app.feedback.errors import FeedbackError
+from app.feedback.reviews import rate as rate_attempt
+from app.feedback.reviews import ratings_for, rubrics_for
 from app.models import Attempt, AttemptStatus, Comment, Practice, Question, SelfRating, utcnow
+from app.questions.practices import owned_practice
 from app.questions.selection import categories, visible_question
 from app.recordings.errors import AudioRejected, RecordingMissing, StorageError
 from app.recordings.upload import delete_attempt, retry, save_recording
@@ -48,17 +42,13 @@ bp = Blueprint("attempts", __name__)
 def create():
     """Receive a recorded answer; reply with the new attempt (JSON) or redirect to it."""
     question = visible_question(g.user, int_arg(request.form.get("question_id"), 0))
-    practice_id = int_arg(request.form.get("practice_id"))
-    if practice_id is not None:
-        practice = db.session.get(Practice, practice_id)
-        if practice is None or practice.owner_id != g.user.id:
-            practice_id = None
+    practice = owned_practice(g.user, int_arg(request.form.get("practice_id")))
     try:
         attempt = save_recording(
             request.files.get("audio"),
             g.user.id,
             question,
-            practice_id,
+            practice.id if practice else None,
             upload_id=request.form.get("upload_id"),
         )
     except AudioRejected as err:
@@ -106,21 +96,10 @@ def _show_context(attempt: Attempt, error: str | None = None) -> dict:
     mine = next((r for r in ratings if r.reviewer_id == g.user.id), None)
     comments = comments_for(attempt)
     marks = transcript_marks(None if calm else metrics)
-    marks["comments"] = {}
-    for item in comments:
-        c = item["comment"]
-        if c.word_start is not None:
-            for index in range(c.word_start, c.word_end + 1):
-                marks["classes"][index] = (marks["classes"].get(index, "") + " commented").strip()
-            anchor = c.word_end
-        elif c.start_s is not None and attempt.words:
-            # A comment at a moment sits after the last word that started before it.
-            anchor = max(
-                (i for i, w in enumerate(attempt.words) if w["start"] <= c.start_s), default=0
-            )
-        else:
-            continue
-        marks["comments"].setdefault(anchor, []).append(c)
+    anchors, covered = pins(attempt, [item["comment"] for item in comments])
+    for index in covered:
+        marks["classes"][index] = (marks["classes"].get(index, "") + " commented").strip()
+    marks["comments"] = anchors
     rubrics = rubrics_for(g.user) if not is_owner else []
     chosen = int_arg(request.args.get("rubric")) or (mine.rubric_id if mine else None)
     rubric = next((r for r in rubrics if r.id == chosen), rubrics[0] if rubrics else None)
@@ -154,17 +133,13 @@ def comment(attempt_id: int):
         if parent is None or parent.attempt_id != attempt.id:
             abort(404)
     error = None
-    if parent is None and attempt.owner_id == g.user.id:
-        error = "Reply to a reviewer's comment, or share this answer to get feedback."
-    else:
-        try:
-            audit.record(attempt, g.user, "commented")
-            add_comment(attempt, g.user, form.get("body", ""), start_s=form.get("start_s"),
-                        end_s=form.get("end_s"), word_start=form.get("word_start"),
-                        word_end=form.get("word_end"), suggestion=form.get("suggestion", ""),
-                        parent=parent)  # fmt: skip
-        except FeedbackError as err:
-            error = str(err)
+    try:
+        add_comment(attempt, g.user, form.get("body", ""), start_s=form.get("start_s"),
+                    end_s=form.get("end_s"), word_start=form.get("word_start"),
+                    word_end=form.get("word_end"), suggestion=form.get("suggestion", ""),
+                    parent=parent)  # fmt: skip
+    except FeedbackError as err:
+        error = str(err)
     if htmx:
         return render(
             "attempts/show.html", "comments", **_show_context(attempt, error)
@@ -204,7 +179,6 @@ def review(attempt_id: int):
         scores = {c["key"]: request.form.get(f"score-{c['key']}") for c in rubric.criteria}
         try:
             rate_attempt(attempt, g.user, rubric, scores, request.form.get("note", ""))
-            audit.record(attempt, g.user, "rated")
         except FeedbackError as err:
             error = str(err)
     if htmx:

@@ -7,7 +7,8 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from app.accounts.identity import AccountError
 from app.extensions import db
 from app.feedback.access import invite, viewable_interview
-from app.models import Interview, Practice, Question
+from app.models import Interview, Question
+from app.questions.assignments import assign
 from app.questions.banks import BANK_SCOPE
 from app.questions.debriefs import (
     OUTCOMES,
@@ -27,6 +28,7 @@ from app.questions.debriefs import (
     split_questions,
     timeline,
 )  # fmt: skip
+from app.questions.practices import start_practice
 from app.questions.selection import categories, practice_questions
 from app.web.params import int_arg
 from app.web.rendering import render
@@ -145,10 +147,7 @@ def plan(interview_id: int):
     if not ids:
         flash("Add at least one question first.")
         return redirect(url_for("debriefs.show", interview_id=interview.id))
-    practice = Practice(owner_id=g.user.id, question_ids=ids, think_seconds=0,
-                        filters={"interview": interview.id})  # fmt: skip
-    db.session.add(practice)
-    db.session.commit()
+    practice = start_practice(g.user, ids, filters={"interview": interview.id})
     return redirect(url_for("practice.step", practice_id=practice.id, step=1))
 
 
@@ -168,16 +167,8 @@ def add_to_plan(interview_id: int):
     else:
         if question.scope != BANK_SCOPE:
             # The candidate must be able to answer the recruiter's own question: assign it too.
-            from app.models import Assignment
-
-            db.session.add(
-                Assignment(
-                    recruiter_id=g.user.id,
-                    candidate_id=interview.owner_id,
-                    question_id=question.id,
-                    note=f"For the {interview.company} debrief",
-                )
-            )
+            assign(g.user, interview.owner_id, question,
+                   note=f"For the {interview.company} debrief")  # fmt: skip
         if question.id not in interview.plan_question_ids:
             interview.plan_question_ids = [*interview.plan_question_ids, question.id]
         db.session.commit()

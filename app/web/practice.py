@@ -5,16 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 
 from app.extensions import db
-from app.feedback.comments import latest_feedback, unseen_feedback
+from app.feedback.comments import unseen_feedback
+from app.feedback.reviews import latest_feedback
 from app.models import Attempt, Practice
+from app.questions.assignments import open_assignments
 from app.questions.debriefs import feedback_for_question
-from app.questions.selection import (
-    MODES,
-    categories,
-    draw_questions,
-    open_assignments,
-    visible_question,
-)
+from app.questions.practices import owned_practice, start_practice
+from app.questions.selection import MODES, categories, draw_questions, visible_question
 from app.web.params import int_arg
 from app.web.rendering import render
 
@@ -97,14 +94,12 @@ def start():
             "or pick “Any question”.",
         }.get(mode, "No question matches these choices. Choose more categories or difficulties.")
         return render("practice/index.html", **_index_context(chosen=chosen, error=message)), 422
-    practice = Practice(
-        owner_id=g.user.id,
-        question_ids=[q.id for q in questions],
+    practice = start_practice(
+        g.user,
+        [q.id for q in questions],
         think_seconds=think,
         filters={"categories": chosen, "difficulties": difficulties, "mode": mode},
     )
-    db.session.add(practice)
-    db.session.commit()
     return redirect(url_for("practice.step", practice_id=practice.id, step=1))
 
 
@@ -114,19 +109,20 @@ def start_assigned():
     pending = [a for a in open_assignments(g.user) if not a.done]
     if not pending:
         return redirect(url_for("practice.index"))
-    practice = Practice(owner_id=g.user.id, question_ids=list(dict.fromkeys(a.question_id for a in pending)),
-                        think_seconds=int_arg(request.form.get("think_seconds"), 0) or 0,
-                        filters={"assigned": True})  # fmt: skip
-    db.session.add(practice)
-    db.session.commit()
+    practice = start_practice(
+        g.user,
+        [a.question_id for a in pending],
+        think_seconds=int_arg(request.form.get("think_seconds"), 0) or 0,
+        filters={"assigned": True},
+    )
     return redirect(url_for("practice.step", practice_id=practice.id, step=1))
 
 
 @bp.get("/practice/<int:practice_id>/<int:step>")
 def step(practice_id: int, step: int):
     """One question of a practice session, with the recorder."""
-    practice = db.session.get(Practice, practice_id)
-    if practice is None or practice.owner_id != g.user.id:
+    practice = owned_practice(g.user, practice_id)
+    if practice is None:
         abort(404)
     if not 1 <= step <= len(practice.question_ids):
         abort(404)

@@ -8,7 +8,7 @@ from collections import Counter
 from flask import Blueprint, current_app, g, send_file
 
 from app.extensions import db
-from app.feedback.comments import ratings_for
+from app.feedback.reviews import mean_score
 from app.models import Attempt, AttemptStatus, Question
 from app.questions.selection import practice_questions
 from app.reports.attempts import attempt_metrics, export_zip, summary_values
@@ -53,7 +53,7 @@ def dashboard():
                 "svg": line_chart(values, label=title, band=band, x_labels=labels),
                 "rows": [(a, v[key]) for a, v in points],
             })  # fmt: skip
-    rated = [(a, scores) for a in attempts if (scores := mean_rubric_score(a))]
+    rated = [(a, scores) for a in attempts if (scores := mean_score(a))]
     if rated and not g.user.calm_mode:
         title = "Rubric score from reviewers (mean of criteria, 1–5)"
         labels = (f"{rated[0][0].created_at:%d %b}", f"{rated[-1][0].created_at:%d %b}")
@@ -75,12 +75,6 @@ def dashboard():
     done = sum(1 for a in attempts if a.status == AttemptStatus.DONE)
     return render("progress/dashboard.html", charts=charts, most=most, least=least, never=never,
                   total=len(attempts), done=done, practised=len(counts))  # fmt: skip
-
-
-def mean_rubric_score(attempt: Attempt) -> float | None:
-    """The mean of every criterion score every reviewer gave this attempt."""
-    values = [v for rating in ratings_for(attempt) for v in rating.scores.values()]
-    return round(sum(values) / len(values), 2) if values else None
 
 
 @bp.get("/export.zip")

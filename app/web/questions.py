@@ -6,7 +6,8 @@ from flask import Blueprint, flash, g, redirect, request, url_for
 
 from app.extensions import db
 from app.feedback.access import shared_attempts
-from app.feedback.comments import comments_for, ratings_for, word_diff
+from app.feedback.comments import comments_for
+from app.feedback.reviews import criterion_means, criterion_names, ratings_for
 from app.models import Attempt, Question
 from app.questions.banks import (
     BankError,
@@ -19,6 +20,7 @@ from app.questions.banks import (
 )
 from app.questions.selection import categories, practice_questions, visible_question
 from app.reports.attempts import TRACKED, attempt_metrics, question_progress, summary_values
+from app.reports.compare import word_diff
 from app.web.params import int_arg
 from app.web.practice import THINK_CHOICES, answer_page
 from app.web.rendering import render
@@ -214,7 +216,7 @@ def compare(question_id: int):
         metrics = None if calm else attempt_metrics(attempt)
         sides.append({"attempt": attempt, "metrics": metrics, "comments": comments_for(attempt),
                       "ratings": ratings_for(attempt),
-                      "scores": average_scores(ratings_for(attempt))})  # fmt: skip
+                      "scores": criterion_means(ratings_for(attempt))})  # fmt: skip
     changes = []
     if not calm and sides[0]["metrics"] and sides[1]["metrics"]:
         first, second = summary_values(sides[0]["metrics"]), summary_values(sides[1]["metrics"])
@@ -223,7 +225,8 @@ def compare(question_id: int):
             for key, label, _ in TRACKED
         ]
     score_changes = []
-    for key, name in score_names(sides).items():
+    names = criterion_names([r for side in sides for r in side["ratings"]])
+    for key, name in names.items():
         a, b = sides[0]["scores"].get(key), sides[1]["scores"].get(key)
         score_changes.append(
             (name, a, b, round(b - a, 1) if a is not None and b is not None else None)
@@ -231,22 +234,3 @@ def compare(question_id: int):
     return render("questions/compare.html", question=question, pool=pool, sides=sides,
                   diff=word_diff(before.transcript_text, after.transcript_text),
                   changes=changes, score_changes=score_changes)  # fmt: skip
-
-
-def average_scores(ratings) -> dict[str, float]:
-    """Each criterion's mean score over every reviewer."""
-    totals: dict[str, list[int]] = {}
-    for rating in ratings:
-        for key, value in rating.scores.items():
-            totals.setdefault(key, []).append(value)
-    return {key: round(sum(v) / len(v), 1) for key, v in totals.items()}
-
-
-def score_names(sides) -> dict[str, str]:
-    """Criterion keys to names, from the rubrics the two attempts were rated with."""
-    names = {}
-    for side in sides:
-        for rating in side["ratings"]:
-            for criterion in rating.rubric.criteria:
-                names.setdefault(criterion["key"], criterion["name"])
-    return names

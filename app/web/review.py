@@ -7,9 +7,11 @@ from datetime import date
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
 from app.extensions import db
-from app.feedback.access import awaiting_feedback, shared_attempts, shares_with
-from app.feedback.comments import FeedbackError, parse_rubric, reviewed_attempt_ids, rubrics_for
-from app.models import Assignment, Question, User
+from app.feedback.access import awaiting_feedback, shared_attempts, shared_interviews, shares_with
+from app.feedback.errors import FeedbackError
+from app.feedback.reviews import parse_rubric, reviewed_attempt_ids, rubrics_for
+from app.models import Question, User
+from app.questions import assignments
 from app.questions.selection import practice_questions, visible_questions
 from app.web.params import int_arg
 from app.web.rendering import render
@@ -40,26 +42,15 @@ def candidate(candidate_id: int):
     people = _candidates()
     if candidate_id not in people:
         abort(404)
-    assignments = db.session.execute(
-        db.select(Assignment).where(Assignment.recruiter_id == g.user.id,
-                                    Assignment.candidate_id == candidate_id)
-        .order_by(Assignment.created_at.desc())
-    ).scalars().all()  # fmt: skip
     questions = (
         db.session.execute(practice_questions(g.user.id).order_by(Question.category, Question.id))
         .scalars()
         .all()
     )
-    from app.models import Interview
-
-    interview_ids = {
-        i for s in shares_with(g.user) if s.candidate_id == candidate_id for i in s.interview_ids
-    }
-    interviews = db.session.execute(
-        db.select(Interview).where(Interview.id.in_(interview_ids), Interview.owner_id == candidate_id)
-    ).scalars().all()  # fmt: skip
-    return render("review/candidate.html", person=people[candidate_id], interviews=interviews,
-                  attempts=shared_attempts(g.user, candidate_id), assignments=assignments,
+    return render("review/candidate.html", person=people[candidate_id],
+                  interviews=shared_interviews(g.user, candidate_id),
+                  attempts=shared_attempts(g.user, candidate_id),
+                  assignments=assignments.given_by(g.user, candidate_id),
                   questions=questions, reviewed=reviewed_attempt_ids(g.user))  # fmt: skip
 
 
@@ -83,9 +74,9 @@ def assign(candidate_id: int):
         except ValueError:
             flash("The due date is not a date; use the date picker.")
             return redirect(url_for("review.candidate", candidate_id=candidate_id))
-    db.session.add(Assignment(recruiter_id=g.user.id, candidate_id=candidate_id, question_id=question.id,
-                              due_on=due, note=request.form.get("note", "").strip()[:2000]))  # fmt: skip
-    db.session.commit()
+    assignments.assign(
+        g.user, candidate_id, question, due_on=due, note=request.form.get("note", "")
+    )
     flash("Assigned. The candidate sees it on their home page.")
     return redirect(url_for("review.candidate", candidate_id=candidate_id))
 

@@ -1,0 +1,68 @@
+"""Assignments: a recruiter asks a candidate to practise a question, maybe by a date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.extensions import db
+from app.models import Assignment, Attempt, Question, Share, User
+
+MAX_NOTE = 2000
+
+
+def assign(
+    recruiter: User,
+    candidate_id: int,
+    question: Question,
+    *,
+    due_on: date | None = None,
+    note: str = "",
+) -> Assignment:
+    """Ask the candidate to practise ``question``; they see it on their home page."""
+    assignment = Assignment(
+        recruiter_id=recruiter.id,
+        candidate_id=candidate_id,
+        question_id=question.id,
+        due_on=due_on,
+        note=(note or "").strip()[:MAX_NOTE],
+    )
+    db.session.add(assignment)
+    db.session.commit()
+    return assignment
+
+
+def given_by(recruiter: User, candidate_id: int) -> list[Assignment]:
+    """What this recruiter assigned to this candidate, newest first."""
+    return list(db.session.execute(
+        db.select(Assignment).where(Assignment.recruiter_id == recruiter.id,
+                                    Assignment.candidate_id == candidate_id)
+        .order_by(Assignment.created_at.desc())
+    ).scalars())  # fmt: skip
+
+
+def open_assignments(user) -> list:
+    """Questions recruiters assigned to this user (while they still share), soonest due first.
+
+    Each gets ``done``: whether the user answered the question after it was assigned.
+    """
+    rows = db.session.execute(
+        db.select(Assignment).join(Share, (Share.recruiter_id == Assignment.recruiter_id)
+                                   & (Share.candidate_id == Assignment.candidate_id))
+        .where(Assignment.candidate_id == user.id, Share.revoked_at.is_(None))
+        .order_by(Assignment.due_on.is_(None), Assignment.due_on, Assignment.created_at)
+    ).unique().scalars().all()  # fmt: skip
+    answered = {}
+    for attempt in db.session.execute(
+        db.select(Attempt).where(Attempt.owner_id == user.id)
+    ).scalars():
+        answered.setdefault(attempt.question_id, []).append(attempt.created_at)
+    result, seen = [], set()
+    for assignment in rows:
+        if assignment.id in seen:
+            continue
+        seen.add(assignment.id)
+        assignment.done = any(
+            t >= assignment.created_at for t in answered.get(assignment.question_id, [])
+        )
+        result.append(assignment)
+    return result
