@@ -22,7 +22,7 @@ from app.recordings.streaming import (
     store_piece,
 )
 from app.recordings.upload import save_recording
-from app.reports.attempts import attempt_record, comment_record
+from app.reports.records import attempt_record, comment_record
 from app.web.openapi import OPENAPI
 from app.web.params import int_arg, json_id
 

@@ -27,8 +27,9 @@ from app.questions.practices import owned_practice
 from app.questions.selection import categories, visible_question
 from app.recordings.errors import AudioRejected, RecordingMissing, StorageError
 from app.recordings.upload import delete_attempt, retry, save_recording
-from app.reports.attempts import attempt_metrics, markdown_report, transcript_marks
-from app.reports.speech import PACE_BAND
+from app.reports.attempts import attempt_metrics, transcript_marks
+from app.reports.definitions import BY_KEY
+from app.reports.markdown import markdown_report
 from app.web.charts import line_chart
 from app.web.errors import error_response, wants_json
 from app.web.params import int_arg
@@ -198,7 +199,7 @@ def pace_chart(metrics: dict):
     return line_chart(
         points,
         label="Pace over the answer, words per minute",
-        band=PACE_BAND,
+        band=BY_KEY["wpm_speaking"].band,
         x_labels=(f"{points[0][0]:.0f} s", f"{points[-1][0]:.0f} s"),
     )
 

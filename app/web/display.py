@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from markupsafe import Markup, escape
 
+from app.reports.definitions import BY_KEY, METRICS
+
 DIFFICULTY = {1: "Common", 2: "Harder", 3: "Hardest"}
 STATUS = {
     "recording": "Recording",
@@ -38,5 +40,9 @@ def status_label(attempt) -> Markup:
 def init_app(app: Flask) -> None:
     """Make the helpers available in every template."""
     app.jinja_env.globals.update(
-        clock=clock, difficulty_badge=difficulty, status_label=status_label
+        clock=clock,
+        difficulty_badge=difficulty,
+        status_label=status_label,
+        metric=BY_KEY,
+        tracked_metrics=METRICS,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.reports.definitions import METRICS
+
 _ERROR = {"description": "JSON {error: message}", "content": {"application/json": {"schema": {
     "type": "object", "properties": {"error": {"type": "string"}}}}}}  # fmt: skip
 _METRICS = {
@@ -9,17 +11,16 @@ _METRICS = {
     "description": "Speech metrics computed from the word timings.",
     "properties": {
         "words": {"type": "integer"},
-        "duration_s": {"type": "number"},
         "speaking_s": {"type": "number", "description": "first to last word, minus pauses over 1.5 s"},
         "wpm_total": {"type": "number", "description": "words over the whole recording"},
-        "wpm_speaking": {"type": "number", "description": "words over speaking time"},
         "fillers": {"type": "array", "items": {"$ref": "#/components/schemas/Span"}},
-        "fillers_per_100_words": {"type": "number"},
         "long_pauses": {"type": "array", "items": {"type": "object", "properties": {
             "start": {"type": "number"}, "end": {"type": "number"}, "duration_s": {"type": "number"}}}},
         "hedges": {"type": "array", "items": {"$ref": "#/components/schemas/Span"}},
         "star": {"type": "object", "properties": {k: {"type": "boolean"} for k in
                                                    ("situation", "task", "action", "result")}},
+        # The tracked numbers the API reports as they are, described once in the metric table.
+        **{metric.key: metric.schema for metric in METRICS if metric.schema},
     },
 }  # fmt: skip
 

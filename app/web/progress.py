@@ -10,9 +10,10 @@ from flask import Blueprint, current_app, g, send_file
 from app.extensions import db
 from app.feedback.reviews import mean_score
 from app.models import Attempt, AttemptStatus, Question
+from app.privacy.export import export_zip
 from app.questions.selection import practice_questions
-from app.reports.attempts import attempt_metrics, export_zip, summary_values
-from app.reports.speech import PACE_BAND
+from app.reports.definitions import METRICS
+from app.reports.progress import tracked_series
 from app.web.charts import line_chart
 from app.web.rendering import render
 
@@ -33,25 +34,16 @@ def _own_attempts() -> list[Attempt]:
 def dashboard():
     """Charts of pace, fillers and pauses over time, and the questions practised most and least."""
     attempts = _own_attempts()
-    points = []
-    for attempt in attempts:
-        metrics = attempt_metrics(attempt)
-        if metrics and metrics["words"]:
-            points.append((attempt, summary_values(metrics)))
+    points = tracked_series(attempts)
     charts = []
-    if len(points) >= 1 and not g.user.calm_mode:
+    if points and not g.user.calm_mode:
         labels = (f"{points[0][0].created_at:%d %b}", f"{points[-1][0].created_at:%d %b}")
-        series = [
-            ("wpm_speaking", "Pace while speaking (words per minute)", PACE_BAND),
-            ("fillers_per_100_words", "Filler words per 100 words", (0, 5)),
-            ("long_pauses", "Long pauses (over 1.5 s) per answer", None),
-        ]
-        for key, title, band in series:
-            values = [(i, values[key]) for i, (_, values) in enumerate(points)]
+        for metric in (m for m in METRICS if m.chart):
+            values = [(i, values[metric.key]) for i, (_, values) in enumerate(points)]
             charts.append({
-                "title": title,
-                "svg": line_chart(values, label=title, band=band, x_labels=labels),
-                "rows": [(a, v[key]) for a, v in points],
+                "title": metric.title,
+                "svg": line_chart(values, label=metric.title, band=metric.band, x_labels=labels),
+                "rows": [(a, v[metric.key]) for a, v in points],
             })  # fmt: skip
     rated = [(a, scores) for a in attempts if (scores := mean_score(a))]
     if rated and not g.user.calm_mode:

@@ -19,8 +19,9 @@ from app.questions.banks import (
     validate_question,
 )
 from app.questions.selection import categories, practice_questions, visible_question
-from app.reports.attempts import TRACKED, attempt_metrics, question_progress, summary_values
+from app.reports.attempts import attempt_metrics
 from app.reports.compare import word_diff
+from app.reports.progress import compare_values, question_progress
 from app.web.params import int_arg
 from app.web.practice import THINK_CHOICES, answer_page
 from app.web.rendering import render
@@ -219,11 +220,7 @@ def compare(question_id: int):
                       "scores": criterion_means(ratings_for(attempt))})  # fmt: skip
     changes = []
     if not calm and sides[0]["metrics"] and sides[1]["metrics"]:
-        first, second = summary_values(sides[0]["metrics"]), summary_values(sides[1]["metrics"])
-        changes = [
-            (label, first[key], second[key], round(second[key] - first[key], 1))
-            for key, label, _ in TRACKED
-        ]
+        changes = compare_values(sides[0]["metrics"], sides[1]["metrics"])
     score_changes = []
     names = criterion_names([r for side in sides for r in side["ratings"]])
     for key, name in names.items():

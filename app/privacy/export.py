@@ -1,0 +1,56 @@
+"""Everything of one user in one zip: their data as JSON, and every recording they kept."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from typing import BinaryIO
+
+from app.models import Attempt, utcnow
+from app.recordings.errors import RecordingMissing
+from app.reports.records import attempt_record
+
+
+def export_zip(user, attempts: list[Attempt], own_questions: list, store, out: BinaryIO) -> None:
+    """Write everything of one user into ``out``: a JSON file of their data and every recording.
+
+    Recordings are streamed from the store into the archive, never read whole into memory,
+    and stored as they are (they are compressed audio already).
+    """
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        records = []
+        for attempt in attempts:
+            record = attempt_record(attempt)
+            extension = attempt.audio_key.rsplit(".", 1)[-1]
+            name = f"audio/attempt-{attempt.id}.{extension}"
+            try:  # opened straight away: an existence check first costs S3 a request more
+                audio = store.open(attempt.audio_key)
+            except RecordingMissing:  # deleted by retention, or lost
+                audio = None
+            if audio is not None:
+                with audio, archive.open(zipfile.ZipInfo(name), "w", force_zip64=True) as entry:
+                    shutil.copyfileobj(audio, entry, 1 << 20)
+                record["audio_file"] = name
+            records.append(record)
+        data = {
+            "exported_at": utcnow().isoformat(timespec="seconds") + "Z",
+            "user": {"email": user.email, "calm_mode": user.calm_mode},
+            "questions": [
+                {
+                    "id": q.id,
+                    "text": q.text,
+                    "category": q.category,
+                    "difficulty": q.difficulty,
+                    "testing": q.testing,
+                    "tips": q.tips,
+                    "answer_seconds": q.answer_seconds,
+                    "tags": q.tags,
+                    "talking_points": q.talking_points,
+                    "source": q.source,
+                }
+                for q in own_questions
+            ],  # fmt: skip
+            "attempts": records,
+        }
+        archive.writestr("rebound.json", json.dumps(data, indent=2, ensure_ascii=False))

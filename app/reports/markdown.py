@@ -1,0 +1,61 @@
+"""One answer as a Markdown report, to keep or send."""
+
+from __future__ import annotations
+
+from app.models import Attempt
+from app.reports.definitions import BY_KEY
+
+
+def markdown_report(
+    attempt: Attempt, metrics: dict | None, calm: bool = False, comments: list[dict] | None = None
+) -> str:
+    """A plain-text report of one attempt: question, transcript and (unless calm) metrics."""
+    q = attempt.question
+    lines = [
+        f"# {q.text}",
+        "",
+        f"- Category: {q.category}",
+        f"- Answered: {attempt.created_at:%Y-%m-%d %H:%M} UTC",
+        f"- Length: {attempt.duration_s:.0f} s (suggested {q.answer_seconds} s)",
+        "",
+        "## Transcript",
+        "",
+        attempt.transcript_text or "(no speech was heard)",
+        "",
+    ]
+    if metrics and not calm:
+        pace, fillers = BY_KEY["wpm_speaking"], BY_KEY["fillers_per_100_words"]
+        lines += [
+            "## Delivery",
+            "",
+            f"- Pace: {metrics['wpm_speaking']:.0f} words per minute while speaking, "
+            f"{metrics['wpm_total']:.0f} over the whole recording "
+            f"(recommended {pace.band_text})",
+            f"- Filler words: {len(metrics['fillers'])} "
+            f"({fillers.label.lower()}: {metrics['fillers_per_100_words']})"
+            + (
+                ": " + ", ".join(f'"{f["text"]}" at {f["start"]:.1f} s' for f in metrics["fillers"])
+                if metrics["fillers"]
+                else ""
+            ),
+            f"- Long pauses (over 1.5 s): {len(metrics['long_pauses'])}"
+            + (f", longest {metrics['longest_pause_s']:.1f} s" if metrics["long_pauses"] else ""),
+            f"- Hedges: {', '.join(h['text'] for h in metrics['hedges']) or 'none'}",
+            f"- I / we: {metrics['ownership']['i']} / {metrics['ownership']['we']}",
+            "",
+        ]
+        if metrics["behavioural"]:
+            lines += ["## Structure (STAR)", ""]
+            for part, found in metrics["star"].items():
+                words = ", ".join(f'"{e["text"]}"' for e in metrics["star_evidence"][part][:3])
+                lines.append(f"- {part.title()}: {'found (' + words + ')' if found else 'missing'}")
+            lines += [f"- {hint}" for hint in metrics["star_missing"]]
+            lines.append("")
+        if metrics["talking_points"]:
+            lines += ["## Talking points", ""]
+            lines += [
+                f"- [{'x' if p['covered'] else ' '}] {p['point']}"
+                for p in metrics["talking_points"]
+            ]
+            lines.append("")
+    return "\n".join(lines)

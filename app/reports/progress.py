@@ -1,0 +1,55 @@
+"""Progress across attempts at one question: first, best and latest, and how each number moved."""
+
+from __future__ import annotations
+
+from app.models import Attempt
+from app.reports.attempts import attempt_metrics
+from app.reports.definitions import BY_KEY, METRICS, change, distance_from_band, tracked_values
+
+
+def best_key(values: dict) -> tuple:
+    """Best attempt: most STAR parts, then fewest fillers per 100 words, then pace in band."""
+    return (
+        -values["star_parts"],
+        values["fillers_per_100_words"],
+        distance_from_band(BY_KEY["wpm_speaking"], values["wpm_speaking"]),
+    )
+
+
+def tracked_series(attempts: list[Attempt]) -> list[tuple[Attempt, dict]]:
+    """Each transcribed attempt with words, oldest first, with its tracked numbers."""
+    rows = []
+    for attempt in sorted(attempts, key=lambda a: (a.created_at, a.id)):
+        metrics = attempt_metrics(attempt)
+        if metrics and metrics["words"]:
+            rows.append((attempt, tracked_values(metrics)))
+    return rows
+
+
+def question_progress(attempts: list[Attempt]) -> dict | None:
+    """First, best and latest transcribed attempt at one question, and how each number moved."""
+    rows = tracked_series(attempts)
+    if not rows:
+        return None
+    first, latest = rows[0], rows[-1]
+    best = min(rows, key=lambda row: best_key(row[1]))
+    changes = []
+    for metric in METRICS:
+        before, after = first[1][metric.key], latest[1][metric.key]
+        improved, worse = change(metric, before, after)
+        changes.append({"key": metric.key, "label": metric.title, "first": before,
+                        "best": best[1][metric.key], "latest": after,
+                        "delta": round(after - before, 1), "improved": improved,
+                        "worse": worse})  # fmt: skip
+    return {"first": first[0], "best": best[0], "latest": latest[0], "count": len(rows),
+            "changes": changes}  # fmt: skip
+
+
+def compare_values(before: dict, after: dict) -> list[tuple[str, float, float, float]]:
+    """Each tracked number of two answers' metrics: (title, before, after, change)."""
+    first, second = tracked_values(before), tracked_values(after)
+    return [
+        (metric.title, first[metric.key], second[metric.key],
+         round(second[metric.key] - first[metric.key], 1))
+        for metric in METRICS
+    ]  # fmt: skip
