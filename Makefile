@@ -20,9 +20,11 @@ run: install
 test: $(PY)
 	bash scripts/install-test-deps.sh $(VENV)
 	$(VENV)/bin/bandit -q -r app -ll
+	$(VENV)/bin/lint-imports --no-cache
 	bash scripts/run-tests.sh $(VENV)
 
 lint: $(PY)
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/ruff check app tests bench
 	$(VENV)/bin/ruff format --check app tests bench
 

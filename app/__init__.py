@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from importlib.util import find_spec
 from pathlib import Path
 
 from flask import Flask, Request, current_app
+from sqlalchemy import event
 
 from app import commands, web
 from app.config import ConfigError, defaults, from_environment, load_secret_key
@@ -114,8 +116,6 @@ def normalise_database_url(url: str) -> str:
 
 def _require_packages(config) -> None:
     """Name the missing package when a setting needs one, instead of an ImportError later."""
-    from importlib.util import find_spec
-
     needs = []
     if config["DATABASE_URL"].startswith("postgresql"):
         needs.append(("DATABASE_URL", "psycopg"))
@@ -149,8 +149,6 @@ def _tune_sqlite(app: Flask) -> None:
     """
     if not app.config["DATABASE_URL"].startswith("sqlite"):
         return
-    from sqlalchemy import event
-
     with app.app_context():
         engine = db.engine
 

@@ -10,6 +10,10 @@ from pathlib import Path
 import click
 
 from app.config import ConfigError, defaults, from_environment
+from app.recordings.audio import load_samples
+from app.recordings.errors import AudioRejected
+from app.reports.speech import compute as compute_metrics
+from app.transcription import TranscriptionError, load_engine
 
 
 @click.command("transcribe")
@@ -21,11 +25,6 @@ def transcribe_command(
     files: tuple[str, ...], as_json: bool, engine: str | None, model: str | None
 ) -> None:
     """Transcribe audio files with the configured engine; needs no database or server."""
-    from app.recordings.audio import load_samples
-    from app.recordings.errors import AudioRejected
-    from app.reports.speech import compute as compute_metrics
-    from app.transcription import TranscriptionError, load_engine
-
     try:
         settings = defaults(Path.cwd()) | from_environment(os.environ)
     except ConfigError as err:

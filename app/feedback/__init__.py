@@ -1,1 +1,3 @@
-"""feedback"""
+"""Feedback on answers and who may see them: comments with the reply rule and their pins in
+the transcript (``comments``), rubric ratings (``reviews``), the access rule for every page
+and API call (``access``), and the audit log a candidate reads (``audit``)."""

@@ -16,6 +16,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -309,8 +310,6 @@ class S3AudioStore:
 
     def iter_keys(self, older_than_s: float) -> Iterator[str]:
         """Objects under our prefix last written before the cutoff."""
-        from datetime import UTC, datetime, timedelta
-
         cutoff = datetime.now(UTC) - timedelta(seconds=older_than_s)
         pages = self.client.get_paginator("list_objects_v2")
         try:

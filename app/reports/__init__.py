@@ -1,1 +1,4 @@
-"""reports"""
+"""What the numbers say: speech metrics measured from word timings (``speech``), the one
+table that names and explains each tracked metric (``definitions``), one answer's metrics and
+transcript marks (``attempts``), progress across answers (``progress``), two answers compared
+(``compare``), and reports as Markdown or JSON records (``markdown``, ``records``)."""

@@ -7,6 +7,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
+from app.extensions import db
+
 MESSAGES = {
     400: "The request was not understood. Go back and try again.",
     404: "There is nothing here. It may have been deleted, or the link is wrong.",
@@ -56,8 +58,6 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(DataError)
     def _bad_value(err: DataError):
         # A value the database refused (out of range, malformed) that no check caught first.
-        from app.extensions import db
-
         db.session.rollback()
         app.logger.warning("database refused a value on %s %s: %s", request.method,
                            request.path, err.orig)  # fmt: skip

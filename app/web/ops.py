@@ -26,6 +26,8 @@ from flask import Blueprint, Flask, Response, current_app, g, has_request_contex
 from sqlalchemy import func, text
 
 from app.extensions import db
+from app.models import Attempt, AttemptStatus, JobCounter
+from app.transcription.models import resolve_model
 from app.worker.queue import queue
 
 bp = Blueprint("ops", __name__)
@@ -143,8 +145,6 @@ def _check_storage() -> None:
 
 
 def _check_model() -> None:
-    from app.transcription.models import resolve_model
-
     resolve_model(current_app.config["WHISPER_MODEL"], current_app.config["MODEL_CACHE_DIR"])
 
 
@@ -197,8 +197,6 @@ def _sample(name: str, value: float, labels: dict[str, str] | None = None) -> st
 
 def metrics_text() -> str:
     """The metrics, in Prometheus text exposition format (version 0.0.4)."""
-    from app.models import Attempt, AttemptStatus, JobCounter
-
     lines: list[str] = []
 
     def family(name: str, kind: str, about: str, samples: list[str]) -> None:

@@ -9,6 +9,7 @@ from app.feedback.access import shared_attempts
 from app.feedback.comments import comments_for
 from app.feedback.reviews import criterion_means, criterion_names, ratings_for
 from app.models import Attempt, Question
+from app.privacy.deletion import delete_history
 from app.questions.banks import (
     BankError,
     QuestionSpec,
@@ -96,8 +97,6 @@ def show(question_id: int):
 @bp.post("/<int:question_id>/history/delete")
 def delete_history_view(question_id: int):
     """Delete every answer to this question, recordings included."""
-    from app.privacy.deletion import delete_history
-
     question = visible_question(g.user, question_id)
     removed = delete_history(g.user, question.id)
     flash(

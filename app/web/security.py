@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
+from app.web.errors import error_response
+
 CSP = "; ".join(
     [
         "default-src 'self'",
@@ -51,8 +53,6 @@ def init_app(app: Flask) -> None:
         elif request.is_json:
             values.append(request.get_json(silent=True))
         if any(_has_nul(value) for value in values):
-            from app.web.errors import error_response
-
             return error_response(400, NUL_REFUSED)
         return None
 

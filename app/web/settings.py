@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask_login import logout_user
 
-from app.accounts.identity import create_api_token
+from app.accounts.identity import authenticate, create_api_token
 from app.extensions import db
 from app.models import ApiToken, utcnow
+from app.privacy.deletion import delete_account
 from app.web.params import int_arg
 from app.web.rendering import render
 
@@ -56,10 +58,6 @@ def _page(new_token: str | None = None):
 @bp.post("/delete")
 def delete_account_view():
     """Delete the account and every recording, after the password is confirmed."""
-    from flask_login import logout_user
-
-    from app.accounts.identity import authenticate
-    from app.privacy.deletion import delete_account
 
     if authenticate(g.user.email, request.form.get("password", "")) is None:
         flash("Your password was not right: nothing was deleted.")
