@@ -2,7 +2,7 @@
 
     python bench/fuzz_report.py
 
-1. The API fuzz (tests/test_api_fuzz.py, schemathesis): requests sent, answers by status.
+1. The API fuzz (tests/web/test_api_fuzz.py, schemathesis): requests sent, answers by status.
 2. The malformed-audio corpus (tests/fixtures/malformed.py) through the web upload and the
    API, with a good answer uploaded before and after it: answers by status, attempts saved
    from bad files, good attempts lost.
@@ -41,12 +41,12 @@ FIXTURES = ROOT / "tests" / "fixtures" / "audio"
 def api_fuzz() -> Counter[int]:
     """Run the schemathesis test in this process and return the statuses it saw."""
     code = pytest.main(
-        ["-q", "-p", "no:cacheprovider", "tests/test_api_fuzz.py::"
+        ["-q", "-p", "no:cacheprovider", "tests/web/test_api_fuzz.py::"
          "test_no_request_gets_a_500_and_every_4xx_says_why"]
     )  # fmt: skip
     if code != 0:
         raise SystemExit(f"the API fuzz test failed (pytest exit {code})")
-    return sys.modules["tests.test_api_fuzz"].TALLY
+    return sys.modules["tests.web.test_api_fuzz"].TALLY
 
 
 def corpus_through_the_web(corpus: Path, good: Path, folder: Path) -> dict:

@@ -23,7 +23,7 @@ cuda, openai-whisper whatever ``app/transcription/openai.py`` does there. Report
 The machine this was written for has no ffmpeg and no Flask: ``--fixtures`` takes clips
 decoded beforehand by ``--prepare`` (the same ``app.recordings.audio.load_samples`` samples), and when
 the web app's dependencies are missing the ``app`` package is loaded without running its
-``__init__`` (the measured code is still ``app/transcription`` and ``app/live.py``). Missing
+``__init__`` (the measured code is still ``app/transcription`` and ``app/worker/live.py``). Missing
 ``av`` or ``imageio_ffmpeg`` (only imported, never used here) are replaced by empty modules.
 Each stand-in is named in the JSON.
 """
@@ -88,7 +88,7 @@ def import_product() -> dict:
     import_app()
     from common import reference, word_errors
 
-    from app import live
+    from app.worker import live
     from app.transcription import load_engine
     from app.transcription.openai import checkpoint_path
 

@@ -83,7 +83,7 @@ def store_checked(raw: Path, written: list[str], make_wav: bool = True) -> Store
     remove them if anything later fails. Raises ``AudioRejected`` (or a subclass).
     Without ``make_wav`` (a streamed answer at Stop, whose pieces the live runs already
     decoded) the recording is probed but not decoded: the length is the probe's, and a
-    whole transcription decodes it when needed (``jobs.whole_samples``).
+    whole transcription decodes it when needed (``app.worker.jobs.whole_samples``).
     """
     cfg = current_app.config
     store = current_app.extensions["rebound_store"]

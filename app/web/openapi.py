@@ -132,7 +132,7 @@ OPENAPI = {
 }  # fmt: skip
 
 # Any operation can answer 400 for a value no field may hold: a NUL character (refused for
-# every request in app/security.py) or a number the database cannot store.
+# every request in app/web/security.py) or a number the database cannot store.
 for _operations in OPENAPI["paths"].values():
     for _operation in _operations.values():
         _operation["responses"].setdefault(

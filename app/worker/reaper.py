@@ -59,7 +59,7 @@ class Reaper(threading.Thread):
     """Hands answers whose worker died back to the queue: at start, then at each interval.
 
     Every worker runs one; two reapers finding the same answer queue it twice, and the
-    guarded claim in ``jobs.claim`` lets only one job run it.
+    guarded claim in ``app.worker.jobs.claim`` lets only one job run it.
     """
 
     def __init__(self, app: Flask, interval_s: float) -> None:

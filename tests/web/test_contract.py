@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots"
 
 
 def url_map(app) -> list[dict]:

@@ -16,7 +16,7 @@ from app.questions.banks import sync_banks
 from app.worker.queue import queue
 from tests.conftest import login, make_user, upload
 from tests.fixtures.make_fixtures import ffmpeg
-from tests.test_worker import start_worker, status_of, stop, wait_for
+from tests.system.test_worker import start_worker, status_of, stop, wait_for
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Interview, Practice, Question
 from app.questions.debriefs import feedback_request, split_questions
 from tests.conftest import login, make_user
-from tests.test_feedback import STORY, make_attempt
+from tests.reports.test_feedback import STORY, make_attempt
 
 
 def log_interview(client, **extra) -> int:

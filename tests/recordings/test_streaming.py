@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Attempt, AttemptPiece, utcnow
 from app.recordings.streaming import finish_abandoned
 from tests.conftest import audio_files, make_user, words_of
-from tests.test_attempts import SPOKEN
+from tests.web.test_attempts import SPOKEN
 
 
 def pieces_of(path: Path, count: int) -> list[bytes]:

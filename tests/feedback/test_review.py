@@ -9,7 +9,7 @@ import pytest
 from app.extensions import db
 from app.models import Comment, Share
 from tests.conftest import HTMX, login, make_user
-from tests.test_feedback import STORY, make_attempt
+from tests.reports.test_feedback import STORY, make_attempt
 
 
 @pytest.fixture

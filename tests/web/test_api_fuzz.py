@@ -23,7 +23,7 @@ from app.feedback.access import invite
 from app.models import Share
 from app.web.openapi import OPENAPI
 from tests.conftest import make_user
-from tests.test_feedback import STORY, make_attempt
+from tests.reports.test_feedback import STORY, make_attempt
 
 pytestmark = pytest.mark.asvs("5.1.3", "5.1.4", "7.4.1")
 

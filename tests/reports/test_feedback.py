@@ -12,7 +12,7 @@ import pytest
 from app.extensions import db
 from app.models import Attempt, Question, utcnow
 from tests.conftest import HTMX
-from tests.test_metrics import words_from
+from tests.reports.test_metrics import words_from
 
 STORY = (
     "Last year at my previous job the project was late. My role was to fix the release. "

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Question
 from app.questions.banks import BankError, bank_files, load_bank_file, parse_bank
 
-BANKS = Path(__file__).parent.parent / "question_banks"
+BANKS = Path(__file__).resolve().parents[2] / "question_banks"
 
 GOOD = """
 questions:

@@ -15,7 +15,7 @@ from app.accounts.identity import create_api_token, find_user
 from app.extensions import db
 from app.models import ApiToken, Comment, Interview, Practice, Question, Share
 from tests.conftest import login, make_user
-from tests.test_feedback import STORY, make_attempt
+from tests.reports.test_feedback import STORY, make_attempt
 
 pytestmark = pytest.mark.asvs("4.1.1", "4.1.3", "4.2.1")
 

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import Question
 from tests.conftest import HTMX, JSON
 
-TESTS = Path(__file__).parent
+TESTS = Path(__file__).resolve().parents[1]
 SECURITY_DOC = TESTS.parent / "docs" / "security.md"
 
 
@@ -148,18 +148,18 @@ def asvs_marks() -> list[tuple[str, str | None, list[str]]]:
             return [arg.value for arg in node.args]
         return None
 
-    for path in sorted(TESTS.glob("test_*.py")):
+    for path in sorted(TESTS.rglob("test_*.py")):
         for node in ast.parse(path.read_text()).body:
             target = node.targets[0] if isinstance(node, ast.Assign) else None
             if isinstance(target, ast.Name) and target.id == "pytestmark":
                 marks = node.value.elts if isinstance(node.value, ast.List) else [node.value]
                 for mark in marks:
                     if (ids := ids_of(mark)) is not None:
-                        found.append((path.name, None, ids))
+                        found.append((path.relative_to(TESTS).as_posix(), None, ids))
             elif isinstance(node, ast.FunctionDef):
                 for decorator in node.decorator_list:
                     if (ids := ids_of(decorator)) is not None:
-                        found.append((path.name, node.name, ids))
+                        found.append((path.relative_to(TESTS).as_posix(), node.name, ids))
     return found
 
 
@@ -176,7 +176,7 @@ def test_docs_security_table_names_every_asvs_test():
             f"docs/security.md needs a row naming {file}::{test or '(whole file)'} with {ids}"
         )
     for row in rows:
-        for file, test in re.findall(r"`(test_\w+\.py)::(test_\w+)`", row):
+        for file, test in re.findall(r"`((?:\w+/)*test_\w+\.py)::(test_\w+)`", row):
             assert f"def {test}(" in (TESTS / file).read_text(), f"{file}::{test} does not exist"
 
 

@@ -82,7 +82,7 @@ def test_deleting_a_recruiter_keeps_candidates_answers_to_assigned_questions(
 def test_the_candidate_sees_who_viewed_heard_and_commented(client, app):
     from pathlib import Path
 
-    from tests.test_feedback import STORY, make_attempt
+    from tests.reports.test_feedback import STORY, make_attempt
 
     attempt_id = make_attempt(app, STORY)
     (Path(app.config["AUDIO_DIR"]) / "ab").mkdir(parents=True, exist_ok=True)

@@ -190,7 +190,7 @@ def test_an_unreachable_bucket_is_a_clear_503_and_saves_nothing(
 
 @pytest.mark.slow
 def test_streamed_pieces_live_in_the_bucket_until_finish(s3_app, s3_settings, audio_fixtures):
-    from tests.test_streaming import pieces_of, put, start
+    from tests.recordings.test_streaming import pieces_of, put, start
 
     make_user(s3_app, "a@example.com")
     client = s3_app.test_client()

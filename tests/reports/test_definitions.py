@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from app.reports.definitions import BY_KEY, METRICS, change, tracked_values
 from app.reports.speech import compute
-from tests.test_feedback import STORY, make_attempt
-from tests.test_metrics import words_from
+from tests.reports.test_feedback import STORY, make_attempt
+from tests.reports.test_metrics import words_from
 
 
 def test_every_tracked_metric_is_measured_by_compute():

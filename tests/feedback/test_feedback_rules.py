@@ -10,7 +10,7 @@ from app.extensions import db
 from app.feedback.comments import OWNER_ONLY_REPLIES
 from app.models import AuditEvent, Comment
 from tests.conftest import HTMX, login, make_user
-from tests.test_feedback import STORY, make_attempt
+from tests.reports.test_feedback import STORY, make_attempt
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from app.worker.live import (
 )
 from bench.common import word_errors
 from tests.fixtures.make_fixtures import SPEECH
-from tests.test_streaming import pieces_of, put, start
+from tests.recordings.test_streaming import pieces_of, put, start
 
 
 def test_decoding_from_the_boundary_gives_the_same_samples_at_the_same_times(audio_fixtures):
