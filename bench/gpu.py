@@ -88,9 +88,9 @@ def import_product() -> dict:
     import_app()
     from common import reference, word_errors
 
-    from app.worker import live
     from app.transcription import load_engine
     from app.transcription.openai import checkpoint_path
+    from app.worker import live
 
     return {
         "load_engine": load_engine,
