@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tempfile
-from importlib.util import find_spec
 from pathlib import Path
 
 from flask import Flask, Request, current_app
@@ -124,7 +124,7 @@ def _require_packages(config) -> None:
     if config["S3_BUCKET"]:
         needs.append(("S3_BUCKET", "boto3"))
     for setting, package in needs:
-        if find_spec(package) is None:
+        if importlib.util.find_spec(package) is None:
             raise SystemExit(
                 f"error: {setting} is set, which needs the {package} package: "
                 "pip install 'rebound[server]'"

@@ -1,4 +1,5 @@
-"""Extensions, created unbound and bound to an app in ``create_app``."""
+"""Extensions, created unbound and bound to an app in ``create_app``. The job queue is the
+worker's (``app.worker.queue``): it knows the tasks, which import the domain."""
 
 from flask_htmx import HTMX
 from flask_limiter import Limiter

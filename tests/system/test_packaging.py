@@ -47,7 +47,7 @@ def test_installed_wheel_serves_pages_from_another_folder(wheel, tmp_path):
         "import app, sys\n"
         "assert app.__file__.startswith(sys.argv[1]), app.__file__\n"
         "from app import create_app\n"
-        "from app.cli import prepare_database\n"
+        "from app.commands.database import prepare_database\n"
         "a = create_app()\n"
         "prepare_database(a)\n"
         "from app.accounts.identity import create_user\n"
