@@ -32,6 +32,12 @@ QUESTION_FIELDS = {
 REQUIRED_FIELDS = ("text", "category", "difficulty", "testing", "tips", "answer_seconds", "tags")
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,118}$")
 MAX_TEXT = 1000
+# A bank file is text a person wrote: a megabyte holds thousands of questions.
+MAX_BANK_BYTES = 1024 * 1024
+MAX_QUESTIONS = 2000
+SHOWN_CHARS = 60
+# A bank is a mapping, its questions list, a question, and its lists: four levels.
+MAX_YAML_DEPTH = 10
 BANK_SUFFIXES = (".yaml", ".yml", ".csv")
 
 
@@ -47,11 +53,11 @@ class BankError(Exception):
             question,
             field_name,
         )
-        where = source
+        where = shown(source, 100)
         if question:
             where += f", question {question}"
         if field_name:
-            where += f", field '{field_name}'"
+            where += f", field '{shown(field_name)}'"
         super().__init__(f"{where}: {problem}")
 
 
@@ -68,6 +74,12 @@ class QuestionSpec:
     answer_seconds: int
     tags: list[str] = field(default_factory=list)
     talking_points: list[str] = field(default_factory=list)
+
+
+def shown(value, limit: int = SHOWN_CHARS) -> str:
+    """A value as an error message may quote it: never longer than ``limit`` characters."""
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def text_key(text: str) -> str:
@@ -93,7 +105,9 @@ def _int(value, source, label, name, low, high) -> int:
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):
-        raise BankError(source, f"must be a whole number, not {value!r}", label, name) from None
+        raise BankError(
+            source, f"must be a whole number, not {shown(value)}", label, name
+        ) from None
     if not low <= number <= high:
         raise BankError(source, f"must be between {low} and {high}, not {number}", label, name)
     return number
@@ -118,7 +132,7 @@ def validate_question(raw: dict, source: str, position: int) -> QuestionSpec:
     if not isinstance(raw, dict):
         raise BankError(source, "must be a mapping of fields", label)
     if raw.get("id"):
-        label = f"#{position} ({raw['id']})"
+        label = f"#{position} ({shown(raw['id'], 40)})"
     unknown = sorted(set(raw) - QUESTION_FIELDS)
     if unknown:
         raise BankError(
@@ -149,13 +163,38 @@ def validate_question(raw: dict, source: str, position: int) -> QuestionSpec:
 
 
 def parse_yaml(content: str, source: str) -> list[dict]:
-    """Read a YAML bank: a mapping with ``questions`` (and an optional ``bank`` name)."""
+    """Read a YAML bank: a mapping with ``questions`` (and an optional ``bank`` name).
+
+    The events are read first, with libyaml where it is installed (PyYAML's own parser takes
+    minutes over lists nested thousands deep): aliases (``*name``) are refused, since each
+    copies what it names and a few hundred bytes of nested ones expand to gigabytes, and so
+    is nesting deeper than a bank needs. Only then is anything built.
+    """
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.safe_load(content)
+        depth = 0
+        for event in yaml.parse(content, Loader=loader):
+            if isinstance(event, yaml.AliasEvent):
+                raise BankError(
+                    source,
+                    "uses a YAML alias (*name); write each question's fields out in full",
+                )
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    raise BankError(
+                        source, f"nests lists or mappings deeper than {MAX_YAML_DEPTH} levels"
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        data = yaml.load(content, Loader=loader)  # nosec B506: loader is CSafeLoader or SafeLoader
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise BankError(source, f"is not valid YAML{where}") from err
+    except (ValueError, RecursionError) as err:
+        # A number too long for Python to read (over 4,300 digits).
+        raise BankError(source, "holds a value too long to read; shorten it") from err
     if isinstance(data, list):
         return data
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
@@ -192,6 +231,10 @@ def parse_csv(content: str, source: str) -> list[dict]:
 
 def parse_bank(content: str | bytes, source: str) -> list[QuestionSpec]:
     """Parse and validate a whole bank file; the format follows the file name's suffix."""
+    if len(content) > MAX_BANK_BYTES:
+        raise BankError(
+            source, f"is larger than {MAX_BANK_BYTES // 1024} KB; split it into smaller banks"
+        )
     if isinstance(content, bytes):
         try:
             content = content.decode("utf-8-sig")
@@ -206,6 +249,8 @@ def parse_bank(content: str | bytes, source: str) -> list[QuestionSpec]:
         raise BankError(source, "must be a .yaml, .yml or .csv file")
     if not raws:
         raise BankError(source, "holds no questions", field_name="questions")
+    if len(raws) > MAX_QUESTIONS:
+        raise BankError(source, f"holds {len(raws)} questions; the limit is {MAX_QUESTIONS} a file")
     specs, seen = [], {}
     for position, raw in enumerate(raws, start=1):
         spec = validate_question(raw, source, position)
@@ -222,8 +267,9 @@ def parse_bank(content: str | bytes, source: str) -> list[QuestionSpec]:
 
 
 def load_bank_file(path: Path) -> list[QuestionSpec]:
-    """Read and validate one bank file from disk."""
-    return parse_bank(path.read_bytes(), path.name)
+    """Read and validate one bank file from disk (never more than the size limit of it)."""
+    with path.open("rb") as handle:
+        return parse_bank(handle.read(MAX_BANK_BYTES + 1), path.name)
 
 
 def bank_files(folder: Path) -> list[Path]:
