@@ -10,6 +10,7 @@ from flask import abort
 
 from app.accounts.identity import AccountError, find_user, normalise_email
 from app.extensions import db
+from app.feedback import audit
 from app.models import Attempt, AttemptStatus, Interview, Question, Role, Share, User, utcnow
 
 
@@ -65,12 +66,24 @@ def owned_attempt(user: User, attempt_id: int) -> Attempt:
     return attempt
 
 
-def viewable_attempt(user: User, attempt_id: int) -> Attempt:
-    """The attempt if this user may see it, else 404."""
+def viewable_attempt(user: User, attempt_id: int, read: str = "viewed") -> Attempt:
+    """The attempt if this user may see it, else 404.
+
+    Every read by someone other than the owner is written to the candidate's audit log here,
+    as ``read`` ("viewed", "listened", "api"), whichever page, fragment, report or API call
+    asked: a read that skips the log cannot reach the answer.
+    """
     attempt = db.session.get(Attempt, attempt_id)
     if attempt is None or not can_view(user, attempt):
         abort(404)
+    audit.record(attempt, user, read)
     return attempt
+
+
+def read_shared(recruiter: User, attempts: list[Attempt]) -> None:
+    """Log that a recruiter opened these attempts (the compare view shows two at once)."""
+    for attempt in attempts:
+        audit.record(attempt, recruiter, "viewed")
 
 
 def shared_attempts(recruiter: User, candidate_id: int | None = None) -> list[Attempt]:

@@ -6,7 +6,6 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 
 from app.accounts.identity import AccountError
 from app.extensions import csrf, db
-from app.feedback import audit
 from app.feedback.access import invite, owned_attempt, revoke, viewable_attempt
 from app.feedback.comments import add_comment
 from app.feedback.errors import FeedbackError
@@ -136,8 +135,7 @@ def openapi():
 @bp.get("/attempts/<int:attempt_id>")
 def attempt(attempt_id: int):
     """One attempt: status, transcript with word timings, metrics, comments, ratings."""
-    attempt = viewable_attempt(g.user, attempt_id)
-    audit.record(attempt, g.user, "api")
+    attempt = viewable_attempt(g.user, attempt_id, read="api")
     return jsonify(attempt_record(attempt))
 
 

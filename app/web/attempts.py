@@ -78,8 +78,6 @@ def _next_step_url(attempt: Attempt) -> str | None:
 def show(attempt_id: int):
     """An attempt: live status while transcribing, then the transcript and the player."""
     attempt = viewable_attempt(g.user, attempt_id)
-    if not request.headers.get("HX-Request"):
-        audit.record(attempt, g.user, "viewed")
     body = render("attempts/show.html", "status", **_show_context(attempt))
     # 286 tells htmx to stop polling: the transcript will not change any more.
     status = 286 if request.headers.get("HX-Request") and not attempt.is_pending else 200
@@ -235,10 +233,9 @@ def report_markdown(attempt_id: int):
 @bp.get("/attempts/<int:attempt_id>/audio")
 def audio(attempt_id: int):
     """The original recording, with range requests so the player can seek."""
-    attempt = viewable_attempt(g.user, attempt_id)
+    # Every request counts, whatever its Range: the log keeps one "listened" per 10 minutes.
+    attempt = viewable_attempt(g.user, attempt_id, read="listened")
     store = current_app.extensions["rebound_store"]
-    if request.headers.get("Range", "bytes=0-").startswith("bytes=0-"):
-        audit.record(attempt, g.user, "listened")  # seeks within a playback are not news
     # One lookup per request: the player asks again for every seek, and with S3 a separate
     # existence check was a network round trip each time, even with the file cached here.
     try:

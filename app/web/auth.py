@@ -7,6 +7,8 @@ throttled per address and per account.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import (
     Blueprint,
     Flask,
@@ -50,9 +52,21 @@ def _login_email_key() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths, never another host."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """Only a path on this site; anything else goes home.
+
+    Browsers drop tabs and line breaks from a URL and read a backslash as a slash, so
+    ``/%09/evil.example`` (a tab) would become ``//evil.example``: a path with any control character,
+    space or backslash is refused, as is one that names a scheme or a host.
+    """
+    if (
+        target
+        and target.startswith("/")
+        and all(0x21 <= ord(char) < 0x7F for char in target)
+        and "\\" not in target
+    ):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and not parts.path.startswith("//"):
+            return target
     return url_for("practice.index")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, request, url_for
 
 from app.extensions import db
-from app.feedback.access import shared_attempts
+from app.feedback.access import read_shared, shared_attempts
 from app.feedback.comments import comments_for
 from app.feedback.reviews import criterion_means, criterion_names, ratings_for
 from app.models import Attempt, Question
@@ -208,6 +208,7 @@ def compare(question_id: int):
     by_id = {a.id: a for a in pool}
     before = by_id.get(int_arg(request.args.get("a"), 0), pool[0])
     after = by_id.get(int_arg(request.args.get("b"), 0), pool[-1])
+    read_shared(g.user, [before, after])
     calm = g.user.calm_mode
     sides = []
     for attempt in (before, after):

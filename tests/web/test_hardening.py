@@ -1,0 +1,107 @@
+"""Holes an outside review found in the web layer: redirects, proxies, data-file modes and
+reads that write, each reproduced here before it was fixed."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import PASSWORD, make_user
+
+
+@pytest.mark.asvs("5.1.5")
+@pytest.mark.parametrize(
+    "target",
+    # As they arrive in the query string: %09 is a tab, %0d a carriage return, %5c a backslash.
+    ["/%09/evil.example", "/%0d/evil.example", "/%0a/x", "//evil.example", "/%5cevil.example",
+     "https%3a//evil.example/", "/%20/evil.example", "javascript:alert(1)", "/%e3%80%80/evil"],
+)  # fmt: skip
+def test_login_and_signup_never_redirect_off_site(anon, app, target):
+    make_user(app, "a@example.com")
+    login = anon.post(
+        f"/login?next={target}", data={"email": "a@example.com", "password": PASSWORD}
+    )
+    assert login.status_code == 302 and login.headers["Location"] == "/"
+    signup = app.test_client().post(
+        f"/signup?next={target}",
+        data={"email": "new@example.com", "password": PASSWORD, "display_name": "N"},
+    )
+    assert signup.status_code in (302, 422) and signup.headers.get("Location", "/") == "/"
+
+
+def test_a_same_site_path_is_still_followed(anon, app):
+    make_user(app, "a@example.com")
+    response = anon.post(
+        "/login", query_string={"next": "/history?question=2"},
+        data={"email": "a@example.com", "password": PASSWORD},
+    )  # fmt: skip
+    assert response.headers["Location"] == "/history?question=2"
+
+
+def _events(app, attempt_id: int) -> list[str]:
+    from app.extensions import db
+    from app.models import AuditEvent
+
+    with app.app_context():
+        return list(
+            db.session.execute(
+                db.select(AuditEvent.action).filter_by(attempt_id=attempt_id)
+            ).scalars()
+        )
+
+
+@pytest.fixture
+def shared_reader(client, app):
+    """Recruiter R, with everything of candidate A shared; returns R's logged-in client."""
+    from tests.conftest import login
+
+    make_user(app, "r@example.com", "recruiter")
+    assert (
+        client.post("/shares", data={"email": "r@example.com", "what": "everything"}).status_code
+        == 302
+    )
+    recruiter = app.test_client()
+    login(recruiter, app, "r@example.com")
+    return recruiter
+
+
+@pytest.mark.asvs("8.3.5")
+@pytest.mark.parametrize(
+    "path, headers, action",
+    [("/attempts/{id}", {"HX-Request": "true"}, "viewed"),
+     ("/attempts/{id}/report", {}, "viewed"),
+     ("/attempts/{id}/report.md", {}, "viewed"),
+     ("/attempts/{id}/audio", {"Range": "BYTES=0-"}, "listened"),
+     ("/attempts/{id}/audio", {"Range": "bytes=-100"}, "listened"),
+     ("/attempts/{id}/audio", {"Range": "bytes=500-"}, "listened"),
+     ("/api/v1/attempts/{id}", {}, "api")],
+)  # fmt: skip
+def test_every_read_by_a_recruiter_is_in_the_candidates_log(
+    app, shared_reader, path, headers, action
+):
+    from pathlib import Path
+
+    from tests.reports.test_feedback import STORY, make_attempt
+
+    attempt_id = make_attempt(app, STORY)
+    (Path(app.config["AUDIO_DIR"]) / "ab").mkdir(parents=True, exist_ok=True)
+    (Path(app.config["AUDIO_DIR"]) / "ab" / "x.webm").write_bytes(b"audio" * 200)
+    response = shared_reader.get(path.format(id=attempt_id), headers=headers)
+    assert response.status_code in (200, 206, 286)
+    response.close()
+    assert _events(app, attempt_id) == [action]
+    shared_reader.get(path.format(id=attempt_id), headers=headers).close()
+    assert _events(app, attempt_id) == [action]  # once per ten minutes, not per request
+
+
+@pytest.mark.asvs("8.3.5")
+def test_the_compare_view_logs_both_answers_it_shows(app, shared_reader):
+    from app.extensions import db
+    from app.models import Attempt
+    from tests.reports.test_feedback import STORY, make_attempt
+
+    first, second = make_attempt(app, STORY), make_attempt(app, STORY + " Then we shipped.")
+    with app.app_context():
+        question_id = db.session.get(Attempt, first).question_id
+    page = shared_reader.get(f"/questions/{question_id}/compare?candidate=1")
+    assert page.status_code == 200
+    assert _events(app, first) == ["viewed"] and _events(app, second) == ["viewed"]
