@@ -322,7 +322,11 @@ class Rating(db.Model):
 
 
 class Assignment(db.Model):
-    """A question a recruiter asked a candidate to practise, with an optional due date."""
+    """A question a recruiter asked a candidate to practise, with an optional due date.
+
+    While the candidate shares with the recruiter, the candidate's answers to it made after
+    it was assigned are the recruiter's to see (``feedback.access``); earlier ones are not.
+    """
 
     __tablename__ = "assignments"
 
@@ -330,6 +334,8 @@ class Assignment(db.Model):
     recruiter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
+    # Added to this debrief's plan by the recruiter it was shared with.
+    interview_id: Mapped[int | None] = mapped_column(ForeignKey("interviews.id"), index=True)
     due_on: Mapped[date | None] = mapped_column()
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

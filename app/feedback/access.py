@@ -6,12 +6,16 @@ anything not visible answers 404, never 403, so ids reveal nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask import abort
 
 from app.accounts.identity import AccountError, find_user, normalise_email
 from app.extensions import db
 from app.feedback import audit
 from app.models import Attempt, AttemptStatus, Interview, Question, Role, Share, User, utcnow
+from app.questions.assignments import assigned_since
 
 
 def shares_with(recruiter: User) -> list[Share]:
@@ -38,16 +42,40 @@ def debrief_question_ids(share: Share) -> set[int]:
     return ids
 
 
-def coverage(shares: list[Share]) -> list[tuple[Share, set[int]]]:
-    """Each active share with every question it covers, worked out once per request."""
-    return [(s, set(s.question_ids) | debrief_question_ids(s)) for s in shares if s.active]
+@dataclass(frozen=True)
+class Scope:
+    """What one active share covers: whole questions, and questions the recruiter assigned
+    (only answers given after the assignment, never the history)."""
+
+    questions: set[int]
+    assigned: dict[int, datetime]
 
 
-def covers(share: Share, questions: set[int], attempt: Attempt) -> bool:
-    """Whether a share (with its covered ``questions``) includes the attempt."""
+def coverage(shares: list[Share]) -> list[tuple[Share, Scope]]:
+    """Each active share with what it covers, worked out once per request."""
+    return [
+        (s, Scope(set(s.question_ids) | debrief_question_ids(s),
+                  assigned_since(s.recruiter_id, s.candidate_id) if s.recruiter_id else {}))
+        for s in shares if s.active
+    ]  # fmt: skip
+
+
+def covers(share: Share, scope: Scope, attempt: Attempt) -> bool:
+    """Whether a share (with its ``scope``) includes the attempt.
+
+    Only the candidate widens a share (what they chose to share, and the debriefs' plans they
+    built); a recruiter's assignment adds just the answers the candidate gives to it later.
+    """
     if attempt.owner_id != share.candidate_id:
         return False
-    return share.everything or attempt.id in share.attempt_ids or attempt.question_id in questions
+    if (
+        share.everything
+        or attempt.id in share.attempt_ids
+        or attempt.question_id in scope.questions
+    ):
+        return True
+    since = scope.assigned.get(attempt.question_id)
+    return since is not None and attempt.created_at >= since
 
 
 def can_view(user: User, attempt: Attempt) -> bool:
@@ -55,7 +83,7 @@ def can_view(user: User, attempt: Attempt) -> bool:
     if attempt.owner_id == user.id:
         return True
     shares = [s for s in shares_with(user) if s.candidate_id == attempt.owner_id]
-    return any(covers(share, questions, attempt) for share, questions in coverage(shares))
+    return any(covers(share, scope, attempt) for share, scope in coverage(shares))
 
 
 def owned_attempt(user: User, attempt_id: int) -> Attempt:
@@ -96,7 +124,7 @@ def shared_attempts(recruiter: User, candidate_id: int | None = None) -> list[At
         .order_by(Attempt.created_at.desc(), Attempt.id.desc())
     ).scalars()  # fmt: skip
     scopes = coverage(shares)
-    return [a for a in rows if any(covers(share, questions, a) for share, questions in scopes)]
+    return [a for a in rows if any(covers(share, scope, a) for share, scope in scopes)]
 
 
 def invite(candidate: User, recruiter_email: str, attempt_ids: list[int] | None = None,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from app.extensions import db
-from app.models import Assignment, Attempt, Question, Share, User
+from app.models import Assignment, Attempt, Interview, Question, Share, User
 
 MAX_NOTE = 2000
 
@@ -17,12 +17,15 @@ def assign(
     *,
     due_on: date | None = None,
     note: str = "",
+    interview: Interview | None = None,
 ) -> Assignment:
-    """Ask the candidate to practise ``question``; they see it on their home page."""
+    """Ask the candidate to practise ``question``; they see it on their home page (and in
+    ``interview``'s plan when it is given)."""
     assignment = Assignment(
         recruiter_id=recruiter.id,
         candidate_id=candidate_id,
         question_id=question.id,
+        interview_id=interview.id if interview is not None else None,
         due_on=due_on,
         note=(note or "").strip()[:MAX_NOTE],
     )
@@ -38,6 +41,25 @@ def given_by(recruiter: User, candidate_id: int) -> list[Assignment]:
                                     Assignment.candidate_id == candidate_id)
         .order_by(Assignment.created_at.desc())
     ).scalars())  # fmt: skip
+
+
+def for_interview(interview: Interview) -> list[Assignment]:
+    """What recruiters added to this debrief's plan, oldest first."""
+    return list(db.session.execute(
+        db.select(Assignment).where(Assignment.interview_id == interview.id,
+                                    Assignment.candidate_id == interview.owner_id)
+        .order_by(Assignment.created_at, Assignment.id)
+    ).scalars())  # fmt: skip
+
+
+def assigned_since(recruiter_id: int, candidate_id: int) -> dict[int, datetime]:
+    """Each question this recruiter assigned this candidate, with when it was first assigned."""
+    rows = db.session.execute(
+        db.select(Assignment.question_id, db.func.min(Assignment.created_at))
+        .where(Assignment.recruiter_id == recruiter_id, Assignment.candidate_id == candidate_id)
+        .group_by(Assignment.question_id)
+    ).all()  # fmt: skip
+    return dict(rows)
 
 
 def open_assignments(user) -> list:

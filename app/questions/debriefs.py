@@ -17,6 +17,7 @@ from app.models import (
     Rating,
     User,
 )  # fmt: skip
+from app.questions.assignments import for_interview
 from app.questions.banks import text_key, user_scope
 
 STAGES = ["Phone screen", "First interview", "Technical interview", "Case or task", "Panel",
@@ -215,6 +216,8 @@ def build_plan(interview: Interview, per_category: int = 2) -> list[int]:
         if extra not in plan:
             plan.append(extra)
     interview.plan_question_ids = plan
+    # What recruiters added is practised too, but stays their assignment (see feedback.access).
+    plan = plan + [a.question_id for a in for_interview(interview) if a.question_id not in plan]
     db.session.commit()
     return plan
 
@@ -222,8 +225,10 @@ def build_plan(interview: Interview, per_category: int = 2) -> list[int]:
 def plan_progress(interview: Interview) -> list[dict]:
     """For each planned question: answered, answered again after feedback, reviewed."""
     feedback = feedback_of(interview)
+    added = {a.question_id: a for a in reversed(for_interview(interview))}
     rows = []
-    for question_id in interview.plan_question_ids:
+    planned = list(interview.plan_question_ids)
+    for question_id in planned + [q for q in added if q not in planned]:
         question = db.session.get(Question, question_id)
         if question is None:
             continue
@@ -246,6 +251,7 @@ def plan_progress(interview: Interview) -> list[dict]:
             and any(a.created_at > latest_feedback for a in attempts),
             "reviewed": reviewed,
             "from_interview": question.interview_id == interview.id,
+            "added_by": added[question_id].recruiter if question_id in added else None,
             "feedback": concerning,
         })  # fmt: skip
     return rows

@@ -9,7 +9,6 @@ from app.extensions import db
 from app.feedback.access import invite, viewable_interview
 from app.models import Interview, Question
 from app.questions.assignments import assign
-from app.questions.banks import BANK_SCOPE
 from app.questions.debriefs import (
     OUTCOMES,
     SOURCES,
@@ -165,14 +164,12 @@ def add_to_plan(interview_id: int):
     if question is None:
         flash("Choose a question to add.")
     else:
-        if question.scope != BANK_SCOPE:
-            # The candidate must be able to answer the recruiter's own question: assign it too.
-            assign(g.user, interview.owner_id, question,
-                   note=f"For the {interview.company} debrief")  # fmt: skip
-        if question.id not in interview.plan_question_ids:
-            interview.plan_question_ids = [*interview.plan_question_ids, question.id]
-        db.session.commit()
-        flash("Added to the plan.")
+        # An assignment, not a plan entry: only the candidate widens what is shared, so it
+        # shows the recruiter the answers given to it from now on, never the earlier ones.
+        assign(g.user, interview.owner_id, question, interview=interview,
+               note=f"For the {interview.company} debrief")  # fmt: skip
+        flash("Added to the plan as an assignment: you will see the answers the candidate "
+              "gives to it from now on.")  # fmt: skip
     return redirect(url_for("debriefs.show", interview_id=interview.id))
 
 

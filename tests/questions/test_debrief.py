@@ -156,7 +156,10 @@ def test_sharing_the_debrief_shares_its_plan_answers_only(client, app):
     assert recruiter.get(f"/attempts/{elsewhere}").status_code == 404
     recruiter.post(f"/interviews/{interview_id}/plan/add", data={"question_id": str(spare[1])})
     with app.app_context():
-        assert spare[1] in db.session.get(Interview, interview_id).plan_question_ids
+        # The recruiter's addition is an assignment shown in the plan, not a plan entry
+        # (which would share every earlier answer to it): see test_share_scope.py.
+        assert spare[1] not in db.session.get(Interview, interview_id).plan_question_ids
+    assert "added by" in client.get(f"/interviews/{interview_id}").get_data(as_text=True)
     assert (
         recruiter.post(
             f"/interviews/{interview_id}/feedback", data={"body": "x", "source": "employer"}
