@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import Flask, Request, current_app
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import commands, web
 from app.config import ConfigError, defaults, from_environment, load_secret_key
@@ -79,6 +80,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     # A little room above the audio limit for the other form fields.
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024 + 64 * 1024
     app.config["MAX_FORM_MEMORY_SIZE"] = 512 * 1024
+
+    if app.config["TRUSTED_PROXY_HOPS"] > 0:
+        # Behind a proxy every request comes from the proxy: take the client's address and
+        # scheme from the headers the trusted hops add (limits are keyed on that address).
+        hops = app.config["TRUSTED_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     _require_packages(app.config)
     _prepare_folders(app)

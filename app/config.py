@@ -39,6 +39,9 @@ ENV_SETTINGS: dict[str, Callable] = {
     "JOB_LEASE_SECONDS": int,
     # Set to 1 behind HTTPS so cookies are never sent in clear text.
     "SESSION_COOKIE_SECURE": lambda raw: raw.strip().lower() in ("1", "true", "yes", "on"),
+    # Reverse proxies in front of Rebound that add X-Forwarded-For/-Proto (nginx: 1). Only
+    # set it behind a proxy: each hop's header is believed, and /metrics then needs its token.
+    "TRUSTED_PROXY_HOPS": int,
     "RATELIMIT_STORAGE_URI": str,
     "MAX_CONCURRENT_UPLOADS": int,
     "DECODE_TIMEOUT_SECONDS": float,
@@ -106,6 +109,7 @@ def defaults(data_dir: Path) -> dict:
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SECURE": False,
+        "TRUSTED_PROXY_HOPS": 0,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "PASSWORD_HASH_METHOD": "scrypt",
         # memory:// counts per process; with REDIS_URL set, create_app uses Redis instead.

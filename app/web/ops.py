@@ -185,6 +185,9 @@ def _allowed_to_scrape() -> bool:
     if token:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         return hmac.compare_digest(given.encode(), token.encode())
+    # Behind a proxy a request from loopback may be anyone the proxy let in: token only.
+    if current_app.config["TRUSTED_PROXY_HOPS"] > 0:
+        return False
     return request.remote_addr in LOOPBACK
 
 

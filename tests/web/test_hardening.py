@@ -105,3 +105,49 @@ def test_the_compare_view_logs_both_answers_it_shows(app, shared_reader):
     page = shared_reader.get(f"/questions/{question_id}/compare?candidate=1")
     assert page.status_code == 200
     assert _events(app, first) == ["viewed"] and _events(app, second) == ["viewed"]
+
+
+def _fail_logins(client, address: str, times: int) -> list[int]:
+    return [
+        client.post(
+            "/login",
+            data={"email": f"nobody{n}@example.com", "password": "wrong wrong wrong"},
+            headers={"X-Forwarded-For": address},
+        ).status_code
+        for n in range(times)
+    ]
+
+
+@pytest.mark.asvs("2.2.1")
+def test_behind_a_trusted_proxy_each_visitor_has_their_own_login_limit(tmp_path, model_cache):
+    from tests.conftest import build_app
+
+    app = build_app(tmp_path, model_cache, TRUSTED_PROXY_HOPS=1)
+    client = app.test_client()  # every request arrives from the proxy, 127.0.0.1
+    assert _fail_logins(client, "203.0.113.7", 21)[-1] == 429
+    assert _fail_logins(client, "198.51.100.4", 1) == [401]  # someone else is not locked out
+
+
+def test_without_the_setting_forwarded_addresses_are_not_believed(tmp_path, model_cache):
+    from tests.conftest import build_app
+
+    app = build_app(tmp_path, model_cache)
+    client = app.test_client()
+    assert _fail_logins(client, "203.0.113.7", 21)[-1] == 429
+    assert _fail_logins(client, "198.51.100.4", 1) == [429]  # a forged header changes nothing
+
+
+@pytest.mark.asvs("4.1.1")
+def test_behind_a_proxy_metrics_need_the_token_even_from_loopback(tmp_path, model_cache):
+    from tests.conftest import build_app
+
+    behind = build_app(tmp_path / "a", model_cache, TRUSTED_PROXY_HOPS=1).test_client()
+    assert behind.get("/metrics").status_code == 403  # the proxy itself is on loopback
+    assert behind.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 403
+    direct = build_app(tmp_path / "b", model_cache).test_client()
+    assert direct.get("/metrics").status_code == 200  # no proxy: loopback is this machine
+    token = build_app(tmp_path / "c", model_cache, TRUSTED_PROXY_HOPS=1, METRICS_TOKEN="s3cret")
+    assert (
+        token.test_client().get("/metrics", headers={"Authorization": "Bearer s3cret"}).status_code
+        == 200
+    )
