@@ -21,6 +21,9 @@ from app.web.params import RowId
 from app.worker.queue import queue
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+# Recordings, transcripts and the database are personal data: what Rebound writes is for the
+# user it runs as only.
+PRIVATE_UMASK, PRIVATE_FOLDER, PRIVATE_FILE = 0o077, 0o700, 0o600
 
 
 def _shipped_folder(name: str) -> Path:
@@ -46,6 +49,9 @@ class SpoolingRequest(Request):
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: embedded defaults, then the environment, then ``test_config``."""
+    # Every file and folder this process creates from here on (database, WAL, queue,
+    # recordings, spooled uploads, exports) is 0600/0700, whatever the shell's umask was.
+    os.umask(PRIVATE_UMASK)
     data_dir = Path(os.environ.get("REBOUND_DATA_DIR", os.getcwd())).resolve()
     app = Flask(
         __name__,
@@ -139,11 +145,17 @@ def _require_packages(config) -> None:
 
 
 def _prepare_folders(app: Flask) -> None:
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    Path(app.config["AUDIO_DIR"]).mkdir(parents=True, exist_ok=True)
+    """Create the data folders, and make those that exist already private too."""
+    for folder in (Path(app.instance_path), Path(app.config["AUDIO_DIR"])):
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(PRIVATE_FOLDER)
     uri = app.config["DATABASE_URL"]
     if uri.startswith("sqlite:///") and not uri.startswith("sqlite:///:memory:"):
-        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        database = Path(uri.removeprefix("sqlite:///"))
+        database.parent.mkdir(parents=True, exist_ok=True)
+        for path in (database, Path(app.config["QUEUE_PATH"])):
+            if path.is_file():
+                path.chmod(PRIVATE_FILE)
 
 
 def _tune_sqlite(app: Flask) -> None:

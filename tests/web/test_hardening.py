@@ -151,3 +151,35 @@ def test_behind_a_proxy_metrics_need_the_token_even_from_loopback(tmp_path, mode
         token.test_client().get("/metrics", headers={"Authorization": "Bearer s3cret"}).status_code
         == 200
     )
+
+
+@pytest.mark.asvs("8.1.6", "12.3.1")
+def test_data_files_and_folders_are_private_to_the_user(tmp_path, model_cache, audio_fixtures):
+    import os
+    import stat
+    from pathlib import Path
+
+    from tests.conftest import build_app, login, upload
+
+    os.umask(0o022)  # a usual shell: files 0644, folders 0755 unless Rebound says otherwise
+    (tmp_path / "audio").mkdir(mode=0o755)
+    app = build_app(
+        tmp_path, model_cache, QUEUE_IMMEDIATE=False, QUEUE_PATH=str(tmp_path / "q.sqlite3")
+    )
+    make_user(app, "a@example.com")
+    client = app.test_client()
+    login(client, app, "a@example.com")
+    assert upload(client, audio_fixtures / "answer.webm").status_code == 201
+
+    def mode(path: Path) -> int:
+        return stat.S_IMODE(path.stat().st_mode)
+
+    audio = Path(app.config["AUDIO_DIR"])
+    stored = [p for p in audio.rglob("*") if ".incoming" not in p.parts]
+    assert stored and all(mode(p) == (0o700 if p.is_dir() else 0o600) for p in stored), {
+        str(p): oct(mode(p)) for p in stored
+    }
+    assert mode(audio) == 0o700 and mode(Path(app.instance_path)) == 0o700
+    for database in tmp_path.glob("*.sqlite3*"):
+        assert mode(database) == 0o600, (database, oct(mode(database)))
+    assert {p.name for p in tmp_path.glob("*.sqlite3")} >= {"test.sqlite3", "q.sqlite3"}
