@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
-from app.extensions import db
+from sqlalchemy import update
+
+from app.extensions import begin_write, db
 from app.feedback import audit
 from app.feedback.errors import CommentNotAllowed, FeedbackError
 from app.models import Attempt, Comment, User, utcnow
@@ -98,18 +100,19 @@ def comments_for(attempt: Attempt) -> list[dict]:
 
 
 def mark_seen(attempt: Attempt) -> None:
-    """The owner has now seen every comment on this attempt."""
-    unseen = (
-        db.session.execute(
-            db.select(Comment).where(Comment.attempt_id == attempt.id, Comment.seen_at.is_(None))
-        )
-        .scalars()
-        .all()
-    )
-    for comment in unseen:
-        comment.seen_at = utcnow()
-    if unseen:
-        db.session.commit()
+    """The owner has now seen every comment on this attempt.
+
+    A page view (a GET) that writes: the usual case, nothing new, is one read; otherwise
+    the write takes the lock up front (``begin_write``), as a read that turns into a write
+    fails at once on SQLite when someone else wrote meanwhile.
+    """
+    unseen = Comment.attempt_id == attempt.id, Comment.seen_at.is_(None)
+    if db.session.execute(db.select(Comment.id).where(*unseen).limit(1)).first() is None:
+        return
+    db.session.commit()
+    begin_write()
+    db.session.execute(update(Comment).where(*unseen).values(seen_at=utcnow()))
+    db.session.commit()
 
 
 def unseen_feedback(user: User) -> list[Comment]:

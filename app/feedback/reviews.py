@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from app.extensions import db
+from app.extensions import begin_write, db
 from app.feedback import audit
 from app.feedback.comments import MAX_COMMENT, comments_for
 from app.feedback.errors import FeedbackError
@@ -46,13 +46,16 @@ DEFAULT_RUBRIC = [
 
 
 def default_rubric() -> Rubric:
-    """The shipped rubric (created on first use)."""
-    rubric = (
-        db.session.execute(db.select(Rubric).where(Rubric.owner_id.is_(None))).scalars().first()
-    )
+    """The shipped rubric (created on first use, by whichever request gets the lock first)."""
+    shipped = db.select(Rubric).where(Rubric.owner_id.is_(None))
+    rubric = db.session.execute(shipped).scalars().first()
     if rubric is None:
-        rubric = Rubric(owner_id=None, name="Rebound default", criteria=DEFAULT_RUBRIC)
-        db.session.add(rubric)
+        db.session.commit()
+        begin_write()
+        rubric = db.session.execute(shipped).scalars().first()
+        if rubric is None:
+            rubric = Rubric(owner_id=None, name="Rebound default", criteria=DEFAULT_RUBRIC)
+            db.session.add(rubric)
         db.session.commit()
     return rubric
 

@@ -183,3 +183,62 @@ def test_data_files_and_folders_are_private_to_the_user(tmp_path, model_cache, a
     for database in tmp_path.glob("*.sqlite3*"):
         assert mode(database) == 0o600, (database, oct(mode(database)))
     assert {p.name for p in tmp_path.glob("*.sqlite3")} >= {"test.sqlite3", "q.sqlite3"}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    __import__("os").environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="SQLite's write lock is what this checks",
+)
+def test_reads_that_write_never_hit_database_is_locked(app, client):
+    """Eight at once: candidates opening answers (marking comments seen), API calls (noting
+    the token's use) and a reviewer commenting. Every request gets its normal answer."""
+    import threading
+
+    from app.accounts.identity import create_api_token, find_user
+    from tests.conftest import login
+    from tests.reports.test_feedback import STORY, make_attempt
+
+    make_user(app, "r@example.com", "recruiter")
+    attempts = [make_attempt(app, STORY) for _ in range(4)]
+    client.post("/shares", data={"email": "r@example.com", "what": "everything"})
+    with app.app_context():
+        tokens = [create_api_token(find_user("a@example.com")) for _ in range(2)]
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def run(work) -> None:
+        for _ in range(25):
+            code = work()
+            with lock:
+                statuses.append(code)
+
+    def opener(attempt_id):
+        owner = app.test_client()
+        login(owner, app, "a@example.com")
+        return lambda: owner.get(f"/attempts/{attempt_id}").status_code
+
+    def api(token):
+        caller = app.test_client()
+        return lambda: (
+            caller.get("/api/v1/attempts", headers={"Authorization": f"Bearer {token}"}).status_code
+        )
+
+    def commenter(attempt_id):
+        reviewer = app.test_client()
+        login(reviewer, app, "r@example.com")
+        return lambda: (
+            reviewer.post(
+                f"/attempts/{attempt_id}/comments", data={"body": "Say the number."}
+            ).status_code
+        )
+
+    works = [opener(a) for a in attempts[:3]] + [api(t) for t in tokens]
+    works += [commenter(a) for a in attempts[:3]]
+    threads = [threading.Thread(target=run, args=(w,)) for w in works]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert len(threads) == 8 and len(statuses) == 8 * 25
+    assert set(statuses) <= {200, 302}, sorted(set(statuses))
