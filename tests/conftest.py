@@ -109,10 +109,11 @@ def app(tmp_path, model_cache, database_url, postgres):
 PASSWORD = "a long enough test passphrase"
 
 
-def make_user(app, email: str, role: str = "candidate") -> int:
-    """Create an account and return its id."""
+def make_user(app, email: str, role: str = "candidate", verified: bool = True) -> int:
+    """Create an account and return its id; ``verified``: as ``rebound users create`` makes
+    it (its address counts as proven), else as sign-up makes it."""
     with app.app_context():
-        return create_user(email, PASSWORD, role).id
+        return create_user(email, PASSWORD, role, verified=verified).id
 
 
 def login(client, app, email: str) -> None:

@@ -25,20 +25,29 @@ from app.accounts.identity import (
     authenticate,
     create_user,
     find_user,
+    reset_password,
     reset_token,
     rotate_session,
     set_password,
     user_for_api_token,
     user_for_reset_token,
 )  # fmt: skip
+from app.accounts.mail import mail_configured
+from app.accounts.verification import (
+    VERIFY_MAX_AGE_S,
+    check_may_log_in,
+    confirm_email,
+    send_confirmation,
+    user_for_verification_token,
+)  # fmt: skip
 from app.extensions import begin_write, db, limiter, login_manager
-from app.feedback.access import claim_email_invitations
+from app.feedback.invitations import claim_email_invitations
 from app.models import User
 from app.web.errors import error_response, wants_json
 
 bp = Blueprint("auth", __name__)
 PUBLIC_ENDPOINTS = {
-    "static", "auth.login", "auth.signup", "auth.forgot", "auth.reset",
+    "static", "auth.login", "auth.signup", "auth.forgot", "auth.reset", "auth.verify",
     # For load balancers and Prometheus; /metrics checks its own token.
     "ops.healthz", "ops.readyz", "ops.metrics",
 }  # fmt: skip
@@ -68,6 +77,9 @@ def signup():
         except AccountError as err:
             error = str(err)
         else:
+            if mail_configured():  # the address must be proven before the account is used
+                send_confirmation(user)
+                return render_template("auth/check_email.html", hours=VERIFY_MAX_AGE_S // 3600)
             login_user(user)
             claim_email_invitations(user)
             flash("Welcome to Rebound.")
@@ -77,20 +89,47 @@ def signup():
     ), 422 if error else 200
 
 
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def verify(token: str):
+    """Prove an email address with the mailed link and the account's password."""
+    try:
+        user = user_for_verification_token(token)
+    except AccountError as err:
+        return render_template("auth/verify.html", error=str(err), user=None), 400
+    error = None
+    if request.method == "POST":
+        try:
+            confirm_email(token, request.form.get("password", ""))
+        except AccountError as err:
+            error = str(err)
+        else:
+            login_user(user)
+            claim_email_invitations(user)
+            flash("Your email address is confirmed. Welcome to Rebound.")
+            return redirect(url_for("practice.index"))
+    return render_template("auth/verify.html", error=error, user=user), 422 if error else 200
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("20 per minute", methods=["POST"])
 @limiter.limit("8 per minute", methods=["POST"], key_func=_login_email_key)
 def login():
-    """Log in with email and password."""
+    """Log in with email and password (once the address is confirmed, when mail is set up)."""
     error = None
     if request.method == "POST":
         user = authenticate(request.form.get("email", ""), request.form.get("password", ""))
         if user is None:
             error = LOGIN_FAILED
         else:
-            login_user(user, remember=False)
-            claim_email_invitations(user)
-            return redirect(_safe_next(request.args.get("next")))
+            try:
+                check_may_log_in(user)
+            except AccountError as err:
+                error = str(err)
+            else:
+                login_user(user, remember=False)
+                claim_email_invitations(user)
+                return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", error=error, form=request.form), 401 if error else 200
 
 
@@ -143,13 +182,13 @@ def forgot():
 def reset(token: str):
     """Choose a new password from a one-time link."""
     try:
-        user = user_for_reset_token(token)
+        user_for_reset_token(token)
     except AccountError as err:
         return render_template("auth/forgot.html", error=str(err)), 400
     error = None
     if request.method == "POST":
         try:
-            set_password(user, request.form.get("password", ""))
+            reset_password(token, request.form.get("password", ""))
         except AccountError as err:
             error = str(err)
         else:
