@@ -72,3 +72,19 @@ def test_a_confirmation_link_expires(mail_app, mailbox, monkeypatch):
     monkeypatch.setattr(verification, "VERIFY_MAX_AGE_S", -1)
     expired = mail_app.test_client().post(link, data={"password": COACH_PASSWORD})
     assert expired.status_code == 400 and "has expired" in expired.get_data(as_text=True)
+
+
+def test_a_mailed_reset_link_proves_the_address(mail_app, mailbox, candidate):
+    """Someone registered the coach's address first; the coach takes it over by a reset."""
+    owner, attempt_id = candidate
+    mail_app.test_client().post(
+        "/signup", data={"email": COACH, "password": "a squatter's passphrase", "role": "recruiter"}
+    )
+    coach = mail_app.test_client()
+    coach.post("/password/forgot", data={"email": COACH})
+    reset = mailbox.link(COACH, "/password/reset/")
+    assert coach.post(reset, data={"password": COACH_PASSWORD}).status_code == 302
+    assert (
+        coach.post("/login", data={"email": COACH, "password": COACH_PASSWORD}).status_code == 302
+    )
+    assert coach.get(f"/attempts/{attempt_id}").status_code == 200
