@@ -12,7 +12,13 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import commands, web
-from app.config import ConfigError, defaults, from_environment, load_secret_key
+from app.config import (
+    ConfigError,
+    check_mail_settings,
+    defaults,
+    from_environment,
+    load_secret_key,
+)
 from app.extensions import csrf, db, htmx, limiter, migrate
 from app.recordings.audio import use_decode_timeout
 from app.recordings.gates import RedisUploadGate
@@ -65,10 +71,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(QUESTION_BANKS_DIR=str(_shipped_folder("question_banks")))
     try:
         app.config.update(from_environment(os.environ))
+        if test_config:
+            app.config.update(test_config)
+        check_mail_settings(app.config)
     except ConfigError as err:
         raise SystemExit(f"error: {err}") from err
-    if test_config:
-        app.config.update(test_config)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = load_secret_key(Path(app.instance_path))
     app.config["DATABASE_URL"] = normalise_database_url(app.config["DATABASE_URL"])

@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 # Settings read from the environment, with the type each one converts to.
 ENV_SETTINGS: dict[str, Callable] = {
@@ -58,11 +60,50 @@ ENV_SETTINGS: dict[str, Callable] = {
     "WEB_PROCESSES": int,
     "METRICS_TOKEN": str,
     "LOG_FORMAT": str,
+    # Email (verification links, sign-up notices, reset links); unset: nothing is mailed.
+    "SMTP_URL": lambda raw: smtp_server(raw) and raw.strip(),
+    "MAIL_FROM": str,
+    # Where people open Rebound, e.g. https://rebound.example.org: links in emails start here.
+    "PUBLIC_URL": str,
+    "INVITATION_DAYS": int,
+    "SIGNUP_RATE_LIMIT": str,
 }
 
 
 class ConfigError(Exception):
     """A setting from the environment has a value we cannot use."""
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """Where mail goes: ``security`` is ``plain``, ``starttls`` or ``ssl``."""
+
+    host: str
+    port: int
+    security: str
+    username: str
+    password: str
+
+
+SMTP_SCHEMES = {"smtp": ("plain", 25), "smtp+starttls": ("starttls", 587), "smtps": ("ssl", 465)}
+
+
+def smtp_server(url: str) -> SmtpServer:
+    """``smtp://``, ``smtp+starttls://`` or ``smtps://[user:password@]host[:port]``, read."""
+    parts = urlsplit(url.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    # The message never repeats the URL: it may hold the mail server's password.
+    if parts.scheme not in SMTP_SCHEMES or not parts.hostname or port == -1:
+        raise ConfigError(
+            "SMTP_URL is not a mail server address: write smtp://host:25 (no encryption), "
+            "smtp+starttls://user:password@host:587 or smtps://user:password@host:465"
+        )
+    security, default_port = SMTP_SCHEMES[parts.scheme]
+    return SmtpServer(parts.hostname, port or default_port, security,
+                      unquote(parts.username or ""), unquote(parts.password or ""))  # fmt: skip
 
 
 def model_cache_dir() -> Path:
@@ -136,6 +177,14 @@ def defaults(data_dir: Path) -> dict:
         # If Redis stops answering, count limits in this process rather than fail logins.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "SMTP_URL": None,
+        "MAIL_FROM": "Rebound <rebound@localhost>",
+        "PUBLIC_URL": None,
+        # How long an invitation link may wait to be accepted.
+        "INVITATION_DAYS": 14,
+        # Sign-ups from one client address (each costs a memory-hard hash); one email
+        # address has its own, tighter limit (app/web/auth.py).
+        "SIGNUP_RATE_LIMIT": "20 per minute;200 per day",
     }
 
 
@@ -152,6 +201,15 @@ def from_environment(environ: os._Environ | dict) -> dict:
             label = getattr(kind, "__name__", "value").replace("<lambda>", "flag")
             raise ConfigError(f"{name}={raw!r} is not a valid {label}") from err
     return found
+
+
+def check_mail_settings(config) -> None:
+    """Mailed links must not be built from a request's Host header, which a client chooses."""
+    if config["SMTP_URL"] and not config["PUBLIC_URL"]:
+        raise ConfigError(
+            "SMTP_URL is set, so set PUBLIC_URL too: the address people open Rebound at "
+            "(e.g. https://rebound.example.org). Links in emails start with it."
+        )
 
 
 def load_secret_key(instance: Path) -> str:

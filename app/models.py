@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +19,11 @@ BANK_SCOPE = "bank"
 def utcnow() -> datetime:
     """Now, in UTC, without tzinfo (SQLite stores naive datetimes)."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def invitation_deadline() -> datetime:
+    """When an invitation made now stops working (``INVITATION_DAYS`` from now)."""
+    return utcnow() + timedelta(days=current_app.config["INVITATION_DAYS"])
 
 
 def new_session_token() -> str:
@@ -54,6 +60,9 @@ class User(UserMixin, db.Model):
     # Retention: delete recordings older than this many days (None keeps them).
     retention_days: Mapped[int | None] = mapped_column()
     retention_drops_transcripts: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Set once the owner of ``email`` proved it (a mailed link, or an admin created the
+    # account); only then do invitations sent to that address reach this account.
+    email_verified_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def get_id(self) -> str:
@@ -231,8 +240,10 @@ class AttemptPiece(db.Model):
 class Share(db.Model):
     """A candidate lets one recruiter see everything, or chosen attempts and questions.
 
-    The invitation is by email, or by a link (``invite_token``) the recruiter opens while
-    logged in. Revoking sets ``revoked_at``; access is checked against it on every request.
+    The invitation reaches a recruiter account whose owner proved they hold
+    ``recruiter_email``, or through its link (``invite_token``), which the recruiter of that
+    address accepts once, before ``invite_expires_at``. ``accepted_at`` says when it
+    reached them. Revoking sets ``revoked_at``; access is checked against it on every request.
     """
 
     __tablename__ = "shares"
@@ -249,6 +260,8 @@ class Share(db.Model):
     question_ids: Mapped[list] = mapped_column(JSON, default=list)
     interview_ids: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    invite_expires_at: Mapped[datetime] = mapped_column(default=invitation_deadline)
+    accepted_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
 
     candidate: Mapped[User] = relationship(foreign_keys=[candidate_id], lazy="joined")

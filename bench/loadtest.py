@@ -174,6 +174,8 @@ def main() -> None:
         env = dict(os.environ, REBOUND_DATA_DIR=data, HOME_DIR=data, PORT=str(port),
                    DATABASE_URL=database, REDIS_URL=args.redis, QUEUE_NAME=queue_name,
                    SECRET_KEY="load-test", WHISPER_MODEL=args.model,
+                   # Every simulated candidate signs up from loopback in the first seconds.
+                   SIGNUP_RATE_LIMIT="1000 per minute",
                    WHISPER_BEAM_SIZE=str(args.beam), LOG_FORMAT="json",
                    MODEL_CACHE_DIR=str(ROOT / ".cache" / "models"))  # fmt: skip
         logs = Path(data)

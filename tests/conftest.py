@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import uuid
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from flask_migrate import upgrade
 
 from app import create_app
@@ -103,10 +109,11 @@ def app(tmp_path, model_cache, database_url, postgres):
 PASSWORD = "a long enough test passphrase"
 
 
-def make_user(app, email: str, role: str = "candidate") -> int:
-    """Create an account and return its id."""
+def make_user(app, email: str, role: str = "candidate", verified: bool = True) -> int:
+    """Create an account and return its id; ``verified``: as ``rebound users create`` makes
+    it (its address counts as proven), else as sign-up makes it."""
     with app.app_context():
-        return create_user(email, PASSWORD, role).id
+        return create_user(email, PASSWORD, role, verified=verified).id
 
 
 def login(client, app, email: str) -> None:
@@ -116,6 +123,61 @@ def login(client, app, email: str) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = token
         session["_fresh"] = True
+
+
+class Mailbox:
+    """A real SMTP server (aiosmtpd, on a free port) and the messages it received."""
+
+    USER, PASSWORD = "rebound", "mail server secret"
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.port = free_port()
+        self.url = f"smtp://{self.USER}:{quote(self.PASSWORD)}@127.0.0.1:{self.port}"
+
+    async def handle_DATA(self, server, session, envelope):
+        assert session.authenticated, "the app sent mail without logging in"
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+    def check_login(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        ok = auth_data.login == self.USER.encode() and auth_data.password == self.PASSWORD.encode()
+        return AuthResult(success=ok)
+
+    def to(self, address: str) -> list[EmailMessage]:
+        """Messages sent to ``address``, oldest first."""
+        return [m for m in self.messages if m["To"] == address]
+
+    def link(self, address: str, path: str) -> str:
+        """The path of the last link to ``path...`` mailed to ``address``."""
+        bodies = [m.get_content() for m in self.to(address)]
+        found = re.findall(
+            r"http://rebound\.test(" + re.escape(path) + r"[^\s]+)", "\n".join(bodies)
+        )
+        assert found, f"no {path} link mailed to {address}: {bodies}"
+        return found[-1]
+
+
+@pytest.fixture
+def mailbox():
+    """A mail server for one test; the app in ``mail_app`` sends through it."""
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=box.port, auth_required=True,
+                            auth_require_tls=False, authenticator=box.check_login)  # fmt: skip
+    controller.start()
+    yield box
+    controller.stop()
+
+
+@pytest.fixture
+def mail_app(tmp_path, model_cache, database_url, postgres, mailbox):
+    """``app``, with mail set up (``mailbox``); links in mails start with http://rebound.test."""
+    app = build_app(tmp_path, model_cache, migrate=postgres is None, DATABASE_URL=database_url,
+                    SMTP_URL=mailbox.url, PUBLIC_URL="http://rebound.test")  # fmt: skip
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """Accounts: password rules and hashing, one-time reset links, personal API tokens.
 
 Passwords are hashed with scrypt (memory-hard, in Werkzeug). Reset links are signed and
-carry a fingerprint of the current password hash, so a link stops working once used.
-API tokens are random, shown once, and only their SHA-256 is stored.
+carry a fingerprint of the current password hash, so a link stops working once used; one
+that was mailed to the address also proves the address once used. API tokens are random,
+shown once, and only their SHA-256 is stored.
 """
 
 from __future__ import annotations
@@ -72,9 +73,18 @@ def find_user(email: str) -> User | None:
 
 
 def create_user(
-    email: str, password: str, role: str = Role.CANDIDATE, display_name: str = ""
+    email: str,
+    password: str,
+    role: str = Role.CANDIDATE,
+    display_name: str = "",
+    *,
+    verified: bool = False,
 ) -> User:
-    """Create an account, or raise AccountError naming the problem."""
+    """Create an account, or raise AccountError naming the problem.
+
+    ``verified``: the address counts as proven (an admin made the account); otherwise only
+    a mailed link proves it (``accounts.verification``).
+    """
     email = normalise_email(email)
     if role not in set(Role):
         raise AccountError(f"Unknown role {role!r}: choose candidate, recruiter or admin.")
@@ -84,7 +94,8 @@ def create_user(
     if find_user(email) is not None:
         raise AccountError("An account with this email already exists. Log in instead.")
     user = User(email=email, role=role, display_name=display_name.strip()[:120],
-                password_hash=hash_password(password))  # fmt: skip
+                password_hash=hash_password(password),
+                email_verified_at=utcnow() if verified else None)  # fmt: skip
     db.session.add(user)
     db.session.commit()
     return user
@@ -94,10 +105,14 @@ def authenticate(email: str, password: str) -> User | None:
     """The user if the password matches, else None (the same answer for unknown emails)."""
     user = find_user(email)
     if user is None or not user.password_hash:
-        # Spend the same time as a real check so response times do not reveal accounts.
-        check_password_hash(_dummy_hash(), password)
+        spend_hash_time(password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
+
+
+def spend_hash_time(password: str) -> None:
+    """Take as long as checking a real password, so response times do not reveal accounts."""
+    check_password_hash(_dummy_hash(), password)
 
 
 _DUMMY: dict[str, str] = {}
@@ -110,13 +125,18 @@ def _dummy_hash() -> str:
     return _DUMMY[method]
 
 
-def set_password(user: User, password: str) -> None:
-    """Change the password and end every existing session of this user."""
+def set_password(user: User, password: str, verified: bool = False) -> None:
+    """Change the password and end every existing session of this user.
+
+    ``verified``: the change came through a link mailed to the address, which it proves.
+    """
     problem = password_problem(password, user.email)
     if problem:
         raise AccountError(problem)
     user.password_hash = hash_password(password)
     user.session_token = new_session_token()
+    if verified and user.email_verified_at is None:
+        user.email_verified_at = utcnow()
     db.session.commit()
 
 
@@ -130,14 +150,28 @@ def _reset_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
 
 
-def reset_token(user: User) -> str:
-    """A signed, one-hour, one-time token for resetting this user's password."""
+def reset_token(user: User, mailed: bool = False) -> str:
+    """A signed, one-hour, one-time token for resetting this user's password.
+
+    ``mailed``: the token goes to the account's address, so using it proves the address.
+    """
     fingerprint = hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
-    return _reset_serializer().dumps({"id": user.id, "p": fingerprint})
+    return _reset_serializer().dumps({"id": user.id, "p": fingerprint, "m": mailed})
 
 
 def user_for_reset_token(token: str) -> User:
     """The user a reset token belongs to, or AccountError if it is invalid, used or expired."""
+    return _read_reset_token(token)[0]
+
+
+def reset_password(token: str, password: str) -> User:
+    """Set a new password from a reset link; a mailed link also proves the address."""
+    user, mailed = _read_reset_token(token)
+    set_password(user, password, verified=mailed)
+    return user
+
+
+def _read_reset_token(token: str) -> tuple[User, bool]:
     try:
         data = _reset_serializer().loads(token, max_age=RESET_MAX_AGE_S)
     except SignatureExpired as err:
@@ -149,7 +183,7 @@ def user_for_reset_token(token: str) -> User:
         "p"
     ):
         raise AccountError("This reset link was already used. Ask for a new one.")
-    return user
+    return user, data.get("m") is True
 
 
 def create_api_token(user: User, name: str = "") -> str:

@@ -16,7 +16,7 @@ from app.accounts.identity import (
     reset_token,
 )
 from app.commands.database import prepare_database
-from app.feedback.access import claim_email_invitations
+from app.feedback.invitations import claim_email_invitations
 
 
 @click.group("users")
@@ -45,7 +45,8 @@ def users_create(email: str, role: str, password_stdin: bool, name: str) -> None
     """Create an account (the password is asked at a prompt)."""
     prepare_database(current_app._get_current_object())
     try:
-        user = create_user(email, _read_password(password_stdin), role, name)
+        # An admin made it: the address counts as proven, as if its owner had confirmed it.
+        user = create_user(email, _read_password(password_stdin), role, name, verified=True)
     except AccountError as err:
         raise click.ClickException(str(err)) from err
     claim_email_invitations(user)  # shares sent to this address before it had an account

@@ -11,17 +11,17 @@ from datetime import datetime
 
 from flask import abort
 
-from app.accounts.identity import AccountError, find_user, normalise_email
 from app.extensions import db
 from app.feedback import audit
-from app.models import Attempt, AttemptStatus, Interview, Question, Role, Share, User, utcnow
+from app.models import Attempt, AttemptStatus, Interview, Question, Share, User
 from app.questions.assignments import assigned_since
 
 
 def shares_with(recruiter: User) -> list[Share]:
-    """The active shares a recruiter has accepted (or was invited to by email)."""
+    """The active shares that reached this recruiter (see ``feedback.invitations``)."""
     return list(db.session.execute(
-        db.select(Share).where(Share.recruiter_id == recruiter.id, Share.revoked_at.is_(None))
+        db.select(Share).where(Share.recruiter_id == recruiter.id, Share.accepted_at.is_not(None),
+                               Share.revoked_at.is_(None))
         .order_by(Share.created_at.desc())
     ).unique().scalars())  # fmt: skip
 
@@ -125,70 +125,6 @@ def shared_attempts(recruiter: User, candidate_id: int | None = None) -> list[At
     ).scalars()  # fmt: skip
     scopes = coverage(shares)
     return [a for a in rows if any(covers(share, scope, a) for share, scope in scopes)]
-
-
-def invite(candidate: User, recruiter_email: str, attempt_ids: list[int] | None = None,
-           question_ids: list[int] | None = None,
-           interview_ids: list[int] | None = None) -> Share:  # fmt: skip
-    """Share with a recruiter by email; an existing recruiter account is linked at once."""
-    email = normalise_email(recruiter_email)
-    if email == candidate.email:
-        raise AccountError("That is your own address: share with your recruiter or coach.")
-    own = set(
-        db.session.execute(db.select(Attempt.id).where(Attempt.owner_id == candidate.id)).scalars()
-    )
-    attempt_ids = sorted(set(attempt_ids or []) & own)
-    answered = set(
-        db.session.execute(
-            db.select(Attempt.question_id).where(Attempt.owner_id == candidate.id)
-        ).scalars()
-    )
-    question_ids = sorted(set(question_ids or []) & answered)
-    share = Share(candidate_id=candidate.id, recruiter_email=email,
-                  everything=not attempt_ids and not question_ids and not interview_ids,
-                  attempt_ids=attempt_ids, question_ids=question_ids,
-                  interview_ids=sorted(set(interview_ids or [])))  # fmt: skip
-    recruiter = find_user(email)
-    if recruiter is not None and recruiter.role in (Role.RECRUITER, Role.ADMIN):
-        share.recruiter_id = recruiter.id
-    db.session.add(share)
-    db.session.commit()
-    return share
-
-
-def accept(share: Share, recruiter: User) -> None:
-    """Link an invitation to the recruiter who opened it (once; a claimed link stays theirs)."""
-    if not share.active:
-        raise AccountError("This invitation was withdrawn by the candidate.")
-    if not recruiter.is_recruiter:
-        raise AccountError("Only a recruiter or coach account can accept an invitation. "
-                           "Sign up as a recruiter, then open the link again.")  # fmt: skip
-    if share.candidate_id == recruiter.id:
-        raise AccountError("You cannot accept your own invitation.")
-    if share.recruiter_id not in (None, recruiter.id):
-        raise AccountError("This invitation was already accepted by someone else.")
-    share.recruiter_id = recruiter.id
-    db.session.commit()
-
-
-def claim_email_invitations(recruiter: User) -> None:
-    """Link invitations sent to this recruiter's email before the account existed."""
-    if not recruiter.is_recruiter:
-        return
-    pending = db.session.execute(
-        db.select(Share).where(Share.recruiter_email == recruiter.email, Share.recruiter_id.is_(None),
-                               Share.revoked_at.is_(None))
-    ).scalars().all()  # fmt: skip
-    for share in pending:
-        share.recruiter_id = recruiter.id
-    if pending:
-        db.session.commit()
-
-
-def revoke(share: Share) -> None:
-    """End a share now."""
-    share.revoked_at = utcnow()
-    db.session.commit()
 
 
 def awaiting_feedback(recruiter: User, reviewed_ids: set[int]) -> list[Attempt]:

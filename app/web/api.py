@@ -6,9 +6,10 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 
 from app.accounts.identity import AccountError
 from app.extensions import csrf, db
-from app.feedback.access import invite, owned_attempt, revoke, viewable_attempt
+from app.feedback.access import owned_attempt, viewable_attempt
 from app.feedback.comments import add_comment
 from app.feedback.errors import FeedbackError
+from app.feedback.invitations import invite, revoke
 from app.models import Attempt, Question, Share
 from app.questions.practices import owned_practice
 from app.questions.selection import practice_questions, visible_question

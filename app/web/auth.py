@@ -2,7 +2,8 @@
 
 Every page needs a logged-in user except the ones in ``PUBLIC_ENDPOINTS``. The API also
 accepts ``Authorization: Bearer <token>``. Failed logins get one generic message, and are
-throttled per address and per account.
+throttled per address and per account; sign-ups never say whether an address has an
+account (``accounts.signup``), and are throttled per client address and per email address.
 """
 
 from __future__ import annotations
@@ -25,30 +26,45 @@ from flask_login import current_user, login_user, logout_user
 from app.accounts.identity import (
     AccountError,
     authenticate,
-    create_user,
-    find_user,
-    reset_token,
+    reset_password,
     rotate_session,
     set_password,
     user_for_api_token,
     user_for_reset_token,
 )  # fmt: skip
+from app.accounts.mail import MailFailed, mail_configured
+from app.accounts.signup import Outcome, send_reset_link, sign_up
+from app.accounts.verification import (
+    VERIFY_MAX_AGE_S,
+    check_may_log_in,
+    confirm_email,
+    user_for_verification_token,
+)  # fmt: skip
 from app.extensions import begin_write, db, limiter, login_manager
-from app.feedback.access import claim_email_invitations
+from app.feedback.invitations import claim_email_invitations
 from app.models import User
 from app.web.errors import error_response, wants_json
 
 bp = Blueprint("auth", __name__)
 PUBLIC_ENDPOINTS = {
-    "static", "auth.login", "auth.signup", "auth.forgot", "auth.reset",
+    "static", "auth.login", "auth.signup", "auth.forgot", "auth.reset", "auth.verify",
     # For load balancers and Prometheus; /metrics checks its own token.
     "ops.healthz", "ops.readyz", "ops.metrics",
 }  # fmt: skip
 LOGIN_FAILED = "That email and password do not match an account. Check both and try again."
+SIGNUPS_PER_EMAIL = "5 per hour"  # each may send a mail to that address
 
 
 def _login_email_key() -> str:
     return "login:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _signup_email_key() -> str:
+    return "signup:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _signup_limit() -> str:
+    return current_app.config["SIGNUP_RATE_LIMIT"]
 
 
 def _safe_next(target: str | None) -> str:
@@ -71,40 +87,85 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(
+    _signup_limit,
+    methods=["POST"],
+    error_message="Too many sign-ups from your network. Wait a while and try again.",
+)
+@limiter.limit(SIGNUPS_PER_EMAIL, methods=["POST"], key_func=_signup_email_key,
+               error_message="Too many sign-ups with this email address. Try again in an hour, "
+               "or log in if the account is yours.")  # fmt: skip
 def signup():
-    """Create an account (a candidate, or a recruiter/coach)."""
+    """Create an account; the answer never says whether the address had one (``sign_up``)."""
     error = None
     if request.method == "POST":
         role = "recruiter" if request.form.get("role") == "recruiter" else "candidate"
         try:
-            user = create_user(request.form.get("email", ""), request.form.get("password", ""), role,
-                               request.form.get("display_name", ""))  # fmt: skip
+            result = sign_up(request.form.get("email", ""), request.form.get("password", ""), role,
+                             request.form.get("display_name", ""))  # fmt: skip
+        except MailFailed as err:
+            return render_template("auth/signup.html", error=str(err), form=request.form), 503
         except AccountError as err:
             error = str(err)
         else:
-            login_user(user)
-            claim_email_invitations(user)
-            flash("Welcome to Rebound.")
+            if result.outcome == Outcome.CHECK_EMAIL:
+                return render_template("auth/check_email.html", hours=VERIFY_MAX_AGE_S // 3600)
+            if result.outcome == Outcome.LOGIN_FAILED:
+                # Exactly the login form's answer to a wrong password or an unknown address.
+                return render_template(
+                    "auth/login.html", error=LOGIN_FAILED, form=request.form
+                ), 401
+            login_user(result.user)
+            claim_email_invitations(result.user)
+            if result.outcome == Outcome.CREATED:
+                flash("Welcome to Rebound.")
             return redirect(_safe_next(request.args.get("next")))
     return render_template(
         "auth/signup.html", error=error, form=request.form
     ), 422 if error else 200
 
 
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def verify(token: str):
+    """Prove an email address with the mailed link and the account's password."""
+    try:
+        user = user_for_verification_token(token)
+    except AccountError as err:
+        return render_template("auth/verify.html", error=str(err), user=None), 400
+    error = None
+    if request.method == "POST":
+        try:
+            confirm_email(token, request.form.get("password", ""))
+        except AccountError as err:
+            error = str(err)
+        else:
+            login_user(user)
+            claim_email_invitations(user)
+            flash("Your email address is confirmed. Welcome to Rebound.")
+            return redirect(url_for("practice.index"))
+    return render_template("auth/verify.html", error=error, user=user), 422 if error else 200
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("20 per minute", methods=["POST"])
 @limiter.limit("8 per minute", methods=["POST"], key_func=_login_email_key)
 def login():
-    """Log in with email and password."""
+    """Log in with email and password (once the address is confirmed, when mail is set up)."""
     error = None
     if request.method == "POST":
         user = authenticate(request.form.get("email", ""), request.form.get("password", ""))
         if user is None:
             error = LOGIN_FAILED
         else:
-            login_user(user, remember=False)
-            claim_email_invitations(user)
-            return redirect(_safe_next(request.args.get("next")))
+            try:
+                check_may_log_in(user)
+            except AccountError as err:
+                error = str(err)
+            else:
+                login_user(user, remember=False)
+                claim_email_invitations(user)
+                return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", error=error, form=request.form), 401 if error else 200
 
 
@@ -140,30 +201,34 @@ def change_password():
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
 def forgot():
-    """Ask for a reset link; with no mail server it goes to the server log."""
+    """Ask for a reset link: mailed, or with no mail server written to the server log."""
     if request.method == "POST":
-        user = find_user(request.form.get("email", ""))
-        if user is not None:
-            link = url_for("auth.reset", token=reset_token(user), _external=True)
-            current_app.logger.warning("password reset link for %s: %s", user.email, link)
+        try:
+            send_reset_link(request.form.get("email", ""))
+        except AccountError as err:
+            return render_template("auth/forgot.html", error=str(err), mail=True), 503
         # The same answer either way: this page must not reveal who has an account.
-        flash("If that address has an account, a reset link was sent to the administrator's "
-              "log (no mail server is configured). It works for one hour.")  # fmt: skip
+        if mail_configured():
+            flash("We sent a message to that address. If it has an account, the message holds "
+                  "a reset link that works for one hour.")  # fmt: skip
+        else:
+            flash("If that address has an account, a reset link was sent to the administrator's "
+                  "log (no mail server is configured). It works for one hour.")  # fmt: skip
         return redirect(url_for("auth.login"))
-    return render_template("auth/forgot.html")
+    return render_template("auth/forgot.html", mail=mail_configured())
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset(token: str):
     """Choose a new password from a one-time link."""
     try:
-        user = user_for_reset_token(token)
+        user_for_reset_token(token)
     except AccountError as err:
-        return render_template("auth/forgot.html", error=str(err)), 400
+        return render_template("auth/forgot.html", error=str(err), mail=mail_configured()), 400
     error = None
     if request.method == "POST":
         try:
-            set_password(user, request.form.get("password", ""))
+            reset_password(token, request.form.get("password", ""))
         except AccountError as err:
             error = str(err)
         else:

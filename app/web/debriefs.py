@@ -6,7 +6,8 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
 from app.accounts.identity import AccountError
 from app.extensions import db
-from app.feedback.access import invite, viewable_interview
+from app.feedback.access import viewable_interview
+from app.feedback.invitations import invite
 from app.models import Interview, Question
 from app.questions.assignments import assign
 from app.questions.debriefs import (

@@ -6,7 +6,15 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
 from app.accounts.identity import AccountError
 from app.extensions import db
-from app.feedback.access import accept, invite, revoke
+from app.feedback.invitations import (
+    InvitationRefused,
+    accept,
+    find_invitation,
+    invite,
+    refusal,
+    revoke,
+    share_state,
+)  # fmt: skip
 from app.models import Attempt, Share
 from app.web.rendering import render
 
@@ -46,7 +54,9 @@ def index():
         db.select(Attempt).where(Attempt.owner_id == g.user.id).order_by(Attempt.created_at.desc())
     ).scalars().all()  # fmt: skip
     answered = {a.question_id: a.question for a in attempts}
-    context = {"shares": _own_shares(), "attempts": attempts, "questions": list(answered.values())}
+    shares = _own_shares()
+    context = {"shares": shares, "states": {s.id: share_state(s) for s in shares},
+               "attempts": attempts, "questions": list(answered.values())}  # fmt: skip
     return render("shares/index.html", error=error, **context), 422 if error else 200
 
 
@@ -63,21 +73,22 @@ def revoke_share(share_id: int):
 
 @bp.route("/accept/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
-    """A recruiter opens an invitation link and accepts it."""
-    share = (
-        db.session.execute(db.select(Share).filter_by(invite_token=token))
-        .unique()
-        .scalar_one_or_none()
-    )
+    """A recruiter opens an invitation link and accepts it, or reads why they cannot."""
+    share = find_invitation(token)
     if share is None:
-        abort(404)
-    error = None
+        error = ("This invitation link is not valid. Check that you opened the whole link, "
+                 "or ask the candidate to send it again.")  # fmt: skip
+        return render("shares/accept.html", share=None, error=error), 404
     if request.method == "POST":
         try:
             accept(share, g.user)
-        except AccountError as err:
-            error = str(err)
-        else:
-            flash(f"You can now see what {share.candidate.name} shared with you.")
-            return redirect(url_for("review.index"))
-    return render("shares/accept.html", share=share, error=error), 422 if error else 200
+        except InvitationRefused as err:
+            return render("shares/accept.html", share=share, error=str(err)), err.status
+        flash(f"You can now see what {share.candidate.name} shared with you.")
+        return redirect(url_for("review.index"))
+    if share.candidate_id == g.user.id:
+        return render("shares/accept.html", share=share, error=None)  # their own link, to check
+    refused = refusal(share, g.user)
+    if refused is not None:
+        return render("shares/accept.html", share=share, error=str(refused)), refused.status
+    return render("shares/accept.html", share=share, error=None)

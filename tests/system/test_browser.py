@@ -252,13 +252,18 @@ def test_the_review_loop(server, browser):
         candidate.get_by_label("Their email").fill("loop-coach@example.com")
         candidate.get_by_role("button", name="Share", exact=True).click()
         candidate.wait_for_selector("text=Shared with loop-coach@example.com")
+        invite_url = candidate.locator("code").first.inner_text()
 
         recruiter.goto(server + "/signup")
         recruiter.get_by_label("Email").fill("loop-coach@example.com")
         recruiter.get_by_label("Password").fill("recruiter test passphrase")
         recruiter.get_by_label("a recruiter or coach giving feedback").check()
         recruiter.get_by_role("button", name="Create account").click()
-        recruiter.goto(server + "/review")
+        recruiter.wait_for_url(server + "/")
+        # Signing up with the invited address is not enough: the coach opens the link.
+        recruiter.goto(invite_url)
+        recruiter.get_by_role("button", name="Accept the invitation").click()
+        recruiter.wait_for_url(server + "/review")
         recruiter.locator(".attempts a").first.click()
         recruiter.wait_for_selector(".transcript .word")
         # Select three words with the mouse, then comment on them.
@@ -430,6 +435,10 @@ def test_every_page_has_no_accessibility_violations(server, browser, audio_fixtu
         recruiter.get_by_label("Password").fill("recruiter test passphrase")
         recruiter.get_by_label("a recruiter or coach giving feedback").check()
         recruiter.get_by_role("button", name="Create account").click()
+        recruiter.wait_for_url(server + "/")
+        recruiter.goto(invite_url)
+        recruiter.get_by_role("button", name="Accept the invitation").click()
+        recruiter.wait_for_url(server + "/review")
         recruiter.goto(attempt_url)
         recruiter.get_by_label("Comment", exact=True).fill("Name the client.")
         recruiter.get_by_role("button", name="Add comment").click()
@@ -446,7 +455,8 @@ def test_every_page_has_no_accessibility_violations(server, browser, audio_fixtu
                 attempt_url, attempt_url + "/report", step_url, "/no/such/page",
             ],
             recruiter: ["/review", "/review/rubrics", candidate_url, attempt_url, invite_url],
-            anon: ["/login", "/signup", "/password/forgot", "/password/reset/not-a-token"],
+            anon: ["/login", "/signup", "/password/forgot", "/password/reset/not-a-token",
+                   "/email/confirm/not-a-token"],
         }  # fmt: skip
         problems, seen = [], set()
         for page, paths in tour.items():
@@ -545,9 +555,13 @@ def test_the_practice_and_review_loops_with_the_keyboard_alone(server, browser):
         tab_to(candidate, "button.primary[type=submit]")
         candidate.keyboard.press("Enter")
         candidate.wait_for_selector("text=Shared with keys-coach@example.com")
+        invite_url = candidate.locator("code").first.inner_text()
 
         keyboard_sign_up(recruiter, server, "keys-coach@example.com", recruiter=True)
-        recruiter.goto(server + "/review")
+        recruiter.goto(invite_url)
+        tab_to(recruiter, "button.primary[type=submit]")
+        recruiter.keyboard.press("Enter")
+        recruiter.wait_for_url(server + "/review")
         tab_to(recruiter, ".attempts a")
         recruiter.keyboard.press("Enter")
         recruiter.wait_for_selector(".transcript .word")

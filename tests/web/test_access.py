@@ -20,7 +20,7 @@ from tests.reports.test_feedback import STORY, make_attempt
 pytestmark = pytest.mark.asvs("4.1.1", "4.1.3", "4.2.1")
 
 PUBLIC = {
-    "static", "auth.login", "auth.signup", "auth.forgot", "auth.reset",
+    "static", "auth.login", "auth.signup", "auth.forgot", "auth.reset", "auth.verify",
     "ops.healthz", "ops.readyz", "ops.metrics",
 }  # fmt: skip
 # Routes without an object of A's in the URL: any logged-in user may call them.

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from app.accounts.identity import create_api_token, find_user
 from app.extensions import db
-from app.feedback.access import invite
+from app.feedback.invitations import invite
 from app.models import Share
 from app.web.openapi import OPENAPI
 from tests.conftest import make_user

@@ -4,7 +4,7 @@ A recruiter's addition to a shared debrief's plan becomes an assignment that nam
 interview, instead of a plan entry that widened the share to every earlier answer.
 
 Revision ID: 3e5b7c9d1f20
-Revises: 1a8552164434
+Revises: 3c51e0b7a2d4
 Create Date: 2026-11-29 20:30:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3e5b7c9d1f20'
-down_revision = '1a8552164434'
+down_revision = '3c51e0b7a2d4'
 branch_labels = None
 depends_on = None
 
