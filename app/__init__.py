@@ -13,7 +13,6 @@ from sqlalchemy import event
 from app import commands, web
 from app.config import ConfigError, defaults, from_environment, load_secret_key
 from app.extensions import csrf, db, htmx, limiter, migrate
-from app.recordings.audio import use_decode_timeout
 from app.recordings.gates import RedisUploadGate
 from app.recordings.storage import store_for
 from app.web.params import RowId
@@ -98,7 +97,6 @@ def create_app(test_config: dict | None = None) -> Flask:
             prefix=app.config["QUEUE_NAME"],
         )
 
-    use_decode_timeout(app.config["DECODE_TIMEOUT_SECONDS"], Path(app.instance_path) / "bin")
     web.init_app(app)
     commands.init_app(app)
     if not app.debug and not app.testing:

@@ -113,6 +113,8 @@ def store_piece(attempt: Attempt, seq: int, body: bytes) -> bool:
     earlier = _piece(attempt.id, seq)
     if earlier is not None:
         return _same_or_conflict(earlier, digest)
+    if attempt.status == AttemptStatus.FAILED and attempt.error:
+        raise NotRecording(f"No more pieces are taken. {attempt.error}")
     if attempt.status != AttemptStatus.RECORDING:
         raise NotRecording("This recording is already finished; it takes no more pieces.")
     if not body:

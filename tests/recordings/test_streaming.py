@@ -275,3 +275,31 @@ def test_a_streamed_take_can_belong_to_a_practice_session(client, app, live):
     with app.app_context():
         assert db.session.get(Attempt, mine).practice_id == own_id
         assert db.session.get(Attempt, foreign).practice_id is None
+
+
+@pytest.mark.asvs("12.1.2", "12.2.1")
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("four-hours-in-33-kb.flac", "longer than the limit of 10 minutes"),
+        ("ffconcat-script.webm", "not a recording we can read"),
+        ("timestamps-claim-12-seconds.webm", "though it claims to last 12"),
+    ],
+)
+def test_a_piece_past_the_caps_stops_the_recording_and_says_why(client, app, corpus, name, reason):
+    """Sent as piece 0, each held a worker: a four-hour FLAC bomb of 33 KB (2.3 GB decoded),
+    a concat script that opened itself a thousand times, and a file whose timestamps claim
+    12 s of its 20 minutes. The live transcription (run here, in the request) refuses it
+    under the upload's caps and fails the recording, saying why and what to do."""
+    attempt_id = start(client).json["id"]
+    assert put(client, attempt_id, 0, (corpus / name).read_bytes()).status_code == 204
+    shown = client.get(f"/api/v1/attempts/{attempt_id}").json
+    assert shown["status"] == "failed" and reason in shown["error"], shown
+    assert any(advice in shown["error"] for advice in ("Record", "Upload", "Answer"))
+    page = client.get(f"/attempts/{attempt_id}")
+    assert page.status_code == 200 and reason in page.get_data(as_text=True)
+    assert audio_files(app) == []  # the piece went with the recording
+    more = put(client, attempt_id, 1, b"more")
+    assert more.status_code == 409 and reason in more.json["error"]
+    finished = client.post(f"/api/v1/attempts/{attempt_id}/finish")
+    assert finished.status_code == 202 and finished.json["status"] == "failed"

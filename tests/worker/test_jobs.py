@@ -12,6 +12,7 @@ from app.recordings.keys import wav_key
 from app.worker.jobs import claim, transcribe_attempt
 from app.worker.reaper import reap
 from tests.conftest import upload
+from tests.recordings.test_streaming import put, start
 
 
 def _queued_attempt(client, app, audio_fixtures, monkeypatch) -> int:
@@ -138,3 +139,31 @@ def test_an_answer_whose_wav_is_gone_is_decoded_again(client, app, audio_fixture
         attempt = db.session.get(Attempt, attempt_id)
         assert attempt.status == "done", attempt.error
         assert "help" in attempt.transcript_text.lower()
+
+
+class NeverTranscribes:
+    """An engine for jobs that must stop before transcribing anything."""
+
+    name, model_name = "none", "none"
+
+    def transcribe(self, samples, **kwargs):
+        raise AssertionError("this recording must not reach the engine")
+
+
+@pytest.mark.asvs("12.1.2")
+def test_the_final_decode_of_a_streamed_answer_is_capped_by_samples(
+    client, app, corpus, monkeypatch
+):
+    """Twenty minutes of Opus whose container claims 12 s pass the probe at Stop (which
+    reads timestamps only); the final job counts samples and refuses it, saying why."""
+    monkeypatch.setattr("app.worker.jobs.engine_for_app", NeverTranscribes)
+    app.config["LIVE_TRANSCRIPTION"] = False  # nothing decodes it before Stop
+    attempt_id = start(client).json["id"]
+    body = (corpus / "timestamps-claim-12-seconds.webm").read_bytes()
+    assert put(client, attempt_id, 0, body).status_code == 204
+    finished = client.post(f"/api/v1/attempts/{attempt_id}/finish")  # the job runs in here
+    assert finished.status_code == 202
+    shown = client.get(f"/api/v1/attempts/{attempt_id}").json
+    assert shown["status"] == "failed" and "claims to last 12" in shown["error"], shown
+    assert "Record your answer again" in shown["error"] and "Retry" not in shown["error"]
+    assert shown["duration_s"] < 13  # what the container claimed at Stop
