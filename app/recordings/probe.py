@@ -7,8 +7,8 @@ protocol, so a concat script (``ffconcat``) or a playlist is refused before it o
 then the probe tells audio from video, reads the codec, rate and channels, and measures the
 length from packet timestamps, all without decoding.
 
-Two caps are checked before any decoding: the length (``max_seconds``) and
-``DECODE_BUDGET_BYTES``. Timestamps are only what the file claims,
+Two caps are checked before any decoding: the length (``max_seconds`` and a small grace, see
+``LENGTH_GRACE_S``) and ``DECODE_BUDGET_BYTES``. Timestamps are only what the file claims,
 so the decoder counts the samples it makes as well (``DecodeLimits.max_samples``), and a
 ``Deadline`` bounds the time one recording may take (``DECODE_TIMEOUT_SECONDS``).
 """
@@ -57,6 +57,12 @@ FORMATS_HELP = "WebM or Ogg (Opus), MP4/M4A (AAC), WAV, MP3 or FLAC"
 # ten minutes of 48 kHz stereo is 110 MB. A 2 MB FLAC of 8-channel 192 kHz silence would be
 # gigabytes of samples to decode, and is refused from its header figures instead.
 DECODE_BUDGET_BYTES = 128 * 1024 * 1024
+# The recorder stops itself at MAX_ANSWER_SECONDS, but what it hands over runs a little
+# past that: its clock is checked every 250 ms (at best once a second in a background tab),
+# and MediaRecorder adds its last frame after stop(). An answer up to this much over the
+# limit is kept whole rather than refused: cutting it would lose the last words, and
+# refusing it would lose the whole answer. It is small against the caps it widens.
+LENGTH_GRACE_S = 2.0
 _OPEN_OPTIONS = {"format_whitelist": ",".join(CONTAINERS), "protocol_whitelist": "file"}
 
 
@@ -75,8 +81,8 @@ class DecodeLimits:
 
     @property
     def allowed_s(self) -> float:
-        """The longest recording kept."""
-        return self.max_seconds
+        """The longest recording kept: the limit and its grace."""
+        return self.max_seconds + LENGTH_GRACE_S
 
     @property
     def max_samples(self) -> int:
@@ -209,7 +215,7 @@ def probe(
             )
         rate = stream.codec_context.sample_rate or 0
         channels = stream.codec_context.layout.nb_channels or 1
-        allowed = max_seconds
+        allowed = max_seconds + LENGTH_GRACE_S
         duration = _scan_duration(container, stream, allowed, deadline, arrived)
     if duration > allowed:
         raise AudioRejected(

@@ -132,3 +132,18 @@ def test_the_time_limit_applies_to_every_decode(audio_fixtures, tmp_path):
     ):
         with pytest.raises(AudioRejected, match="could not be decoded within the time limit"):
             decode()
+
+
+def test_an_answer_a_fraction_over_the_limit_is_kept_whole(audio_fixtures, tmp_path):
+    """The recorder stops itself at the limit and hands over a little more: kept, not cut."""
+    path = audio_fixtures / "answer.webm"
+    length = probe(path, 600).duration_s
+    limit = int(length)  # the answer ends a fraction of a second past it
+    assert 0 < length - limit < 1
+    limits = DecodeLimits(limit, 120)
+    info, seconds = decode_to_wav(path, tmp_path / "out.wav", limits)
+    assert info.duration_s == length and seconds > limit
+    assert decode_arrived(path, limits).size / 16000 > limit
+    assert load_samples(path, limit)[0].size / 16000 > limit
+    with pytest.raises(AudioRejected, match="longer than the limit of 6 seconds"):
+        probe(path, limit - 3)  # more than the grace over: refused as before

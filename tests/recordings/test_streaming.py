@@ -9,8 +9,9 @@ import pytest
 
 from app.extensions import db
 from app.models import Attempt, AttemptPiece, utcnow
+from app.recordings.audio import probe
 from app.recordings.streaming import finish_abandoned
-from tests.conftest import audio_files, make_user, words_of
+from tests.conftest import audio_files, make_user, upload, words_of
 from tests.web.test_attempts import SPOKEN
 
 
@@ -303,3 +304,26 @@ def test_a_piece_past_the_caps_stops_the_recording_and_says_why(client, app, cor
     assert more.status_code == 409 and reason in more.json["error"]
     finished = client.post(f"/api/v1/attempts/{attempt_id}/finish")
     assert finished.status_code == 202 and finished.json["status"] == "failed"
+
+
+def test_an_answer_a_fraction_over_the_limit_is_kept_streamed_or_uploaded(
+    client, app, audio_fixtures, queued
+):
+    """The recorder stops itself at MAX_ANSWER_SECONDS and hands over a little more."""
+    path = audio_fixtures / "answer.webm"
+    length = probe(path, 600).duration_s
+    app.config["MAX_ANSWER_SECONDS"] = int(length)  # the answer ends a fraction past it
+    assert 0 < length - int(length) < 1
+    attempt_id = stream(client, path, 8)
+    finished = client.post(f"/api/v1/attempts/{attempt_id}/finish")
+    assert finished.status_code == 202 and finished.json["status"] == "queued", finished.json
+    uploaded = upload(client, path)
+    assert uploaded.status_code == 201, uploaded.json
+    with app.app_context():
+        for kept in (attempt_id, uploaded.json["id"]):
+            assert db.session.get(Attempt, kept).duration_s > int(length)
+    assert queued == [attempt_id, uploaded.json["id"]]
+    # Seconds over, not a fraction: refused as before, with the limit named.
+    app.config["MAX_ANSWER_SECONDS"] = int(length) - 3
+    refused = upload(client, path)
+    assert refused.status_code == 422 and "limit of 6 seconds" in refused.json["error"]
