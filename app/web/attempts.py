@@ -232,10 +232,21 @@ def report_markdown(attempt_id: int):
     return response
 
 
+def _no_recording(attempt: Attempt) -> str:
+    """Why an answer has no recording to play."""
+    if attempt.status == AttemptStatus.RECORDING:
+        return "This answer is still being recorded; it can be played once it is finished."
+    if attempt.audio_key:
+        return "This recording was deleted under its owner's retention setting."
+    return "No audio arrived for this answer, so there is no recording to play."
+
+
 @bp.get("/attempts/<int:attempt_id>/audio")
 def audio(attempt_id: int):
     """The original recording, with range requests so the player can seek."""
     attempt = viewable_attempt(g.user, attempt_id)
+    if not attempt.has_recording:
+        return error_response(404, _no_recording(attempt))
     store = current_app.extensions["rebound_store"]
     if request.headers.get("Range", "bytes=0-").startswith("bytes=0-"):
         audit.record(attempt, g.user, "listened")  # seeks within a playback are not news
@@ -261,8 +272,7 @@ def audio(attempt_id: int):
 def retry_failed(attempt_id: int):
     """Queue a failed transcription again."""
     attempt = owned_attempt(g.user, attempt_id)
-    if attempt.status == AttemptStatus.FAILED:
-        retry(attempt)
+    retry(attempt)
     return redirect(url_for("attempts.show", attempt_id=attempt.id))
 
 

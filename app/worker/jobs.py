@@ -24,7 +24,7 @@ from app.models import Attempt, AttemptStatus, JobCounter, utcnow
 from app.recordings.audio import DecodeLimits, decode_arrived, load_samples, read_wav_samples
 from app.recordings.errors import TRANSIENT, AudioRejected, RecordingMissing, StorageError
 from app.recordings.keys import wav_key
-from app.recordings.streaming import contiguous, fail_recording, join_pieces, pieces_of
+from app.recordings.streaming import NO_AUDIO, contiguous, fail_recording, join_pieces, pieces_of
 from app.transcription import EngineUnavailable, ModelNotFound, TranscriptionError, load_engine
 from app.transcription.base import SAMPLE_RATE
 from app.worker.live import ends_in_silence, final_transcript, next_cut, shifted, text_of
@@ -155,6 +155,11 @@ def transcribe_attempt(attempt_id: int) -> None:
         return
     attempt = db.session.get(Attempt, attempt_id)
     db.session.commit()  # end the read: the heartbeat must be able to write meanwhile
+    if not attempt.audio_key:
+        # A streamed answer whose tab closed before its first piece: there is nothing to
+        # transcribe, and nothing to look for in storage.
+        _finish(attempt_id, {"jobs_failed": 1}, status=AttemptStatus.FAILED, error=NO_AUDIO)
+        return
     store = current_app.extensions["rebound_store"]
     beat = Heartbeat(current_app._get_current_object(), attempt_id, _lease_seconds())
     beat.start()

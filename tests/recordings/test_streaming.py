@@ -9,6 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Attempt, AttemptPiece, utcnow
+from app.recordings import streaming
 from app.recordings.audio import probe
 from app.recordings.streaming import finish_abandoned
 from tests.conftest import audio_files, make_user, upload, words_of
@@ -327,3 +328,29 @@ def test_an_answer_a_fraction_over_the_limit_is_kept_streamed_or_uploaded(
     app.config["MAX_ANSWER_SECONDS"] = int(length) - 3
     refused = upload(client, path)
     assert refused.status_code == 422 and "limit of 6 seconds" in refused.json["error"]
+
+
+def test_one_recording_that_cannot_be_finished_does_not_stop_the_others(
+    client, app, audio_fixtures, queued, monkeypatch, caplog
+):
+    """The reaper finishes abandoned recordings in a loop: one that fails is logged and
+    tried again next time, and the ones after it are still finished."""
+    stuck = stream(client, audio_fixtures / "answer.webm", 3)
+    later = stream(client, audio_fixtures / "answer.webm", 3)
+    real = streaming.finish_recording
+
+    def failing(attempt, **kwargs):
+        if attempt.id == stuck:
+            raise RuntimeError("the spool folder is not writable")
+        return real(attempt, **kwargs)
+
+    monkeypatch.setattr(streaming, "finish_recording", failing)
+    with app.app_context():
+        db.session.execute(db.update(Attempt).values(last_piece_at=utcnow() - timedelta(hours=1)))
+        db.session.commit()
+    app.extensions["rebound_queue"].run_reaper()
+    with app.app_context():
+        assert db.session.get(Attempt, stuck).status == "recording"  # tried again next time
+        assert db.session.get(Attempt, later).status == "queued"
+    assert queued == [later]
+    assert f"recording {stuck} could not be finished" in caplog.text

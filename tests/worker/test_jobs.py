@@ -9,6 +9,7 @@ import pytest
 from app.extensions import db
 from app.models import Attempt, utcnow
 from app.recordings.keys import wav_key
+from app.recordings.streaming import NO_AUDIO, finish_abandoned
 from app.worker.jobs import claim, transcribe_attempt
 from app.worker.reaper import reap
 from tests.conftest import upload
@@ -167,3 +168,31 @@ def test_the_final_decode_of_a_streamed_answer_is_capped_by_samples(
     assert shown["status"] == "failed" and "claims to last 12" in shown["error"], shown
     assert "Record your answer again" in shown["error"] and "Retry" not in shown["error"]
     assert shown["duration_s"] < 13  # what the container claimed at Stop
+
+
+def test_an_answer_without_audio_fails_clearly_and_is_never_retried(client, app, monkeypatch):
+    """A streamed answer whose tab closed before the first piece has no recording: no Retry,
+    and a job that reaches it anyway fails it without asking storage for an empty key."""
+    attempt_id = start(client).json["id"]
+    with app.app_context():
+        later = utcnow() + timedelta(seconds=app.config["ABANDONED_RECORDING_SECONDS"] + 1)
+        assert finish_abandoned(now=later) == 1
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert NO_AUDIO in page and ">Retry<" not in page and 'id="player"' not in page
+    assert client.post(f"/attempts/{attempt_id}/retry").status_code == 302
+    with app.app_context():
+        assert db.session.get(Attempt, attempt_id).status == "failed"  # not queued again
+        # Queued all the same (as an older version's Retry did): the job fails it plainly.
+        db.session.get(Attempt, attempt_id).status = "queued"
+        db.session.commit()
+        assert attempt_id in reap()
+
+        def no_storage(*args, **kwargs):
+            raise AssertionError("an answer without audio has nothing in storage")
+
+        store = app.extensions["rebound_store"]
+        monkeypatch.setattr(store, "local_copy", no_storage)
+        monkeypatch.setattr("app.worker.jobs.engine_for_app", NeverTranscribes)
+        transcribe_attempt(attempt_id)
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.status == "failed" and attempt.error == NO_AUDIO
