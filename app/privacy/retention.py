@@ -14,8 +14,8 @@ from datetime import timedelta
 from flask import current_app
 
 from app.extensions import db
-from app.models import Attempt, User, utcnow
-from app.recordings.keys import is_recording_key, wav_key
+from app.models import Attempt, AttemptPiece, User, utcnow
+from app.recordings.keys import is_piece_key, is_recording_key, wav_key
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +67,10 @@ def _retain_for(user: User, now) -> int:
 
 
 def sweep_orphans(older_than_s: float = 3600) -> int:
-    """Delete stored recordings that no answer refers to; return how many went.
+    """Delete stored recordings and pieces that nothing refers to; return how many went.
 
-    A web process killed between storing an upload's files and committing its row leaves
-    such files behind. Only files older than ``older_than_s`` are
+    A web process killed between storing an upload's files (or a streamed piece) and
+    committing its row leaves such files behind. Only files older than ``older_than_s`` are
     touched, so an upload in progress (stored, not yet committed) is never taken for an
     orphan.
     """
@@ -78,10 +78,11 @@ def sweep_orphans(older_than_s: float = 3600) -> int:
     referenced = set()
     for (key,) in db.session.execute(db.select(Attempt.audio_key).where(Attempt.audio_key != "")):
         referenced.update((key, wav_key(key)))
+    referenced.update(db.session.execute(db.select(AttemptPiece.key)).scalars())
     db.session.rollback()
     removed = 0
     for key in list(store.iter_keys(older_than_s)):
-        if key in referenced or not is_recording_key(key):
+        if key in referenced or not (is_recording_key(key) or is_piece_key(key)):
             continue
         try:
             store.delete(key)

@@ -333,3 +333,30 @@ def test_deleting_an_account_goes_on_when_a_file_will_not_go(
     with app.app_context():
         assert sweep_orphans(older_than_s=0) == 1  # what the hourly sweep does an hour later
     assert audio_files(app) == []
+
+
+def test_orphaned_pieces_of_streamed_recordings_are_swept(client, app, audio_fixtures, monkeypatch):
+    """A web process killed between storing a piece and committing its row leaves the piece;
+    the hourly sweep removes it once it is an hour old, and never a piece a row refers to."""
+    _no_jobs(monkeypatch)
+    arriving = client.post("/api/v1/attempts", json={"question_id": 1, "streaming": True}).json[
+        "id"
+    ]
+    client.put(
+        f"/api/v1/attempts/{arriving}/chunks/0",
+        data=b"piece",
+        content_type="application/octet-stream",
+    )
+    [kept] = audio_files(app)
+    audio = Path(app.config["AUDIO_DIR"])
+    orphan = audio / "ab" / ("ab" + "0" * 30 + ".piece")
+    recent = audio / "cd" / ("cd" + "1" * 30 + ".piece")
+    for path in (orphan, recent):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    two_hours_ago = time.time() - 7200
+    for path in (orphan, kept):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    with app.app_context():
+        assert sweep_orphans() == 1
+    assert not orphan.exists() and recent.exists() and kept.exists()
