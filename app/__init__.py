@@ -20,7 +20,6 @@ from app.config import (
     load_secret_key,
 )
 from app.extensions import csrf, db, htmx, limiter, migrate
-from app.recordings.audio import use_decode_timeout
 from app.recordings.gates import RedisUploadGate
 from app.recordings.storage import store_for
 from app.web.params import RowId
@@ -118,7 +117,6 @@ def create_app(test_config: dict | None = None) -> Flask:
             prefix=app.config["QUEUE_NAME"],
         )
 
-    use_decode_timeout(app.config["DECODE_TIMEOUT_SECONDS"], Path(app.instance_path) / "bin")
     web.init_app(app)
     commands.init_app(app)
     if not app.debug and not app.testing:

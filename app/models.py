@@ -208,6 +208,12 @@ class Attempt(db.Model):
             AttemptStatus.TRANSCRIBING,
         )
 
+    @property
+    def has_recording(self) -> bool:
+        """True while a recording is stored: not before the first piece (``audio_key`` is
+        empty while streaming, and stays so if none arrived), not after retention."""
+        return bool(self.audio_key) and self.audio_deleted_at is None
+
     def excerpt(self, length: int = 140) -> str:
         """The start of the transcript, cut at a word boundary."""
         text = self.transcript_text

@@ -31,7 +31,35 @@ from app.extensions import db  # noqa: E402
 from app.models import Attempt, Question, utcnow  # noqa: E402
 from app.questions.banks import sync_banks  # noqa: E402
 
-SENTENCE = ["Last", "year", "my", "team", "missed", "a", "deadline", "so,", "um,", "I", "rebuilt", "the", "plan", "with", "the", "client", "and", "we", "shipped", "two", "weeks", "later", "with", "fewer", "defects", "than", "before."]
+SENTENCE = [
+    "Last",
+    "year",
+    "my",
+    "team",
+    "missed",
+    "a",
+    "deadline",
+    "so,",
+    "um,",
+    "I",
+    "rebuilt",
+    "the",
+    "plan",
+    "with",
+    "the",
+    "client",
+    "and",
+    "we",
+    "shipped",
+    "two",
+    "weeks",
+    "later",
+    "with",
+    "fewer",
+    "defects",
+    "than",
+    "before.",
+]
 
 
 def answer_words(count: int, rng: random.Random) -> list[dict]:

@@ -22,6 +22,7 @@ from app.extensions import db
 from app.questions.banks import sync_banks
 from tests.databases import ADMIN_URL, PostgresDatabases, using_postgres
 from tests.fixtures.make_fixtures import make_all
+from tests.fixtures.malformed import make_corpus
 
 HTMX = {"HX-Request": "true"}
 JSON = {"Accept": "application/json"}
@@ -31,6 +32,12 @@ JSON = {"Accept": "application/json"}
 def audio_fixtures() -> Path:
     """The folder of generated audio fixtures (made once, reused across runs)."""
     return make_all(Path(__file__).parent / "fixtures" / "audio")
+
+
+@pytest.fixture(scope="session")
+def corpus(audio_fixtures) -> Path:
+    """The folder of malformed uploads (``tests/fixtures/malformed.py``), made once."""
+    return make_corpus(audio_fixtures / "malformed")
 
 
 @pytest.fixture(scope="session")

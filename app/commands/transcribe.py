@@ -36,7 +36,9 @@ def transcribe_command(
         try:
             if not path.is_file():
                 raise AudioRejected("no such file")
-            samples, _info = load_samples(path, settings["MAX_ANSWER_SECONDS"])
+            samples, _info = load_samples(
+                path, settings["MAX_ANSWER_SECONDS"], settings["DECODE_TIMEOUT_SECONDS"]
+            )
             if loaded is None:
                 loaded = load_engine(
                     engine or settings["WHISPER_ENGINE"],

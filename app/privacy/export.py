@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import zipfile
+from contextlib import suppress
 from typing import BinaryIO
 
 from app.models import Attempt, utcnow
@@ -24,10 +25,11 @@ def export_zip(user, attempts: list[Attempt], own_questions: list, store, out: B
             record = attempt_record(attempt)
             extension = attempt.audio_key.rsplit(".", 1)[-1]
             name = f"audio/attempt-{attempt.id}.{extension}"
-            try:  # opened straight away: an existence check first costs S3 a request more
-                audio = store.open(attempt.audio_key)
-            except RecordingMissing:  # deleted by retention, or lost
-                audio = None
+            audio = None
+            # Opened straight away: an existence check first costs S3 a request more. No key:
+            # no audio arrived; deleted by retention, or lost: nothing to add.
+            with suppress(RecordingMissing):
+                audio = store.open(attempt.audio_key) if attempt.has_recording else None
             if audio is not None:
                 with audio, archive.open(zipfile.ZipInfo(name), "w", force_zip64=True) as entry:
                     shutil.copyfileobj(audio, entry, 1 << 20)

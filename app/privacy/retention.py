@@ -1,57 +1,109 @@
-"""Keeping recordings only as long as their owner asked, and nothing nobody refers to."""
+"""Keeping recordings only as long as their owner asked, and nothing nobody refers to.
+
+Both run in the worker's hourly job (``hourly_cleanup``). Each is a loop over many users'
+answers and files: one that fails (a file the store will not delete, an answer whose
+recorder never sent audio) is logged and left for the next hour, and the loop goes on, so
+one bad answer never keeps everyone else's recordings past their time.
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from flask import current_app
 
 from app.extensions import db
-from app.models import Attempt, User, utcnow
-from app.recordings.keys import is_recording_key, wav_key
+from app.models import Attempt, AttemptPiece, User, utcnow
+from app.recordings.keys import is_piece_key, is_recording_key, wav_key
+
+log = logging.getLogger(__name__)
 
 
 def apply_retention(now=None) -> int:
     """Delete recordings older than each user's retention setting; return how many went."""
     now = now or utcnow()
-    store = current_app.extensions["rebound_store"]
     removed = 0
-    users = (
-        db.session.execute(db.select(User).where(User.retention_days.is_not(None))).scalars().all()
+    user_ids = (
+        db.session.execute(db.select(User.id).where(User.retention_days.is_not(None)))
+        .scalars()
+        .all()
     )
-    for user in users:
-        cutoff = now - timedelta(days=user.retention_days)
-        old = db.session.execute(
-            db.select(Attempt).where(Attempt.owner_id == user.id, Attempt.created_at < cutoff,
-                                     Attempt.audio_deleted_at.is_(None),
-                                     Attempt.status.in_(("done", "failed")))
-        ).scalars().all()  # fmt: skip
-        for attempt in old:
-            for key in (attempt.audio_key, wav_key(attempt.audio_key)):
+    for user_id in user_ids:
+        try:
+            removed += _retain_for(db.session.get(User, user_id), now)
+        except Exception:
+            db.session.rollback()
+            log.exception("retention for user %s failed; the next run tries again", user_id)
+    return removed
+
+
+def _retain_for(user: User, now) -> int:
+    """Delete one user's recordings older than their setting; count them."""
+    store = current_app.extensions["rebound_store"]
+    cutoff = now - timedelta(days=user.retention_days)
+    old = db.session.execute(
+        db.select(Attempt).where(Attempt.owner_id == user.id, Attempt.created_at < cutoff,
+                                 Attempt.audio_deleted_at.is_(None),
+                                 Attempt.status.in_(("done", "failed")))
+    ).scalars().all()  # fmt: skip
+    removed = 0
+    for attempt in old:
+        # An answer whose recorder sent nothing has no file: there is only text to drop.
+        keys = (attempt.audio_key, wav_key(attempt.audio_key)) if attempt.audio_key else ()
+        try:
+            for key in keys:
                 store.delete(key)
-            attempt.audio_deleted_at = now
-            if user.retention_drops_transcripts:
-                attempt.transcript_text, attempt.words = "", []
-            removed += 1
-        db.session.commit()
+        except Exception:
+            log.exception("retention: the recording of attempt %s was not deleted", attempt.id)
+            continue
+        attempt.audio_deleted_at = now
+        if user.retention_drops_transcripts:
+            attempt.transcript_text, attempt.words = "", []
+            attempt.live_words, attempt.partial_text = [], ""
+        removed += bool(keys)
+    db.session.commit()
     return removed
 
 
 def sweep_orphans(older_than_s: float = 3600) -> int:
-    """Delete stored recordings that no answer refers to; return how many went.
+    """Delete stored recordings and pieces that nothing refers to; return how many went.
 
-    A web process killed between storing an upload's files and committing its row leaves
-    such files behind. Only files older than ``older_than_s`` are touched, so an upload in
-    progress (stored, not yet committed) is never taken for an orphan.
+    A web process killed between storing an upload's files (or a streamed piece) and
+    committing its row leaves such files behind. Only files older than ``older_than_s`` are
+    touched, so an upload in progress (stored, not yet committed) is never taken for an
+    orphan.
     """
     store = current_app.extensions["rebound_store"]
     referenced = set()
     for (key,) in db.session.execute(db.select(Attempt.audio_key).where(Attempt.audio_key != "")):
         referenced.update((key, wav_key(key)))
+    referenced.update(db.session.execute(db.select(AttemptPiece.key)).scalars())
     db.session.rollback()
     removed = 0
     for key in list(store.iter_keys(older_than_s)):
-        if is_recording_key(key) and key not in referenced:
+        if key in referenced or not (is_recording_key(key) or is_piece_key(key)):
+            continue
+        try:
             store.delete(key)
-            removed += 1
+        except Exception:
+            log.exception(
+                "could not remove the unreferenced file %s; the next run tries again", key
+            )
+            continue
+        removed += 1
     return removed
+
+
+def hourly_cleanup() -> tuple[int, int]:
+    """Retention, then the sweep: recordings removed by each. A failure in one is logged
+    and the other still runs."""
+    counts = []
+    for step in (apply_retention, sweep_orphans):
+        try:
+            counts.append(step())
+        except Exception:
+            db.session.rollback()
+            log.exception("%s failed; the next hourly run tries again", step.__name__)
+            counts.append(0)
+    return counts[0], counts[1]

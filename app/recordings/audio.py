@@ -1,226 +1,237 @@
-"""Check, measure and decode uploaded recordings.
+"""Decode recordings to 16 kHz mono samples, within the caps every decode shares.
 
-PyAV (installed with faster-whisper) reads the container without any ffmpeg binary: it
-tells audio from video, measures the length from packet timestamps and reads the channel
-count and sample rate, all without decoding. pydub then decodes through the ffmpeg binary
-that ``imageio-ffmpeg`` ships; we always pass the codec because pydub would otherwise run
-``ffprobe``, which that package lacks.
-
-pydub holds the decoded samples in memory at the file's own rate and channel count (a few
-copies of them while it converts), so ``probe`` refuses files whose decoded size would pass
-``DECODE_BUDGET_BYTES``: a 2 MB FLAC of 8-channel 192 kHz silence would otherwise decode to
-gigabytes. The budget admits ten minutes of 48 kHz stereo.
+A whole upload (``decode_to_wav``), the pieces of a streamed answer while it arrives and its
+final transcription (``decode_arrived``), and the command line (``load_samples``) all decode
+here, and each starts with the same probe (``app.recordings.probe``: the allow-lists, the
+length the container claims, the decode budget). PyAV then decodes one packet at a time,
+in this process and without any ffmpeg binary, resampling each frame to 16 kHz mono as it
+comes. The samples are counted as they are made: a file whose timestamps claim less than
+it holds is refused as soon as it passes ``DecodeLimits.max_samples``, so no decode holds
+more than the longest answer allowed (19 MB of 16-bit samples for ten minutes) whatever the
+file says. The probe's ``Deadline`` runs on through the decode (``DECODE_TIMEOUT_SECONDS``).
 """
 
 from __future__ import annotations
 
-import io
-import os
-import shlex
-import shutil
-import warnings
+import itertools
 import wave
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import av
-import imageio_ffmpeg
 import numpy as np
 
-from app.recordings.errors import AudioRejected
+from app.recordings.errors import AudioRejected, Unreadable
+from app.recordings.probe import (
+    FORMATS_HELP,
+    SAMPLE_RATE,
+    AudioInfo,
+    Deadline,
+    DecodeLimits,
+    minutes,
+    open_recording,
+    probe,
+)
 
-with warnings.catch_warnings():
-    # pydub warns at import that it found no ffmpeg on PATH; we point it at ours below.
-    warnings.simplefilter("ignore")
-    from pydub import AudioSegment
-    from pydub.exceptions import CouldntDecodeError
+__all__ = [
+    "AudioInfo",
+    "DecodeLimits",
+    "decode_arrived",
+    "decode_to_wav",
+    "load_samples",
+    "probe",
+    "read_wav_samples",
+]
 
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
-AudioSegment.converter = FFMPEG
-# 16-bit samples at the file's own rate and channels: 10 minutes of 48 kHz stereo is 110 MB.
-DECODE_BUDGET_BYTES = 128 * 1024 * 1024
+# A decoder started mid-stream settles within a few frames; this much is decoded first.
+SETTLE_S = 0.5
+NO_SOUND = (
+    "The recording holds no sound, or could not be decoded: it may be damaged or cut off. "
+    "Record your answer again."
+)
 
 
-def use_decode_timeout(seconds: float, folder: Path) -> None:
-    """Run pydub's ffmpeg under coreutils ``timeout`` so no file can hold a request for long.
+def _checked(path: Path, limits: DecodeLimits, arrived: bool = False) -> tuple[AudioInfo, Deadline]:
+    """The probe every decode starts with, and the deadline the decode goes on under."""
+    deadline = limits.deadline()
+    return probe(path, limits.max_seconds, deadline=deadline, arrived=arrived), deadline
 
-    pydub waits for ffmpeg without a time limit; it runs whatever ``converter`` names, so we
-    point it at a two-line script in ``folder`` (the instance folder) that adds one.
+
+def _too_long(limits: DecodeLimits, info: AudioInfo) -> AudioRejected:
+    return AudioRejected(
+        f"The recording holds more sound than the limit of {minutes(limits.max_seconds)}, "
+        f"though it claims to last {minutes(round(info.duration_s, 1))}: it is damaged or "
+        f"was made to mislead. Record your answer again, or upload it as {FORMATS_HELP}."
+    )
+
+
+def _capped(chunks: Iterable[np.ndarray], limits: DecodeLimits, info: AudioInfo):
+    """Pass ``chunks`` on, refusing the recording once they pass the most samples allowed."""
+    made = 0
+    for chunk in chunks:
+        made += chunk.size
+        if made > limits.max_samples:
+            raise _too_long(limits, info)
+        yield chunk
+
+
+class _To16k:
+    """Frames at any rate and layout to 16 kHz mono 16-bit chunks.
+
+    PyAV's resampler takes one input format; a file that changes rate or layout midway gets
+    a fresh one from there.
     """
-    timeout = shutil.which("timeout")
-    if not timeout or seconds <= 0:
-        AudioSegment.converter = FFMPEG
-        return
-    folder.mkdir(parents=True, exist_ok=True)
-    script = folder / f"ffmpeg-within-{seconds:g}s"
-    content = f'#!/bin/sh\nexec {shlex.quote(timeout)} --kill-after=5 {seconds:g} {shlex.quote(FFMPEG)} "$@"\n'
-    if not script.is_file() or script.read_text() != content:
-        partial = script.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(content)
-        partial.chmod(0o700)
-        partial.replace(script)
-    AudioSegment.converter = str(script)
+
+    def __init__(self) -> None:
+        self._resampler = None
+        self._source = None
+
+    def __call__(self, frame) -> list[np.ndarray]:
+        """Chunks for ``frame``; None flushes what the resampler still holds."""
+        if frame is None:
+            return self._flush()
+        chunks = []
+        source = (frame.format.name, frame.layout.name, frame.sample_rate)
+        if source != self._source:
+            chunks = self._flush()
+            self._resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+            self._source = source
+        return chunks + [f.to_ndarray().reshape(-1) for f in self._resampler.resample(frame)]
+
+    def _flush(self) -> list[np.ndarray]:
+        if self._resampler is None:
+            return []
+        return [f.to_ndarray().reshape(-1) for f in self._resampler.resample(None)]
 
 
-SAMPLE_RATE = 16_000
-
-# Codecs that browsers record or people commonly upload, and the extension we store under.
-ACCEPTED_CODECS = {
-    "opus": "opus",
-    "vorbis": "ogg",
-    "aac": "m4a",
-    "mp3": "mp3",
-    "flac": "flac",
-    "alac": "m4a",
-    "pcm_s16le": "wav",
-    "pcm_s24le": "wav",
-    "pcm_s32le": "wav",
-    "pcm_f32le": "wav",
-    "pcm_u8": "wav",
-}
-# PyAV container names (first alias) mapped to the extension and MIME type we serve.
-CONTAINERS = {
-    "matroska": ("webm", "audio/webm"),
-    "webm": ("webm", "audio/webm"),
-    "ogg": ("ogg", "audio/ogg"),
-    "mov": ("m4a", "audio/mp4"),
-    "mp4": ("m4a", "audio/mp4"),
-    "wav": ("wav", "audio/wav"),
-    "mp3": ("mp3", "audio/mpeg"),
-    "flac": ("flac", "audio/flac"),
-}
-FORMATS_HELP = "WebM or Ogg (Opus), MP4/M4A (AAC), WAV, MP3 or FLAC"
-
-
-@dataclass(frozen=True)
-class AudioInfo:
-    """What the container says, read without decoding the audio."""
-
-    container: str
-    codec: str
-    duration_s: float
-    extension: str
-    mime: str
-
-    @property
-    def label(self) -> str:
-        """A short description such as ``webm/opus``."""
-        return f"{self.extension}/{self.codec}"
-
-
-def _scan_duration(container: av.container.InputContainer, stream, limit_s: float) -> float:
-    """Length from packet timestamps, stopping as soon as it passes ``limit_s``."""
-    end = 0.0
-    base = stream.time_base
-    start = stream.start_time * base if stream.start_time is not None else 0.0
-    for packet in container.demux(stream):
-        if packet.pts is None:
-            continue
-        packet_end = float((packet.pts + (packet.duration or 0)) * base - start)
-        end = max(end, packet_end)
-        if end > limit_s:
-            break
-    return end
-
-
-def probe(path: Path, max_seconds: float) -> AudioInfo:
-    """Identify the recording at ``path`` and measure its length, or raise AudioRejected."""
-    if path.stat().st_size == 0:
-        raise AudioRejected("The file is empty. Record your answer again, or choose another file.")
+def _packets(container, stream, deadline: Deadline) -> Iterator[av.Packet]:
+    """The stream's packets as they are read, under the deadline."""
     try:
-        container = av.open(str(path), mode="r", timeout=10)
-    except (av.FFmpegError, UnicodeDecodeError, ValueError) as err:
-        raise AudioRejected(
-            f"This file is not a recording we can read. Upload {FORMATS_HELP}."
-        ) from err
-    with container:
-        name = container.format.name.split(",")[0]
-        audio = container.streams.audio
-        videos = [
-            s
-            for s in container.streams.video
-            if not s.disposition & av.stream.Disposition.attached_pic
-        ]
-        if not audio:
-            raise AudioRejected(f"This file holds no sound track. Upload {FORMATS_HELP}.")
-        if videos:
-            raise AudioRejected(f"This file is a video. Upload the sound alone: {FORMATS_HELP}.")
-        if len(audio) > 1:
-            raise AudioRejected(
-                f"This file holds {len(audio)} sound tracks; an answer is one. "
-                f"Upload a recording with a single sound track: {FORMATS_HELP}."
-            )
-        if name not in CONTAINERS:
-            raise AudioRejected(
-                f"Files of type {container.format.long_name or name!r} are not accepted. "
-                f"Upload {FORMATS_HELP}."
-            )
-        stream = audio[0]
-        codec = stream.codec_context.codec.canonical_name
-        if codec not in ACCEPTED_CODECS:
-            raise AudioRejected(
-                f"Sound encoded as {codec!r} is not accepted. Upload {FORMATS_HELP}."
-            )
-        rate = stream.codec_context.sample_rate or 0
-        channels = stream.codec_context.layout.nb_channels or 1
+        for packet in container.demux(stream):
+            deadline.check()
+            yield packet
+    except (av.FFmpegError, EOFError):
+        return  # the file ends inside a packet (a piece cut anywhere): keep what came before
+
+
+def _frames(packets: Iterable[av.Packet], decoder, to16k: _To16k) -> Iterator[np.ndarray]:
+    """16 kHz chunks of each packet in turn, then what the resampler still holds."""
+    for packet in packets:
         try:
-            duration = _scan_duration(container, stream, max_seconds)
-        except av.FFmpegError as err:
-            raise AudioRejected(
-                "The recording is damaged and cannot be read. Record it again."
-            ) from err
-    if duration > max_seconds:
-        raise AudioRejected(
-            f"The recording is longer than the limit of {_minutes(max_seconds)}. "
-            "Answer more briefly, or trim the file before uploading."
-        )
-    if (duration + 1) * rate * channels * 2 > DECODE_BUDGET_BYTES:
-        raise AudioRejected(
-            f"This recording has {channels} channels at {rate} Hz, more than a spoken answer "
-            f"needs, and too much to decode at {_minutes(round(duration))}. Export it as mono "
-            "or stereo at 48 kHz or less and upload it again."
-        )
-    extension, mime = CONTAINERS[name]
-    return AudioInfo(
-        container=name, codec=codec, duration_s=duration, extension=extension, mime=mime
-    )
+            frames = decoder.decode(packet)
+        except (av.FFmpegError, EOFError):
+            continue  # a damaged packet: skip it, as ffmpeg does
+        for frame in frames:
+            yield from to16k(frame)
+    yield from to16k(None)
 
 
-def _minutes(seconds: float) -> str:
-    return f"{seconds / 60:g} minutes" if seconds >= 60 else f"{seconds:g} seconds"
+def _whole(container, deadline: Deadline) -> Iterator[np.ndarray]:
+    stream = container.streams.audio[0]
+    return _frames(_packets(container, stream, deadline), stream.codec_context, _To16k())
 
 
-def _decode(path: Path, info: AudioInfo) -> AudioSegment:
-    """Decode with pydub, stopping just past the measured length (timestamps can understate
-    it). WAV goes through a handle we close (pydub leaks its own there)."""
-    if info.container == "wav":
-        with path.open("rb") as handle:
-            return AudioSegment.from_file(handle, format="wav")
-    return AudioSegment.from_file(str(path), codec=info.codec, duration=info.duration_s + 1)
+def _opus_head(stream) -> int | None:
+    """Opus's pre-skip in 48 kHz samples (from its header), or None for another codec."""
+    extradata = stream.codec_context.extradata or b""
+    if stream.codec_context.name != "opus" or not extradata.startswith(b"OpusHead"):
+        return None
+    return int.from_bytes(extradata[10:12], "little")
 
 
-def _decode_16k(path: Path, info: AudioInfo, failure: str) -> AudioSegment:
-    """Decode to 16 kHz mono 16-bit, or raise AudioRejected with ``failure``."""
+def _after(container, skip_to: float, pre_skip: int, deadline: Deadline, cap: int):
+    """Silence up to the first packet from ``skip_to`` seconds on, then the packets from
+    there with a fresh decoder (nothing at all when no packet starts after it)."""
+    stream = container.streams.audio[0]
+
+    def wanted(packet) -> bool:
+        return packet.pts is not None and packet.size and packet.pts * packet.time_base >= skip_to
+
+    packets = (p for p in _packets(container, stream, deadline) if wanted(p))
+    first = next(packets, None)
+    if first is None:
+        return
+    # The fresh decoder drops a pre-skip from its first packet as if the stream began there;
+    # a whole decode dropped it once, at the real start. Within 1 ms of a whole decode for
+    # files that mark the codec delay (ffmpeg's), within 7 ms for those that do not.
+    lead = round((float(first.pts * first.time_base) + pre_skip / 48_000) * SAMPLE_RATE)
+    if lead > cap:
+        return  # the whole decode counts it and refuses it
+    yield np.zeros(lead, dtype=np.int16)
+    decoder = av.CodecContext.create(stream.codec_context.name, "r")
+    decoder.extradata = stream.codec_context.extradata
+    decoder.sample_rate = stream.codec_context.sample_rate
+    decoder.layout = stream.codec_context.layout
+    yield from _frames(itertools.chain([first], packets), decoder, _To16k())
+
+
+def _as_float(chunks: list[np.ndarray]) -> np.ndarray:
+    """16-bit chunks as one float32 array in [-1, 1]."""
+    samples = np.empty(sum(c.size for c in chunks), dtype=np.float32)
+    at = 0
+    for chunk in chunks:
+        samples[at : at + chunk.size] = chunk
+        at += chunk.size
+    samples *= 1 / 32768
+    return samples
+
+
+def decode_arrived(path: Path, limits: DecodeLimits, from_s: float = 0.0) -> np.ndarray:
+    """Decode whatever of a (possibly cut-off) recording arrived to 16 kHz mono float32.
+
+    Bytes that are not yet readable (the first piece may not hold the whole header) give no
+    samples; a recording the caps refuse raises AudioRejected, whatever has arrived.
+
+    With ``from_s``, an Opus recording is decoded from just before that time only and the
+    samples before it are left silent, so an index is still a time: the packets before it
+    are read but not decoded (3 minutes: 0.02 s instead of 0.35 s). Live runs and the final
+    job only need what follows the committed boundary.
+    """
     try:
-        segment = _decode(path, info)
-    except (CouldntDecodeError, IndexError, OSError) as err:
-        raise AudioRejected(failure) from err
-    if len(segment) == 0:
-        raise AudioRejected("The recording holds no sound. Record your answer again.")
-    return segment.set_channels(1).set_frame_rate(SAMPLE_RATE).set_sample_width(2)
+        info, deadline = _checked(path, limits, arrived=True)
+    except Unreadable:
+        return np.zeros(0, dtype=np.float32)
+    chunks: list[np.ndarray] = []
+    with open_recording(path) as container:
+        head = _opus_head(container.streams.audio[0])
+        if from_s - SETTLE_S > 0 and head is not None:
+            tail = _after(container, from_s - SETTLE_S, head, deadline, limits.max_samples)
+            chunks = list(_capped(tail, limits, info))
+    if not chunks:
+        with open_recording(path) as container:
+            chunks = list(_capped(_whole(container, deadline), limits, info))
+    return _as_float(chunks)
 
 
-def decode_to_wav(path: Path, info: AudioInfo, out: Path) -> float:
-    """Decode ``path`` into a 16 kHz mono 16-bit WAV at ``out``; return its length in seconds."""
-    segment = _decode_16k(
-        path,
-        info,
-        "The recording could not be decoded; it may be damaged or cut off. Record it again.",
-    )
-    buffer = io.BytesIO()
-    segment.export(buffer, format="wav")
-    out.write_bytes(buffer.getvalue())
-    return len(segment) / 1000
+def decode_to_wav(path: Path, out: Path, limits: DecodeLimits) -> tuple[AudioInfo, float]:
+    """Probe ``path`` and decode it into a 16 kHz mono 16-bit WAV at ``out``, one frame at a
+    time; return what the probe found and the decoded length in seconds."""
+    info, deadline = _checked(path, limits)
+    made = 0
+    with open_recording(path) as container, wave.open(str(out), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(SAMPLE_RATE)
+        for chunk in _capped(_whole(container, deadline), limits, info):
+            wav.writeframesraw(chunk.astype("<i2", copy=False).tobytes())
+            made += chunk.size
+    if made == 0:
+        raise AudioRejected(NO_SOUND)
+    return info, made / SAMPLE_RATE
+
+
+def load_samples(
+    path: Path, max_seconds: float = 3600, timeout_s: float = 0.0
+) -> tuple[np.ndarray, AudioInfo]:
+    """Probe and decode any accepted file straight to samples (the CLI, the worker when an
+    answer has no WAV, benchmarks)."""
+    limits = DecodeLimits(max_seconds, timeout_s)
+    info, deadline = _checked(path, limits)
+    with open_recording(path) as container:
+        samples = _as_float(list(_capped(_whole(container, deadline), limits, info)))
+    if samples.size == 0:
+        raise AudioRejected(NO_SOUND)
+    return samples, info
 
 
 def read_wav_samples(path: Path) -> np.ndarray:
@@ -230,11 +241,3 @@ def read_wav_samples(path: Path) -> np.ndarray:
             raise AudioRejected(f"{path.name} is not a 16 kHz mono 16-bit WAV")
         frames = wav.readframes(wav.getnframes())
     return np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768.0
-
-
-def load_samples(path: Path, max_seconds: float = 3600) -> tuple[np.ndarray, AudioInfo]:
-    """Probe and decode any accepted file straight to samples (for the CLI and benchmarks)."""
-    info = probe(path, max_seconds)
-    segment = _decode_16k(path, info, f"{path.name} could not be decoded; it may be damaged.")
-    samples = np.array(segment.get_array_of_samples(), dtype=np.float32) / 32768.0
-    return samples, info

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Attempt
-from app.recordings.audio import AudioInfo, decode_to_wav, probe
+from app.recordings.audio import AudioInfo, DecodeLimits, decode_to_wav, probe
 from app.recordings.errors import (
     DISK_FULL,
     STORAGE_DOWN,
@@ -85,15 +85,16 @@ def store_checked(raw: Path, written: list[str], make_wav: bool = True) -> Store
     decoded) the recording is probed but not decoded: the length is the probe's, and a
     whole transcription decodes it when needed (``app.worker.jobs.whole_samples``).
     """
-    cfg = current_app.config
+    limits = DecodeLimits.of(current_app.config)
     store = current_app.extensions["rebound_store"]
     wav = raw.with_suffix(".wav")
     try:
-        info = probe(raw, cfg["MAX_ANSWER_SECONDS"])
-        duration = info.duration_s
         try:
             if make_wav:
-                duration = decode_to_wav(raw, info, wav)
+                info, duration = decode_to_wav(raw, wav, limits)
+            else:
+                info = probe(raw, limits.max_seconds, deadline=limits.deadline())
+                duration = info.duration_s
         except OSError as err:
             # Writing the 16 kHz WAV is the first big write: a full disk shows up here.
             if no_space(err):

@@ -2,6 +2,7 @@
 
     Exception
     ├── AudioRejected (422)          the upload is not a recording we can use
+    │   ├── Unreadable (422)         no recording we can read (yet: a piece may not hold the header)
     │   ├── TooManyUploads (429)     the user has too many uploads in progress at once
     │   ├── StorageUnavailable (503) the audio store did not answer; nothing was saved
     │   ├── StorageFull (507)        no room for the recording; nothing was saved
@@ -33,6 +34,11 @@ class AudioRejected(Exception):
     """An upload is not a recording we can use; the message says why and what to do."""
 
     status = 422
+
+
+class Unreadable(AudioRejected):
+    """The bytes are not a recording we can read: junk, or the start of a streamed one whose
+    header has not all arrived yet."""
 
 
 class TooManyUploads(AudioRejected):

@@ -12,6 +12,8 @@ import uuid
 
 # The original (any accepted container) and its 16 kHz copy; pieces are not recordings.
 RECORDING_KEY = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}\.(webm|ogg|m4a|wav|mp3|flac|16k\.wav)$")
+# One piece of a streamed recording, kept until Stop joins them.
+PIECE_KEY = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}\.piece$")
 
 
 def new_key(extension: str) -> str:
@@ -28,3 +30,8 @@ def wav_key(audio_key: str) -> str:
 def is_recording_key(key: str) -> bool:
     """Whether ``key`` names a recording or its WAV (and so may be swept when unreferenced)."""
     return RECORDING_KEY.match(key) is not None
+
+
+def is_piece_key(key: str) -> bool:
+    """Whether ``key`` names a streamed piece (swept when no piece row refers to it)."""
+    return PIECE_KEY.match(key) is not None

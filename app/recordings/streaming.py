@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 
 # More pieces than this is not a recording made with ~1 s pieces (10 minutes at most).
 MAX_SEQ = 100_000
+# Why an answer whose recorder sent nothing (a tab closed before the first piece) failed.
+NO_AUDIO = "No audio arrived for this recording. Record your answer again."
 
 
 def _start_write() -> None:
@@ -113,6 +115,8 @@ def store_piece(attempt: Attempt, seq: int, body: bytes) -> bool:
     earlier = _piece(attempt.id, seq)
     if earlier is not None:
         return _same_or_conflict(earlier, digest)
+    if attempt.status == AttemptStatus.FAILED and attempt.error:
+        raise NotRecording(f"No more pieces are taken. {attempt.error}")
     if attempt.status != AttemptStatus.RECORDING:
         raise NotRecording("This recording is already finished; it takes no more pieces.")
     if not body:
@@ -234,7 +238,7 @@ def finish_recording(attempt: Attempt, *, abandoned: bool = False) -> Attempt:
         present = {p.seq for p in pieces}
         raise PiecesMissing([s for s in range(pieces[-1].seq) if s not in present])
     if not usable:
-        raise AudioRejected("No audio arrived for this recording. Record your answer again.")
+        raise AudioRejected(NO_AUDIO)
     if abandoned:
         return _finish_with(attempt, usable)
     with upload_gate().slot(attempt.owner_id, current_app.config["MAX_CONCURRENT_UPLOADS"]):
@@ -319,14 +323,30 @@ def finish_abandoned(now=None) -> int:
         )
     ).scalars().all()  # fmt: skip
     finished = 0
-    for attempt in stale:
+    for attempt_id in [attempt.id for attempt in stale]:
+        attempt = db.session.get(Attempt, attempt_id)
+        if attempt is None:
+            continue  # deleted meanwhile
         try:
-            finish_recording(attempt, abandoned=True)
+            _finish_abandoned(attempt)
         except TRANSIENT as err:
-            log.warning("recording %s not finished yet, will try again: %s", attempt.id, err)
+            log.warning("recording %s not finished yet, will try again: %s", attempt_id, err)
             continue
-        except AudioRejected as err:
-            fail_recording(attempt, f"This recording stopped arriving and cannot be used: {err}")
+        except Exception:
+            # One recording that cannot be finished must not keep every later one waiting.
+            db.session.rollback()
+            log.exception("recording %s could not be finished; will try again", attempt_id)
+            continue
         finished += 1
-        log.info("recording %s stopped arriving; finished with what arrived", attempt.id)
+        log.info("recording %s stopped arriving; finished with what arrived", attempt_id)
     return finished
+
+
+def _finish_abandoned(attempt: Attempt) -> None:
+    """Finish one recording that stopped arriving, or fail it saying why it cannot be used."""
+    try:
+        finish_recording(attempt, abandoned=True)
+    except TRANSIENT:
+        raise
+    except AudioRejected as err:
+        fail_recording(attempt, f"This recording stopped arriving and cannot be used: {err}")

@@ -107,13 +107,16 @@ def _save_new(upload, owner_id, question, practice_id, upload_id) -> Attempt:
     return attempt
 
 
-def retry(attempt: Attempt) -> None:
-    """Send a failed attempt back to the queue."""
+def retry(attempt: Attempt) -> bool:
+    """Send a failed attempt back to the queue; False when it has no recording to retry."""
+    if attempt.status != AttemptStatus.FAILED or not attempt.has_recording:
+        return False
     attempt.status = AttemptStatus.QUEUED
     attempt.error = ""
     attempt.tries = 0
     db.session.commit()
     request_transcription(attempt.id)
+    return True
 
 
 def delete_attempt(attempt: Attempt) -> None:
@@ -128,5 +131,6 @@ def delete_attempt(attempt: Attempt) -> None:
     db.session.execute(db.delete(AttemptPiece).where(AttemptPiece.attempt_id == attempt.id))
     db.session.delete(attempt)
     db.session.commit()
-    for key in keys:
-        store.delete(key)
+    # The row is gone: a file the store would not delete now is an orphan, swept within
+    # the hour, and must not stop the deletion of the user's other answers.
+    forget(store, keys)

@@ -230,11 +230,22 @@ def report_markdown(attempt_id: int):
     return response
 
 
+def _no_recording(attempt: Attempt) -> str:
+    """Why an answer has no recording to play."""
+    if attempt.status == AttemptStatus.RECORDING:
+        return "This answer is still being recorded; it can be played once it is finished."
+    if attempt.audio_key:
+        return "This recording was deleted under its owner's retention setting."
+    return "No audio arrived for this answer, so there is no recording to play."
+
+
 @bp.get("/attempts/<int:attempt_id>/audio")
 def audio(attempt_id: int):
     """The original recording, with range requests so the player can seek."""
     # Every request counts, whatever its Range: the log keeps one "listened" per 10 minutes.
     attempt = viewable_attempt(g.user, attempt_id, read="listened")
+    if not attempt.has_recording:
+        return error_response(404, _no_recording(attempt))
     store = current_app.extensions["rebound_store"]
     # One lookup per request: the player asks again for every seek, and with S3 a separate
     # existence check was a network round trip each time, even with the file cached here.
@@ -258,8 +269,7 @@ def audio(attempt_id: int):
 def retry_failed(attempt_id: int):
     """Queue a failed transcription again."""
     attempt = owned_attempt(g.user, attempt_id)
-    if attempt.status == AttemptStatus.FAILED:
-        retry(attempt)
+    retry(attempt)
     return redirect(url_for("attempts.show", attempt_id=attempt.id))
 
 

@@ -21,20 +21,13 @@ from sqlalchemy import or_, update
 
 from app.extensions import db
 from app.models import Attempt, AttemptStatus, JobCounter, utcnow
-from app.recordings.audio import load_samples, read_wav_samples
-from app.recordings.errors import AudioRejected, RecordingMissing, StorageError
+from app.recordings.audio import DecodeLimits, decode_arrived, load_samples, read_wav_samples
+from app.recordings.errors import TRANSIENT, AudioRejected, RecordingMissing, StorageError
 from app.recordings.keys import wav_key
-from app.recordings.streaming import contiguous, join_pieces, pieces_of
+from app.recordings.streaming import NO_AUDIO, contiguous, fail_recording, join_pieces, pieces_of
 from app.transcription import EngineUnavailable, ModelNotFound, TranscriptionError, load_engine
 from app.transcription.base import SAMPLE_RATE
-from app.worker.live import (
-    decode_arrived,
-    ends_in_silence,
-    final_transcript,
-    next_cut,
-    shifted,
-    text_of,
-)
+from app.worker.live import ends_in_silence, final_transcript, next_cut, shifted, text_of
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 3
@@ -51,8 +44,9 @@ def whole_samples(store, attempt: Attempt):
             return read_wav_samples(wav)
     except RecordingMissing:
         pass  # one lookup: with S3 a separate existence check is another round trip
+    limits = DecodeLimits.of(current_app.config)
     with store.local_copy(attempt.audio_key) as original:
-        samples, _info = load_samples(original, current_app.config["MAX_ANSWER_SECONDS"])
+        samples, _info = load_samples(original, limits.max_seconds, limits.timeout_s)
     return samples
 
 
@@ -161,6 +155,11 @@ def transcribe_attempt(attempt_id: int) -> None:
         return
     attempt = db.session.get(Attempt, attempt_id)
     db.session.commit()  # end the read: the heartbeat must be able to write meanwhile
+    if not attempt.audio_key:
+        # A streamed answer whose tab closed before its first piece: there is nothing to
+        # transcribe, and nothing to look for in storage.
+        _finish(attempt_id, {"jobs_failed": 1}, status=AttemptStatus.FAILED, error=NO_AUDIO)
+        return
     store = current_app.extensions["rebound_store"]
     beat = Heartbeat(current_app._get_current_object(), attempt_id, _lease_seconds())
     beat.start()
@@ -180,14 +179,20 @@ def transcribe_attempt(attempt_id: int) -> None:
         if attempt.last_piece_at is not None:
             # Streamed: the words before the boundary (if any) were transcribed while it was
             # recorded; only the audio after it is decoded and transcribed now.
+            limits = DecodeLimits.of(current_app.config)
             with store.local_copy(attempt.audio_key) as original:
-                samples = decode_arrived(original, from_s=attempt.live_until_s)
+                samples = decode_arrived(original, limits, from_s=attempt.live_until_s)
             if samples.size == 0:
                 raise TranscriptionError("the recording could not be decoded")
             transcript = final_transcript(engine, samples, attempt.live_words, attempt.live_until_s)
         else:
             transcript = engine.transcribe(whole_samples(store, attempt))
-    except (TranscriptionError, AudioRejected, StorageError, OSError) as err:
+    except AudioRejected as err:
+        # The recording itself is refused (the caps): trying again would not help.
+        log.warning("attempt %s refused: %s", attempt_id, err)
+        _finish(attempt_id, {"jobs_failed": 1}, status=AttemptStatus.FAILED, error=str(err))
+        return
+    except (TranscriptionError, StorageError, OSError) as err:
         log.warning("attempt %s failed: %s", attempt_id, err)
         _finish(
             attempt_id,
@@ -246,10 +251,20 @@ def transcribe_live(attempt_id: int) -> None:
         return
     store = current_app.extensions["rebound_store"]
     store.spool_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=store.spool_dir, prefix="live-") as folder:
-        joined = Path(folder) / "arrived.webm"
-        join_pieces(pieces, joined)
-        samples = decode_arrived(joined, from_s=until)
+    try:
+        with tempfile.TemporaryDirectory(dir=store.spool_dir, prefix="live-") as folder:
+            joined = Path(folder) / "arrived.webm"
+            join_pieces(pieces, joined)
+            samples = decode_arrived(joined, DecodeLimits.of(current_app.config), from_s=until)
+    except TRANSIENT as err:
+        log.warning("no live transcript for attempt %s yet: %s", attempt_id, err)
+        return
+    except AudioRejected as err:
+        # What arrived is already past a cap (too long, not a recording, a decode bomb):
+        # stop the recording now, saying why, rather than at Stop or never.
+        log.warning("recording %s refused while it arrived: %s", attempt_id, err)
+        fail_recording(attempt, f"This recording cannot be used: {err}")
+        return
     try:
         engine = engine_for_app()
     except (ModelNotFound, EngineUnavailable) as err:

@@ -1,12 +1,13 @@
 """Transcribe a streamed recording while the candidate is still speaking.
 
-Each run decodes the pieces that have arrived (a MediaRecorder WebM cut anywhere decodes to
-the part that arrived), looks for pauses after the committed boundary with the same Silero
-VAD the engines use, and transcribes the audio up to the last finished pause: a pause
-followed by more speech, or a silence at the end long enough that the sentence is over.
-Those words are committed with absolute timings and the boundary moves to the pause; the
-unfinished sentence after it waits for the next run. At finish only the audio after the
-boundary is left to transcribe (``final_transcript``).
+Each run decodes the pieces that have arrived (``app.recordings.audio.decode_arrived``, under
+the same caps as an upload: a MediaRecorder WebM cut anywhere decodes to the part that
+arrived), looks for pauses after the committed boundary with the same Silero VAD the engines
+use, and transcribes the audio up to the last finished pause: a pause followed by more
+speech, or a silence at the end long enough that the sentence is over. Those words are
+committed with absolute timings and the boundary moves to the pause; the unfinished sentence
+after it waits for the next run. At finish only the audio after the boundary is left to
+transcribe (``final_transcript``).
 
 Cutting in the middle of a pause means no word is split, and each segment is long enough
 (``MIN_SEGMENT_S``) to be worth the encoder's fixed cost on a 30 s window.
@@ -15,9 +16,7 @@ Cutting in the middle of a pause means no word is split, and each segment is lon
 from __future__ import annotations
 
 from itertools import pairwise
-from pathlib import Path
 
-import av
 import numpy as np
 
 from app.transcription.base import SAMPLE_RATE, Transcript, Word
@@ -34,95 +33,6 @@ SKIP_SILENCE_S = 10.0
 # What is left at finish is transcribed in the engine's quick mode up to this length (the
 # last sentence or two); a longer rest gets the full window.
 QUICK_TAIL_S = 20.0
-
-
-def decode_arrived(path: Path, from_s: float = 0.0) -> np.ndarray:
-    """Decode whatever of a (possibly cut-off) recording arrived to 16 kHz mono float32.
-
-    With ``from_s``, an Opus recording is decoded from just before that time only and the
-    samples before it are left silent, so an index is still a time: the packets before it
-    are read but not decoded (3 minutes: 0.02 s instead of 0.35 s). Live runs and the final
-    job only need what follows the committed boundary.
-    """
-    try:
-        with av.open(str(path), mode="r", timeout=10) as container:
-            stream = container.streams.audio[0]
-            skip_to = from_s - SETTLE_S
-            head = _opus_head(stream)
-            if skip_to > 0 and head is not None:
-                found = _decode_after(container, stream, skip_to, head)
-                if found is not None:
-                    return found
-        with av.open(str(path), mode="r", timeout=10) as container:
-            return _decode_all(container)
-    except (av.FFmpegError, ValueError, IndexError):
-        return np.zeros(0, dtype=np.float32)
-
-
-# A decoder started mid-stream settles within a few frames; this much is decoded first.
-SETTLE_S = 0.5
-
-
-def _as_float(chunks: list[np.ndarray], lead: int = 0) -> np.ndarray:
-    """16-bit chunks as one float32 array, after ``lead`` samples of silence."""
-    if not chunks:
-        return np.zeros(0, dtype=np.float32)
-    body = np.concatenate(chunks).astype(np.float32) / 32768.0
-    return np.concatenate([np.zeros(lead, dtype=np.float32), body]) if lead else body
-
-
-def _resampled(resampler, frame) -> list[np.ndarray]:
-    return [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
-
-
-def _decode_all(container) -> np.ndarray:
-    chunks: list[np.ndarray] = []
-    resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
-    try:
-        for frame in container.decode(audio=0):
-            chunks += _resampled(resampler, frame)
-    except (av.FFmpegError, EOFError):
-        pass  # the last piece may end inside a frame: keep what decoded
-    return _as_float(chunks + _resampled(resampler, None))
-
-
-def _opus_head(stream) -> int | None:
-    """Opus's pre-skip in 48 kHz samples (from its header), or None for another codec."""
-    extradata = stream.codec_context.extradata or b""
-    if stream.codec_context.name != "opus" or not extradata.startswith(b"OpusHead"):
-        return None
-    return int.from_bytes(extradata[10:12], "little")
-
-
-def _decode_after(container, stream, skip_to: float, pre_skip: int) -> np.ndarray | None:
-    """Decode the packets from ``skip_to`` seconds on with a fresh decoder (None: none)."""
-    decoder = av.CodecContext.create(stream.codec_context.name, "r")
-    decoder.extradata = stream.codec_context.extradata
-    decoder.sample_rate = stream.codec_context.sample_rate
-    decoder.layout = stream.codec_context.layout
-    resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
-    chunks: list[np.ndarray] = []
-    start = None
-    try:
-        for packet in container.demux(stream):
-            if packet.pts is None or not packet.size:
-                continue
-            at = float(packet.pts * packet.time_base)
-            if at < skip_to:
-                continue
-            start = at if start is None else start
-            for frame in decoder.decode(packet):
-                chunks += _resampled(resampler, frame)
-    except (av.FFmpegError, EOFError):
-        pass
-    if start is None:
-        return None
-    chunks += _resampled(resampler, None)
-    # The fresh decoder drops a pre-skip from its first packet as if the stream began there;
-    # a whole decode dropped it once, at the real start. Within 1 ms of a whole decode for
-    # files that mark the codec delay (ffmpeg's), within 7 ms for those that do not.
-    lead = round((start + pre_skip / 48_000) * SAMPLE_RATE)
-    return _as_float(chunks, lead)
 
 
 def next_cut(samples: np.ndarray, start_s: float) -> float | None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 
-from app.privacy.retention import apply_retention, sweep_orphans
+from app.privacy.retention import hourly_cleanup
 from app.recordings.streaming import finish_abandoned
 from app.worker.jobs import transcribe_attempt, transcribe_live
 from app.worker.reaper import reap
@@ -70,8 +70,7 @@ class JobQueue:
 
         def retention_job() -> None:
             with app.app_context():
-                apply_retention()
-                orphans = sweep_orphans()
+                _retained, orphans = hourly_cleanup()
                 if orphans:
                     log.info("removed %s stored file(s) that no answer refers to", orphans)
 

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import io
+import json
+import os
+import time
+import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from app.accounts.identity import find_user
 from app.extensions import db
-from app.models import Attempt, Share
-from tests.conftest import PASSWORD, audio_files, login, make_user, upload
+from app.models import Attempt, Share, utcnow
+from app.privacy.retention import hourly_cleanup, sweep_orphans
+from app.recordings.errors import StorageError
+from app.recordings.keys import wav_key
+from app.recordings.streaming import finish_abandoned
+from tests.conftest import JSON, PASSWORD, audio_files, login, make_user, upload
 
 
 @pytest.mark.asvs("8.3.2")
@@ -176,3 +186,177 @@ def test_stored_files_no_answer_refers_to_are_swept(client, app, audio_fixtures)
     played = client.get(f"/attempts/{kept}/audio")
     assert played.status_code == 200
     played.close()
+
+
+def _no_jobs(monkeypatch) -> None:
+    """Answers stay as they are stored: no transcription, no live transcript."""
+    monkeypatch.setattr("app.worker.queue.queue.enqueue_transcription", lambda attempt_id: None)
+    monkeypatch.setattr("app.worker.queue.queue.enqueue_live", lambda attempt_id: None)
+
+
+def _without_audio(client, app) -> int:
+    """A streamed answer whose tab closed before the first piece: failed, no storage key."""
+    attempt_id = client.post("/api/v1/attempts", json={"question_id": 1, "streaming": True}).json[
+        "id"
+    ]
+    with app.app_context():
+        later = utcnow() + timedelta(seconds=app.config["ABANDONED_RECORDING_SECONDS"] + 1)
+        finish_abandoned(now=later)
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.status == "failed" and attempt.audio_key == ""
+    return attempt_id
+
+
+def _refusing_to_delete(monkeypatch, app, refused: set[str]) -> None:
+    """The store fails to delete the keys in ``refused`` (a bucket that answers 500)."""
+    store = app.extensions["rebound_store"]
+    real = store.delete
+
+    def delete(key):
+        if key in refused:
+            raise StorageError(f"could not delete the recording {key!r}: the bucket answered 500")
+        real(key)
+
+    monkeypatch.setattr(store, "delete", delete)
+
+
+@pytest.mark.asvs("8.3.8")
+def test_retention_goes_on_past_an_answer_without_audio_and_a_file_that_will_not_go(
+    client, app, audio_fixtures, monkeypatch, caplog
+):
+    """The hourly job stopped for good at an answer that never received audio (an empty
+    storage key), deleting nothing for that user or any later one, and never swept."""
+    _no_jobs(monkeypatch)
+    empty = _without_audio(client, app)
+    mine = upload(client, audio_fixtures / "short.wav").json["id"]
+    client.post("/settings", data={"retention_days": "30", "retention_drops_transcripts": "on"})
+    make_user(app, "b@example.com")
+    other = app.test_client()
+    login(other, app, "b@example.com")
+    stuck, theirs = (upload(other, audio_fixtures / "short.wav").json["id"] for _ in range(2))
+    other.post("/settings", data={"retention_days": "30"})
+    orphan = Path(app.config["AUDIO_DIR"]) / "ab" / ("ab" + "0" * 30 + ".webm")
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(b"x")
+    two_hours_ago = time.time() - 7200
+    os.utime(orphan, (two_hours_ago, two_hours_ago))
+    with app.app_context():
+        for attempt in db.session.execute(db.select(Attempt)).scalars():
+            attempt.created_at = utcnow() - timedelta(days=40)
+            if attempt.id != empty:
+                attempt.status, attempt.transcript_text = "done", "what I said"
+                attempt.live_words = [{"word": " what", "start": 0.0, "end": 0.4}]
+                attempt.partial_text = "what"
+        db.session.commit()
+        stuck_key = db.session.get(Attempt, stuck).audio_key
+    _refusing_to_delete(monkeypatch, app, {stuck_key})
+    with app.app_context():
+        assert hourly_cleanup() == (2, 1)  # mine and theirs; the orphan
+        gone = {a.id: a for a in db.session.execute(db.select(Attempt)).scalars()}
+        assert gone[empty].audio_deleted_at is not None  # nothing to delete: done with
+        assert gone[mine].audio_deleted_at is not None and gone[theirs].audio_deleted_at
+        assert gone[stuck].audio_deleted_at is None  # tried again next hour
+        # Dropping transcripts drops the words the live transcription kept, too.
+        assert (gone[mine].transcript_text, gone[mine].live_words, gone[mine].partial_text) == (
+            "",
+            [],
+            "",
+        )
+        assert gone[theirs].transcript_text == "what I said"  # b keeps transcripts
+    assert not orphan.exists()
+    assert [p.name for p in audio_files(app)] == [
+        Path(wav_key(stuck_key)).name,
+        Path(stuck_key).name,
+    ]
+    assert f"the recording of attempt {stuck} was not deleted" in caplog.text
+
+
+@pytest.mark.asvs("8.3.2")
+def test_an_answer_without_audio_is_exported_and_shown_without_a_recording(
+    client, app, audio_fixtures, monkeypatch
+):
+    """The data export answered 500 for a user with such an answer, and playback 503."""
+    _no_jobs(monkeypatch)
+    empty = _without_audio(client, app)
+    kept = upload(client, audio_fixtures / "short.wav").json["id"]
+    arriving = client.post("/api/v1/attempts", json={"question_id": 1, "streaming": True}).json[
+        "id"
+    ]
+    with client.get("/export.zip") as response:  # the zip is a file the response closes
+        assert response.status_code == 200
+        archive = zipfile.ZipFile(io.BytesIO(response.data))
+    data = json.loads(archive.read("rebound.json"))
+    assert archive.namelist() == [f"audio/attempt-{kept}.wav", "rebound.json"]
+    records = {record["id"]: record for record in data["attempts"]}
+    assert set(records) == {empty, kept, arriving}
+    assert "audio_file" not in records[empty] and "audio_file" not in records[arriving]
+    played = client.get(f"/attempts/{empty}/audio", headers=JSON)
+    assert played.status_code == 404 and "No audio arrived" in played.json["error"]
+    arriving_audio = client.get(f"/attempts/{arriving}/audio", headers=JSON)
+    assert (
+        arriving_audio.status_code == 404 and "still being recorded" in arriving_audio.json["error"]
+    )
+    page = client.get(f"/attempts/{empty}").get_data(as_text=True)
+    assert "No recording was kept" in page and 'id="player"' not in page
+
+
+@pytest.mark.asvs("8.3.2")
+def test_deleting_an_account_goes_on_when_a_file_will_not_go(
+    client, app, audio_fixtures, monkeypatch
+):
+    """Each answer's row goes first; a file the store fails to delete then is logged and
+    left to the orphan sweep, not allowed to stop the deletion of everything else."""
+    _no_jobs(monkeypatch)
+    _without_audio(client, app)
+    first = upload(client, audio_fixtures / "short.wav").json["id"]
+    upload(client, audio_fixtures / "short.wav")
+    arriving = client.post("/api/v1/attempts", json={"question_id": 1, "streaming": True}).json[
+        "id"
+    ]
+    for seq in range(2):
+        put = client.put(
+            f"/api/v1/attempts/{arriving}/chunks/{seq}",
+            data=b"piece",
+            content_type="application/octet-stream",
+        )
+        assert put.status_code == 204
+    with app.app_context():
+        first_key = db.session.get(Attempt, first).audio_key
+    assert len(audio_files(app)) == 6  # two uploads and their WAVs, two pieces
+    _refusing_to_delete(monkeypatch, app, {first_key})
+    assert client.post("/settings/delete", data={"password": PASSWORD}).status_code == 302
+    with app.app_context():
+        assert find_user("a@example.com") is None
+        assert db.session.execute(db.select(Attempt)).first() is None
+    assert [p.name for p in audio_files(app)] == [Path(first_key).name]
+    monkeypatch.undo()
+    with app.app_context():
+        assert sweep_orphans(older_than_s=0) == 1  # what the hourly sweep does an hour later
+    assert audio_files(app) == []
+
+
+def test_orphaned_pieces_of_streamed_recordings_are_swept(client, app, audio_fixtures, monkeypatch):
+    """A web process killed between storing a piece and committing its row leaves the piece;
+    the hourly sweep removes it once it is an hour old, and never a piece a row refers to."""
+    _no_jobs(monkeypatch)
+    arriving = client.post("/api/v1/attempts", json={"question_id": 1, "streaming": True}).json[
+        "id"
+    ]
+    client.put(
+        f"/api/v1/attempts/{arriving}/chunks/0",
+        data=b"piece",
+        content_type="application/octet-stream",
+    )
+    [kept] = audio_files(app)
+    audio = Path(app.config["AUDIO_DIR"])
+    orphan = audio / "ab" / ("ab" + "0" * 30 + ".piece")
+    recent = audio / "cd" / ("cd" + "1" * 30 + ".piece")
+    for path in (orphan, recent):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    two_hours_ago = time.time() - 7200
+    for path in (orphan, kept):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    with app.app_context():
+        assert sweep_orphans() == 1
+    assert not orphan.exists() and recent.exists() and kept.exists()

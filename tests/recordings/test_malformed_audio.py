@@ -19,7 +19,6 @@ from tests.conftest import audio_files, upload
 from tests.fixtures.malformed import (
     CORPUS,
     make_bomb,
-    make_corpus,
     make_largest_allowed,
     run_measured,
 )
@@ -28,14 +27,9 @@ from tests.fixtures.malformed import (
 ADVICE = ("Upload", "Record", "Answer", "choose another file")
 # Python, PyAV and numpy alone take about 100 MB; a decoded bomb took gigabytes.
 CLI_PEAK_MB = 400
-# pydub holds the file's own samples, a few times over while converting: 110 MB of them
-# (the decode budget) cost 465 MB at the peak when measured (bench/fuzz_report.py).
+# The decode budget's worth of samples (110 MB) cost 465 MB at the peak when pydub decoded
+# it (bench/fuzz_report.py); PyAV decodes a frame at a time and holds only 16 kHz samples.
 DECODE_PEAK_MB = 600
-
-
-@pytest.fixture(scope="session")
-def corpus(audio_fixtures) -> Path:
-    return make_corpus(audio_fixtures / "malformed")
 
 
 def nothing_saved(app) -> None:

@@ -9,8 +9,10 @@ import pytest
 
 from app.extensions import db
 from app.models import Attempt, AttemptPiece, utcnow
+from app.recordings import streaming
+from app.recordings.audio import probe
 from app.recordings.streaming import finish_abandoned
-from tests.conftest import audio_files, make_user, words_of
+from tests.conftest import audio_files, make_user, upload, words_of
 from tests.web.test_attempts import SPOKEN
 
 
@@ -275,3 +277,80 @@ def test_a_streamed_take_can_belong_to_a_practice_session(client, app, live):
     with app.app_context():
         assert db.session.get(Attempt, mine).practice_id == own_id
         assert db.session.get(Attempt, foreign).practice_id is None
+
+
+@pytest.mark.asvs("12.1.2", "12.2.1")
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("four-hours-in-33-kb.flac", "longer than the limit of 10 minutes"),
+        ("ffconcat-script.webm", "not a recording we can read"),
+        ("timestamps-claim-12-seconds.webm", "though it claims to last 12"),
+    ],
+)
+def test_a_piece_past_the_caps_stops_the_recording_and_says_why(client, app, corpus, name, reason):
+    """Sent as piece 0, each held a worker: a four-hour FLAC bomb of 33 KB (2.3 GB decoded),
+    a concat script that opened itself a thousand times, and a file whose timestamps claim
+    12 s of its 20 minutes. The live transcription (run here, in the request) refuses it
+    under the upload's caps and fails the recording, saying why and what to do."""
+    attempt_id = start(client).json["id"]
+    assert put(client, attempt_id, 0, (corpus / name).read_bytes()).status_code == 204
+    shown = client.get(f"/api/v1/attempts/{attempt_id}").json
+    assert shown["status"] == "failed" and reason in shown["error"], shown
+    assert any(advice in shown["error"] for advice in ("Record", "Upload", "Answer"))
+    page = client.get(f"/attempts/{attempt_id}")
+    assert page.status_code == 200 and reason in page.get_data(as_text=True)
+    assert audio_files(app) == []  # the piece went with the recording
+    more = put(client, attempt_id, 1, b"more")
+    assert more.status_code == 409 and reason in more.json["error"]
+    finished = client.post(f"/api/v1/attempts/{attempt_id}/finish")
+    assert finished.status_code == 202 and finished.json["status"] == "failed"
+
+
+def test_an_answer_a_fraction_over_the_limit_is_kept_streamed_or_uploaded(
+    client, app, audio_fixtures, queued
+):
+    """The recorder stops itself at MAX_ANSWER_SECONDS and hands over a little more."""
+    path = audio_fixtures / "answer.webm"
+    length = probe(path, 600).duration_s
+    app.config["MAX_ANSWER_SECONDS"] = int(length)  # the answer ends a fraction past it
+    assert 0 < length - int(length) < 1
+    attempt_id = stream(client, path, 8)
+    finished = client.post(f"/api/v1/attempts/{attempt_id}/finish")
+    assert finished.status_code == 202 and finished.json["status"] == "queued", finished.json
+    uploaded = upload(client, path)
+    assert uploaded.status_code == 201, uploaded.json
+    with app.app_context():
+        for kept in (attempt_id, uploaded.json["id"]):
+            assert db.session.get(Attempt, kept).duration_s > int(length)
+    assert queued == [attempt_id, uploaded.json["id"]]
+    # Seconds over, not a fraction: refused as before, with the limit named.
+    app.config["MAX_ANSWER_SECONDS"] = int(length) - 3
+    refused = upload(client, path)
+    assert refused.status_code == 422 and "limit of 6 seconds" in refused.json["error"]
+
+
+def test_one_recording_that_cannot_be_finished_does_not_stop_the_others(
+    client, app, audio_fixtures, queued, monkeypatch, caplog
+):
+    """The reaper finishes abandoned recordings in a loop: one that fails is logged and
+    tried again next time, and the ones after it are still finished."""
+    stuck = stream(client, audio_fixtures / "answer.webm", 3)
+    later = stream(client, audio_fixtures / "answer.webm", 3)
+    real = streaming.finish_recording
+
+    def failing(attempt, **kwargs):
+        if attempt.id == stuck:
+            raise RuntimeError("the spool folder is not writable")
+        return real(attempt, **kwargs)
+
+    monkeypatch.setattr(streaming, "finish_recording", failing)
+    with app.app_context():
+        db.session.execute(db.update(Attempt).values(last_piece_at=utcnow() - timedelta(hours=1)))
+        db.session.commit()
+    app.extensions["rebound_queue"].run_reaper()
+    with app.app_context():
+        assert db.session.get(Attempt, stuck).status == "recording"  # tried again next time
+        assert db.session.get(Attempt, later).status == "queued"
+    assert queued == [later]
+    assert f"recording {stuck} could not be finished" in caplog.text

@@ -143,3 +143,81 @@ def test_worker_with_a_broken_model_keeps_running(web, settings, tmp_path):
         assert worker.poll() is None  # still serving the queue, not crash-looping
     finally:
         stop(worker)
+
+
+# Sent as a streamed piece, each of these drove a worker to gigabytes (a 33 KB FLAC holding
+# four hours: 3.7 GB in `rebound serve`), and again after every restart.
+PAST_THE_CAPS = {
+    "four-hours-in-33-kb.flac": "longer than the limit of 10 minutes",
+    "ffconcat-script.webm": "not a recording we can read",
+    "timestamps-claim-12-seconds.webm": "though it claims to last 12",
+}
+WORKER_PEAK_MB = 700  # the base model and its work; a decoded bomb was gigabytes
+
+
+def high_water_mb(process: subprocess.Popen) -> float:
+    """The most resident memory ``process`` has held so far (Linux's VmHWM), in MB."""
+    status = Path(f"/proc/{process.pid}/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0]) / 1024
+
+
+def streamed(client, piece: bytes, finish: bool = False) -> int:
+    """Start a streamed answer, send ``piece`` as its first piece, maybe finish it."""
+    attempt_id = client.post("/api/v1/attempts", json={"question_id": 1, "streaming": True}).json[
+        "id"
+    ]
+    sent = client.put(
+        f"/api/v1/attempts/{attempt_id}/chunks/0",
+        data=piece,
+        content_type="application/octet-stream",
+    )
+    assert sent.status_code == 204
+    if finish:
+        assert client.post(f"/api/v1/attempts/{attempt_id}/finish").status_code == 202
+    return attempt_id
+
+
+@pytest.mark.asvs("12.1.1", "12.1.2", "12.2.1")
+def test_pieces_past_the_caps_fail_their_answers_and_the_worker_stays_small(
+    web, settings, tmp_path, audio_fixtures, corpus
+):
+    """A real worker takes the live transcriptions of three hostile first pieces and the
+    final job of a file whose timestamps lie: each answer fails saying why, the worker's
+    peak memory stays under 700 MB with the model loaded, and other candidates' answers,
+    queued with them and after them, are transcribed."""
+    from tests.conftest import login, make_user
+
+    hostile = web_client(web)
+    reasons = {
+        streamed(hostile, (corpus / name).read_bytes()): reason
+        for name, reason in PAST_THE_CAPS.items()
+    }
+    web.config["LIVE_TRANSCRIPTION"] = False  # only the final job decodes this one
+    lying = (corpus / "timestamps-claim-12-seconds.webm").read_bytes()
+    reasons[streamed(hostile, lying, finish=True)] = PAST_THE_CAPS[
+        "timestamps-claim-12-seconds.webm"
+    ]
+    make_user(web, "c@example.com")
+    candidate = web.test_client()
+    login(candidate, web, "c@example.com")
+    queued_with_them = upload(candidate, audio_fixtures / "answer.webm").json["id"]
+    worker = start_worker(settings, tmp_path)
+    try:
+        for attempt_id in reasons:
+            assert wait_for(web, attempt_id, {"done", "failed"}, 120) == "failed"
+        queued_after = upload(candidate, audio_fixtures / "answer.webm").json["id"]
+        for attempt_id in (queued_with_them, queued_after):
+            assert wait_for(web, attempt_id, {"done", "failed"}, 120) == "done"
+        peak_mb = high_water_mb(worker)
+    finally:
+        stop(worker)
+    log = (tmp_path / "worker.log").read_text()
+    print(f"worker peak: {peak_mb:.0f} MB")  # shown with -rP
+    assert peak_mb < WORKER_PEAK_MB, (peak_mb, log[-3000:])
+    assert "Traceback" not in log, log[-3000:]
+    for attempt_id, reason in reasons.items():
+        shown = hostile.get(f"/api/v1/attempts/{attempt_id}").json
+        assert reason in shown["error"], shown
+        assert any(advice in shown["error"] for advice in ("Record", "Answer", "Upload")), shown
+        page = hostile.get(f"/attempts/{attempt_id}")
+        assert page.status_code == 200 and reason in page.get_data(as_text=True)

@@ -9,9 +9,11 @@ import pytest
 from app.extensions import db
 from app.models import Attempt, utcnow
 from app.recordings.keys import wav_key
+from app.recordings.streaming import NO_AUDIO, finish_abandoned
 from app.worker.jobs import claim, transcribe_attempt
 from app.worker.reaper import reap
 from tests.conftest import upload
+from tests.recordings.test_streaming import put, start
 
 
 def _queued_attempt(client, app, audio_fixtures, monkeypatch) -> int:
@@ -138,3 +140,59 @@ def test_an_answer_whose_wav_is_gone_is_decoded_again(client, app, audio_fixture
         attempt = db.session.get(Attempt, attempt_id)
         assert attempt.status == "done", attempt.error
         assert "help" in attempt.transcript_text.lower()
+
+
+class NeverTranscribes:
+    """An engine for jobs that must stop before transcribing anything."""
+
+    name, model_name = "none", "none"
+
+    def transcribe(self, samples, **kwargs):
+        raise AssertionError("this recording must not reach the engine")
+
+
+@pytest.mark.asvs("12.1.2")
+def test_the_final_decode_of_a_streamed_answer_is_capped_by_samples(
+    client, app, corpus, monkeypatch
+):
+    """Twenty minutes of Opus whose container claims 12 s pass the probe at Stop (which
+    reads timestamps only); the final job counts samples and refuses it, saying why."""
+    monkeypatch.setattr("app.worker.jobs.engine_for_app", NeverTranscribes)
+    app.config["LIVE_TRANSCRIPTION"] = False  # nothing decodes it before Stop
+    attempt_id = start(client).json["id"]
+    body = (corpus / "timestamps-claim-12-seconds.webm").read_bytes()
+    assert put(client, attempt_id, 0, body).status_code == 204
+    finished = client.post(f"/api/v1/attempts/{attempt_id}/finish")  # the job runs in here
+    assert finished.status_code == 202
+    shown = client.get(f"/api/v1/attempts/{attempt_id}").json
+    assert shown["status"] == "failed" and "claims to last 12" in shown["error"], shown
+    assert "Record your answer again" in shown["error"] and "Retry" not in shown["error"]
+    assert shown["duration_s"] < 13  # what the container claimed at Stop
+
+
+def test_an_answer_without_audio_fails_clearly_and_is_never_retried(client, app, monkeypatch):
+    """A streamed answer whose tab closed before the first piece has no recording: no Retry,
+    and a job that reaches it anyway fails it without asking storage for an empty key."""
+    attempt_id = start(client).json["id"]
+    with app.app_context():
+        later = utcnow() + timedelta(seconds=app.config["ABANDONED_RECORDING_SECONDS"] + 1)
+        assert finish_abandoned(now=later) == 1
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert NO_AUDIO in page and ">Retry<" not in page and 'id="player"' not in page
+    assert client.post(f"/attempts/{attempt_id}/retry").status_code == 302
+    with app.app_context():
+        assert db.session.get(Attempt, attempt_id).status == "failed"  # not queued again
+        # Queued all the same (as an older version's Retry did): the job fails it plainly.
+        db.session.get(Attempt, attempt_id).status = "queued"
+        db.session.commit()
+        assert attempt_id in reap()
+
+        def no_storage(*args, **kwargs):
+            raise AssertionError("an answer without audio has nothing in storage")
+
+        store = app.extensions["rebound_store"]
+        monkeypatch.setattr(store, "local_copy", no_storage)
+        monkeypatch.setattr("app.worker.jobs.engine_for_app", NeverTranscribes)
+        transcribe_attempt(attempt_id)
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.status == "failed" and attempt.error == NO_AUDIO

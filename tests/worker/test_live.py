@@ -10,7 +10,7 @@ from faster_whisper import WhisperModel
 
 from app.extensions import db
 from app.models import Attempt
-from app.recordings.audio import load_samples
+from app.recordings.audio import DecodeLimits, decode_arrived, load_samples
 from app.transcription.base import SAMPLE_RATE, Transcript, Word
 from app.transcription.faster import QUICK_MIN_S, QUICK_PAD_S, trimmed_window
 from app.transcription.speech import speech_regions
@@ -19,7 +19,6 @@ from app.worker.live import (
     MIN_SEGMENT_S,
     QUICK_TAIL_S,
     TRAILING_PAUSE_S,
-    decode_arrived,
     ends_in_silence,
     final_transcript,
     next_cut,
@@ -28,11 +27,13 @@ from bench.common import word_errors
 from tests.fixtures.make_fixtures import SPEECH
 from tests.recordings.test_streaming import pieces_of, put, start
 
+LIMITS = DecodeLimits(600, 120)
+
 
 def test_decoding_from_the_boundary_gives_the_same_samples_at_the_same_times(audio_fixtures):
-    whole = decode_arrived(audio_fixtures / "paused.webm")
+    whole = decode_arrived(audio_fixtures / "paused.webm", LIMITS)
     for boundary in (12.3, 40.0):
-        part = decode_arrived(audio_fixtures / "paused.webm", from_s=boundary)
+        part = decode_arrived(audio_fixtures / "paused.webm", LIMITS, from_s=boundary)
         assert abs(part.size - whole.size) < SAMPLE_RATE // 100  # same length, to 10 ms
         start = int(boundary * SAMPLE_RATE)
         assert not part[: start - SAMPLE_RATE].any()  # not decoded: silence
@@ -50,20 +51,20 @@ def test_decoding_from_the_boundary_gives_the_same_samples_at_the_same_times(aud
 
 def test_whatever_arrived_decodes(audio_fixtures, tmp_path):
     data = (audio_fixtures / "paused.webm").read_bytes()
-    whole = decode_arrived(audio_fixtures / "paused.webm")
+    whole = decode_arrived(audio_fixtures / "paused.webm", LIMITS)
     assert 50 < whole.size / SAMPLE_RATE < 60
     cut = tmp_path / "cut.webm"
     cut.write_bytes(data[: len(data) // 3 + 17])  # ends inside a frame
-    part = decode_arrived(cut)
+    part = decode_arrived(cut, LIMITS)
     assert 10 < part.size / SAMPLE_RATE < 25
     # The part is the start of the whole: the same samples, up to codec rounding.
     assert np.abs(part[: 5 * SAMPLE_RATE] - whole[: 5 * SAMPLE_RATE]).max() < 1e-3
     cut.write_bytes(b"junk")
-    assert decode_arrived(cut).size == 0
+    assert decode_arrived(cut, LIMITS).size == 0
 
 
 def test_segments_are_cut_in_pauses(audio_fixtures):
-    samples = decode_arrived(audio_fixtures / "paused.webm")
+    samples = decode_arrived(audio_fixtures / "paused.webm", LIMITS)
     cut = next_cut(samples, 0.0)
     assert cut is not None and cut >= MIN_SEGMENT_S
     # No speech around the cut: no word is split.
@@ -78,7 +79,7 @@ def test_segments_are_cut_in_pauses(audio_fixtures):
 
 
 def test_a_segment_that_ends_in_silence_is_the_one_that_may_be_the_last(audio_fixtures):
-    samples = decode_arrived(audio_fixtures / "paused.webm")
+    samples = decode_arrived(audio_fixtures / "paused.webm", LIMITS)
     early = next_cut(samples[: 15 * SAMPLE_RATE], 0.0)
     assert not ends_in_silence(samples, early)  # more was said after this pause
     last = next_cut(samples, 0.0)  # the pause after the last sentence
