@@ -9,16 +9,20 @@ comes. The samples are counted as they are made: a file whose timestamps claim l
 it holds is refused as soon as it passes ``DecodeLimits.max_samples``, so no decode holds
 more than the longest answer allowed (19 MB of 16-bit samples for ten minutes) whatever the
 file says. The probe's ``Deadline`` runs on through the decode (``DECODE_TIMEOUT_SECONDS``).
+pydub then writes what was decoded as the 16 kHz WAV kept beside an upload.
 """
 
 from __future__ import annotations
 
+import io
 import itertools
+import warnings
 import wave
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import av
+import imageio_ffmpeg
 import numpy as np
 
 from app.recordings.errors import AudioRejected, Unreadable
@@ -32,6 +36,15 @@ from app.recordings.probe import (
     open_recording,
     probe,
 )
+
+with warnings.catch_warnings():
+    # pydub warns at import that it found no ffmpeg on PATH; it gets the bundled one below.
+    warnings.simplefilter("ignore")
+    from pydub import AudioSegment
+
+# pydub writes the 16 kHz WAV a transcript is made from (a plain WAV needs no ffmpeg); any
+# encoding it does goes through the ffmpeg that imageio-ffmpeg ships, never one on PATH.
+AudioSegment.converter = imageio_ffmpeg.get_ffmpeg_exe()
 
 __all__ = [
     "AudioInfo",
@@ -207,17 +220,21 @@ def decode_to_wav(path: Path, out: Path, limits: DecodeLimits) -> tuple[AudioInf
     """Probe ``path`` and decode it into a 16 kHz mono 16-bit WAV at ``out``, one frame at a
     time; return what the probe found and the decoded length in seconds."""
     info, deadline = _checked(path, limits)
-    made = 0
-    with open_recording(path) as container, wave.open(str(out), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(SAMPLE_RATE)
-        for chunk in _capped(_whole(container, deadline), limits, info):
-            wav.writeframesraw(chunk.astype("<i2", copy=False).tobytes())
-            made += chunk.size
-    if made == 0:
+    with open_recording(path) as container:
+        pcm = b"".join(
+            chunk.astype("<i2", copy=False).tobytes()
+            for chunk in _capped(_whole(container, deadline), limits, info)
+        )
+    if not pcm:
         raise AudioRejected(NO_SOUND)
-    return info, made / SAMPLE_RATE
+    # At most max_samples of 16-bit mono (19 MB for ten minutes): the cap came first.
+    speech = AudioSegment(data=pcm, sample_width=2, frame_rate=SAMPLE_RATE, channels=1)
+    # Built in memory, then written in one go: pydub leaves its file half-open when a write
+    # fails, and a full disk shows up here as the OSError the caller turns into a 507.
+    wav = io.BytesIO()
+    speech.export(wav, format="wav")
+    out.write_bytes(wav.getbuffer())
+    return info, speech.frame_count() / SAMPLE_RATE
 
 
 def load_samples(
