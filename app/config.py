@@ -26,6 +26,8 @@ ENV_SETTINGS: dict[str, Callable] = {
     "WHISPER_CPU_THREADS": int,
     "WHISPER_VERBATIM": lambda raw: raw.strip().lower() in ("1", "true", "yes", "on"),
     "MAX_UPLOAD_MB": int,
+    # What one account's recordings may take in all (0: no limit).
+    "MAX_STORAGE_MB": int,
     "MAX_ANSWER_SECONDS": int,
     # Streamed recordings: the largest piece, and how long without a piece before the
     # worker finishes a recording with what arrived.
@@ -131,6 +133,7 @@ def defaults(data_dir: Path) -> dict:
         "WHISPER_CPU_THREADS": 0,
         "WHISPER_VERBATIM": True,
         "MAX_UPLOAD_MB": 50,
+        "MAX_STORAGE_MB": 2048,
         "MAX_ANSWER_SECONDS": 600,
         # A 1 s Opus piece is 2-8 KB; a browser that falls behind may send several seconds.
         "MAX_PIECE_KB": 1024,

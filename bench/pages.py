@@ -77,6 +77,7 @@ def build(folder: Path, answers: int, words: int):
         "SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
         "AUDIO_DIR": str(folder / "audio"), "QUEUE_IMMEDIATE": True, "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        "TESTING": True,  # no request log lines between the figures
     })  # fmt: skip
     rng = random.Random(7)
     with app.app_context():

@@ -138,10 +138,23 @@ def reviewed_attempt_ids(reviewer: User) -> set[int]:
     return set(commented) | set(rated)
 
 
-def mean_score(attempt: Attempt) -> float | None:
-    """The mean of every criterion score every reviewer gave this attempt."""
-    values = [v for rating in ratings_for(attempt) for v in rating.scores.values()]
-    return round(sum(values) / len(values), 2) if values else None
+def mean_scores(owner_id: int, limit: int) -> list[tuple[Attempt, float]]:
+    """The user's latest ``limit`` rated answers with their mean score, oldest first."""
+    rated = db.session.execute(
+        db.select(Attempt).where(Attempt.owner_id == owner_id,
+                                 Attempt.id.in_(db.select(Rating.attempt_id)))
+        .order_by(Attempt.created_at.desc(), Attempt.id.desc()).limit(limit)
+    ).scalars().all()  # fmt: skip
+    scores: dict[int, list[int]] = {}
+    for rating in db.session.execute(
+        db.select(Rating).where(Rating.attempt_id.in_([a.id for a in rated]))
+    ).scalars():
+        scores.setdefault(rating.attempt_id, []).extend(rating.scores.values())
+    return [
+        (attempt, round(sum(values) / len(values), 2))
+        for attempt in reversed(rated)
+        if (values := scores.get(attempt.id))
+    ]
 
 
 def criterion_means(ratings: list[Rating]) -> dict[str, float]:

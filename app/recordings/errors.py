@@ -6,6 +6,7 @@
     │   ├── TooManyUploads (429)     the user has too many uploads in progress at once
     │   ├── StorageUnavailable (503) the audio store did not answer; nothing was saved
     │   ├── StorageFull (507)        no room for the recording; nothing was saved
+    │   ├── QuotaExceeded (413)      the user's recordings would pass MAX_STORAGE_MB
     │   ├── PieceTooLarge (413)      a streamed piece, or all of them, over the size limits
     │   ├── PieceConflict (409)      other bytes under a piece number already stored
     │   ├── NotRecording (409)       the answer was finished: it takes no more pieces
@@ -57,6 +58,12 @@ class StorageFull(AudioRejected):
     """The server has no room for the recording (nothing was saved)."""
 
     status = 507
+
+
+class QuotaExceeded(AudioRejected):
+    """Keeping this recording would pass the user's storage quota (nothing was saved)."""
+
+    status = 413
 
 
 class PieceTooLarge(AudioRejected):

@@ -47,6 +47,7 @@ from app.recordings.errors import (
     StorageUnavailable,
 )
 from app.recordings.gates import upload_gate
+from app.recordings.quota import check_room
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,7 @@ def store_piece(attempt: Attempt, seq: int, body: bytes) -> bool:
             f"The recording is larger than the limit of {cfg['MAX_UPLOAD_MB']} MB. "
             "Stop and finish it, then answer more briefly."
         )
+    check_room(attempt.owner_id, len(body))
     attempt_id = attempt.id
     db.session.commit()  # no transaction stays open while the bytes are stored
     key = _save_bytes(body)

@@ -21,6 +21,7 @@ from app.recordings.enqueue import request_transcription
 from app.recordings.errors import DISK_FULL, AudioRejected, StorageFull, no_space
 from app.recordings.gates import upload_gate
 from app.recordings.keys import wav_key
+from app.recordings.quota import check_room
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ def _save_new(upload, owner_id, question, practice_id, upload_id) -> Attempt:
     raw = _copy_upload(upload, store.spool_dir, cfg["MAX_UPLOAD_MB"] * 1024 * 1024)
     written: list[str] = []
     try:
+        check_room(owner_id, raw.stat().st_size)
         stored = store_checked(raw, written)
         attempt = Attempt(
             owner_id=owner_id,

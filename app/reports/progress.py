@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from app.models import Attempt
+from collections import Counter
+
+from sqlalchemy import func
+
+from app.extensions import db
+from app.models import Attempt, AttemptStatus
 from app.reports.attempts import attempt_metrics
 from app.reports.definitions import BY_KEY, METRICS, change, distance_from_band, tracked_values
 
@@ -53,3 +58,34 @@ def compare_values(before: dict, after: dict) -> list[tuple[str, float, float, f
          round(second[metric.key] - first[metric.key], 1))
         for metric in METRICS
     ]  # fmt: skip
+
+
+# The progress charts draw this many answers at most: the latest ones.
+CHART_ANSWERS = 200
+
+
+def latest_done(owner_id: int, limit: int = CHART_ANSWERS) -> list[Attempt]:
+    """The user's latest ``limit`` transcribed answers, oldest first."""
+    rows = db.session.execute(
+        db.select(Attempt).where(Attempt.owner_id == owner_id, Attempt.status == AttemptStatus.DONE)
+        .order_by(Attempt.created_at.desc(), Attempt.id.desc()).limit(limit)
+    ).scalars().all()  # fmt: skip
+    return list(reversed(rows))
+
+
+def answers_per_question(owner_id: int) -> Counter:
+    """How many answers the user gave to each question."""
+    return Counter(dict(db.session.execute(
+        db.select(Attempt.question_id, func.count(Attempt.id))
+        .where(Attempt.owner_id == owner_id).group_by(Attempt.question_id)
+    ).all()))  # fmt: skip
+
+
+def answer_totals(owner_id: int) -> tuple[int, int]:
+    """All of the user's answers, and the transcribed ones."""
+    total, done = db.session.execute(
+        db.select(func.count(Attempt.id),
+                  func.count(Attempt.id).filter(Attempt.status == AttemptStatus.DONE))
+        .where(Attempt.owner_id == owner_id)
+    ).one()  # fmt: skip
+    return int(total), int(done)

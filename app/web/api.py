@@ -22,6 +22,7 @@ from app.recordings.streaming import (
     store_piece,
 )
 from app.recordings.upload import save_recording
+from app.reports.pages import PAGE_SIZE, page_of
 from app.reports.records import attempt_record, comment_record
 from app.web.openapi import OPENAPI
 from app.web.params import int_arg, json_id
@@ -50,12 +51,16 @@ def questions():
 
 @bp.get("/attempts")
 def attempts():
-    """The user's attempts, newest first, each with transcript, metrics, comments and ratings."""
-    rows = db.session.execute(
-        db.select(Attempt).where(Attempt.owner_id == g.user.id)
-        .order_by(Attempt.created_at.desc(), Attempt.id.desc())
-    ).scalars()  # fmt: skip
-    return jsonify(attempts=[attempt_record(a) for a in rows])
+    """The user's attempts, newest first, a page at a time (``limit``, ``before``), each with
+    transcript, metrics, comments and ratings; ``next`` is the URL of the next page."""
+    rows, cursor = page_of(
+        db.select(Attempt).where(Attempt.owner_id == g.user.id),
+        int_arg(request.args.get("before")),
+        int_arg(request.args.get("limit"), PAGE_SIZE),
+    )
+    limit = int_arg(request.args.get("limit"), PAGE_SIZE)
+    following = url_for("api.attempts", before=cursor, limit=limit) if cursor else None
+    return jsonify(attempts=[attempt_record(a) for a in rows], next=following)
 
 
 @bp.post("/attempts")

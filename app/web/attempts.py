@@ -30,6 +30,7 @@ from app.recordings.upload import delete_attempt, retry, save_recording
 from app.reports.attempts import attempt_metrics, transcript_marks
 from app.reports.definitions import BY_KEY
 from app.reports.markdown import markdown_report
+from app.reports.pages import page_of
 from app.web.charts import line_chart
 from app.web.errors import error_response, wants_json
 from app.web.params import int_arg
@@ -297,7 +298,7 @@ def delete(attempt_id: int):
 
 @bp.get("/history")
 def history():
-    """Every attempt, newest first, filterable by question and category."""
+    """Every attempt, newest first, 50 a page, filterable by question and category."""
     question_id = int_arg(request.args.get("question"))
     category = request.args.get("category", "")
     query = db.select(Attempt).join(Question).where(Attempt.owner_id == g.user.id)
@@ -305,11 +306,10 @@ def history():
         query = query.where(Attempt.question_id == question_id)
     if category:
         query = query.where(Question.category == category)
-    attempts = (
-        db.session.execute(query.order_by(Attempt.created_at.desc(), Attempt.id.desc()))
-        .scalars()
-        .all()
-    )
+    total = db.session.execute(
+        query.with_only_columns(db.func.count(Attempt.id)).order_by(None)
+    ).scalar_one()
+    attempts, older = page_of(query, int_arg(request.args.get("before")))
     answered = (
         db.session.execute(
             db.select(Question)
@@ -325,6 +325,8 @@ def history():
         "attempts/history.html",
         "results",
         attempts=attempts,
+        total=total,
+        older=older,
         answered=answered,
         categories=categories(g.user.id),
         question_id=question_id,

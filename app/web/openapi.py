@@ -56,7 +56,14 @@ OPENAPI = {
         "/api/v1/questions": {"get": {"summary": "Questions you can practise",
                                       "responses": {"200": {"description": "questions"}, "401": _ERROR}}},
         "/api/v1/attempts": {
-            "get": {"summary": "Your attempts, newest first", "responses": {"200": {"description": "attempts"}, "401": _ERROR}},
+            "get": {"summary": "Your attempts, newest first, a page at a time",
+                    "parameters": [
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200},
+                         "description": "attempts per page (default 50)"},
+                        {"name": "before", "in": "query", "schema": {"type": "integer"},
+                         "description": "the id of the last attempt of the previous page"}],
+                    "responses": {"200": {"description": "{attempts: [...], next: URL of the next page, or null}"},
+                                  "401": _ERROR}},
             "post": {
                 "summary": "Upload an answer, or start one streamed in pieces",
                 "description": "Multipart with `audio`: the whole recording, 202 queued. JSON with "
