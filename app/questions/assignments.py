@@ -73,11 +73,15 @@ def open_assignments(user) -> list:
         .where(Assignment.candidate_id == user.id, Share.revoked_at.is_(None))
         .order_by(Assignment.due_on.is_(None), Assignment.due_on, Assignment.created_at)
     ).unique().scalars().all()  # fmt: skip
-    answered = {}
-    for attempt in db.session.execute(
-        db.select(Attempt).where(Attempt.owner_id == user.id)
-    ).scalars():
-        answered.setdefault(attempt.question_id, []).append(attempt.created_at)
+    answered: dict[int, list] = {}
+    if rows:  # only when/what was answered, never the transcripts: a history runs to thousands
+        for question_id, created_at in db.session.execute(
+            db.select(Attempt.question_id, Attempt.created_at).where(
+                Attempt.owner_id == user.id,
+                Attempt.question_id.in_({a.question_id for a in rows}),
+            )
+        ):
+            answered.setdefault(question_id, []).append(created_at)
     result, seen = [], set()
     for assignment in rows:
         if assignment.id in seen:

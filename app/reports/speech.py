@@ -318,11 +318,17 @@ def pace_series(tokens: list[Token], window: float = PACE_WINDOW_S) -> list[dict
 def find_star(tokens: list[Token]) -> dict[str, list[dict]]:
     """Situation, Task, Action and Result cues with the words that showed each."""
     evidence: dict[str, list[dict]] = {part: [] for part in STAR_CUES}
+    # Each cue is tried only where its first word was said (a long answer has thousands of
+    # places and the cue lists a hundred phrases).
+    texts = [t.text for t in tokens]
+    starts: dict[str, list[int]] = {}
+    for i, text in enumerate(texts):
+        starts.setdefault(text, []).append(i)
     for part, cues in STAR_CUES.items():
         for cue in cues:
-            phrase = tuple(cue.split())
-            for i in range(len(tokens) - len(phrase) + 1):
-                if _matches(tokens, i, phrase):
+            phrase = cue.split()
+            for i in starts.get(phrase[0], ()):
+                if texts[i : i + len(phrase)] == phrase:
                     evidence[part].append(_span(tokens, i, len(phrase)))
         evidence[part].sort(key=lambda s: s["start"])
     # Past-tense "I <verb>ed" counts as action too: it says what the speaker did.
