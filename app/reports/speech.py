@@ -222,7 +222,10 @@ def _span(tokens: list[Token], i: int, n: int, label: str | None = None) -> dict
 
 
 def _matches(tokens: list[Token], i: int, phrase: tuple[str, ...]) -> bool:
-    return tuple(t.text for t in tokens[i : i + len(phrase)]) == phrase
+    # The first word decides almost every time: compare it before building anything.
+    if i + len(phrase) > len(tokens) or tokens[i].text != phrase[0]:
+        return False
+    return all(tokens[i + k].text == word for k, word in enumerate(phrase[1:], start=1))
 
 
 def find_fillers(tokens: list[Token]) -> list[dict]:
