@@ -27,14 +27,19 @@ def _many(app, count: int) -> list[int]:
     return ids
 
 
-@pytest.mark.asvs("12.1.3")
-def test_an_upload_past_the_storage_quota_is_refused_with_the_figures(
-    client, app, audio_fixtures, user
-):
+def _nearly_full(app) -> None:
+    """A 1 MB quota with one answer taking all but 10 bytes of it."""
     app.config["MAX_STORAGE_MB"] = 1
     with app.app_context():
         db.session.get(Attempt, make_attempt(app, STORY)).size_bytes = 1024 * 1024 - 10
         db.session.commit()
+
+
+@pytest.mark.asvs("12.1.3")
+def test_an_upload_past_the_storage_quota_is_refused_with_the_figures(
+    client, app, audio_fixtures, user
+):
+    _nearly_full(app)
     response = upload(client, audio_fixtures / "short.wav")
     assert response.status_code == 413
     message = response.json["error"]
@@ -49,10 +54,7 @@ def test_an_upload_past_the_storage_quota_is_refused_with_the_figures(
 def test_a_streamed_answer_past_the_quota_is_refused_piece_by_piece(
     client, app, audio_fixtures, user
 ):
-    app.config["MAX_STORAGE_MB"] = 1
-    with app.app_context():
-        db.session.get(Attempt, make_attempt(app, STORY)).size_bytes = 1024 * 1024 - 10
-        db.session.commit()
+    _nearly_full(app)
     started = client.post("/api/v1/attempts", json={"question_id": 1, "streaming": True})
     assert started.status_code == 201
     piece = client.put(
