@@ -18,6 +18,7 @@ from .base import (
     Word,
     prompt_with,
 )
+from .filters import Decoded, fill_gaps, supported_words
 from .speech import drop_unlikely_tail, join_words, keep_spoken_words, speech_regions
 
 # A quick transcription (the end of a streamed answer, at Stop) encodes the clip plus this much
@@ -104,8 +105,15 @@ class FasterWhisperEngine:
                 segments = _spoken(self._segments(samples, prompt, "cold"), spoken_until)
         if segments is None:
             segments = self._segments(samples, prompt, "full")
-        words = drop_unlikely_tail(keep_spoken_words(_words_of(segments), regions), regions)
+        words = supported_words([_decoded(s) for s in segments], samples, regions)
+        words = drop_unlikely_tail(keep_spoken_words(words, regions), regions)
+        words = fill_gaps(words, samples, regions, self._decode_alone)
         return Transcript(text=join_words(words), words=words, duration_s=duration)
+
+    def _decode_alone(self, clip: np.ndarray, context: str) -> list[Decoded]:
+        """A stretch of speech the first decode skipped, decoded on its own."""
+        prompt = prompt_with(self.initial_prompt, context)
+        return [_decoded(s) for s in self._segments(clip, prompt, "full")]
 
     def _segments(self, samples: np.ndarray, prompt: str | None, mode: str) -> list:
         """Decode: ``full`` as faster-whisper does by default, ``quick`` in the quick window
@@ -151,12 +159,18 @@ def _doubtful(segments: list) -> bool:
     )
 
 
-def _words_of(segments: list) -> list[Word]:
-    return [
-        Word(w.word, float(w.start), float(w.end), float(w.probability))
-        for segment in segments
-        for w in (segment.words or [])
-    ]
+def _decoded(segment) -> Decoded:
+    return Decoded(
+        start=float(segment.start),
+        end=float(segment.end),
+        text=segment.text,
+        avg_logprob=float(segment.avg_logprob),
+        no_speech_prob=float(segment.no_speech_prob),
+        words=[
+            Word(w.word, float(w.start), float(w.end), float(w.probability))
+            for w in (segment.words or [])
+        ],
+    )
 
 
 class _QuickWindowModel(WhisperModel):

@@ -26,6 +26,7 @@ from .base import (
     prompt_with,
 )
 from .convert import convert_ct2_to_openai
+from .filters import Decoded, fill_gaps, supported_words
 from .models import model_fingerprint
 from .speech import drop_unlikely_tail, join_words, keep_spoken_words, speech_regions
 
@@ -116,6 +117,25 @@ class OpenAIWhisperEngine:
         regions = speech_regions(samples)
         if not regions:
             return Transcript(text="", words=[], duration_s=duration)
+        prompt = prompt_with(self.initial_prompt, context)
+        segments = self._decode(samples, prompt, greedy, [regions[0][0], regions[-1][1]])
+        words = supported_words(segments, samples, regions)
+        words = drop_unlikely_tail(keep_spoken_words(words, regions), regions)
+        words = fill_gaps(
+            words,
+            samples,
+            regions,
+            lambda clip, before: self._decode(clip, prompt_with(self.initial_prompt, before)),
+        )
+        return Transcript(text=join_words(words), words=words, duration_s=duration)
+
+    def _decode(
+        self,
+        samples: np.ndarray,
+        prompt: str | None,
+        greedy: bool = False,
+        clip: list[float] | None = None,
+    ) -> list[Decoded]:
         try:
             with self._lock:
                 result = self._model.transcribe(
@@ -131,22 +151,29 @@ class OpenAIWhisperEngine:
                     beam_size=self.beam_size if self.beam_size > 1 and not greedy else None,
                     word_timestamps=True,
                     condition_on_previous_text=False,
-                    initial_prompt=prompt_with(self.initial_prompt, context),
+                    initial_prompt=prompt,
                     # float32 on CUDA too: on an H200 half precision was no faster (0.042
                     # against 0.034 s per audio s, bench/RESULTS.md "GPU"), since the
                     # weights stay float32 and are cast at every layer.
                     fp16=False,
                     # Decode from the first speech to the last, like faster-whisper's VAD
                     # filter: otherwise the first word swallows the leading silence.
-                    clip_timestamps=[regions[0][0], regions[-1][1]],
+                    clip_timestamps=clip or "0",
                     verbose=None,
                 )
-            words = [
-                Word(w["word"], float(w["start"]), float(w["end"]), float(w["probability"]))
+            return [
+                Decoded(
+                    start=float(segment["start"]),
+                    end=float(segment["end"]),
+                    text=segment["text"],
+                    avg_logprob=float(segment["avg_logprob"]),
+                    no_speech_prob=float(segment["no_speech_prob"]),
+                    words=[
+                        Word(w["word"], float(w["start"]), float(w["end"]), float(w["probability"]))
+                        for w in segment.get("words", [])
+                    ],  # fmt: skip
+                )
                 for segment in result["segments"]
-                for w in segment.get("words", [])
             ]
         except (RuntimeError, ValueError, IndexError) as err:
             raise TranscriptionError(f"openai-whisper failed: {err}") from err
-        words = drop_unlikely_tail(keep_spoken_words(words, regions), regions)
-        return Transcript(text=join_words(words), words=words, duration_s=duration)

@@ -15,13 +15,18 @@ from .base import SAMPLE_RATE, Word
 # A word may sit slightly outside a VAD region (soft onsets, trailing consonants).
 WORD_MARGIN_S = 0.6
 VAD_OPTIONS = VadOptions(min_silence_duration_ms=500, speech_pad_ms=300)
+# Short pauses too (between words of a fluent sentence), tightly padded: where to cut speech
+# that never pauses for long.
+FINE_PAUSES = VadOptions(min_silence_duration_ms=100, speech_pad_ms=30)
 
 
-def speech_regions(samples: np.ndarray) -> list[tuple[float, float]]:
+def speech_regions(
+    samples: np.ndarray, options: VadOptions = VAD_OPTIONS
+) -> list[tuple[float, float]]:
     """Return ``(start, end)`` seconds of each stretch of speech in ``samples``."""
     if samples.size == 0:
         return []
-    stamps = get_speech_timestamps(samples, VAD_OPTIONS, sampling_rate=SAMPLE_RATE)
+    stamps = get_speech_timestamps(samples, options, sampling_rate=SAMPLE_RATE)
     return [(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE) for s in stamps]
 
 

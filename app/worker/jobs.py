@@ -26,8 +26,7 @@ from app.recordings.errors import TRANSIENT, AudioRejected, RecordingMissing, St
 from app.recordings.keys import wav_key
 from app.recordings.streaming import NO_AUDIO, contiguous, fail_recording, join_pieces, pieces_of
 from app.transcription import EngineUnavailable, ModelNotFound, TranscriptionError, load_engine
-from app.transcription.base import SAMPLE_RATE
-from app.worker.live import ends_in_silence, final_transcript, next_cut, shifted, text_of
+from app.worker.live import final_transcript, live_segments, text_of
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 3
@@ -270,18 +269,16 @@ def transcribe_live(attempt_id: int) -> None:
     except (ModelNotFound, EngineUnavailable) as err:
         log.warning("no live transcript for attempt %s: %s", attempt_id, err)
         return
-    while (cut := next_cut(samples, until)) is not None:
-        if _finished(attempt_id):
-            return  # Stop was pressed: the final job takes the rest in one quick pass
-        segment = samples[int(until * SAMPLE_RATE) : int(cut * SAMPLE_RATE)]
+    steps = live_segments(engine, samples, committed, until)
+    while not _finished(attempt_id):  # Stop: the final job takes the rest in one quick pass
         try:
-            heard = engine.transcribe(
-                segment, context=text_of(committed), quick=ends_in_silence(samples, cut)
-            )
+            step = next(steps, None)
         except TranscriptionError as err:
             log.warning("live transcription of attempt %s failed: %s", attempt_id, err)
             return
-        words = committed + shifted(heard, until)
+        if step is None:
+            return
+        words, cut = step
         result = db.session.execute(
             update(Attempt)
             .where(
@@ -290,9 +287,9 @@ def transcribe_live(attempt_id: int) -> None:
                 Attempt.status.in_((AttemptStatus.RECORDING, AttemptStatus.QUEUED)),
                 Attempt.live_until_s == until,
             )
-            .values(live_words=words, live_until_s=round(cut, 3), partial_text=text_of(words))
+            .values(live_words=words, live_until_s=cut, partial_text=text_of(words))
         )
         db.session.commit()
         if result.rowcount != 1:
             return  # the final job took it meanwhile, or another run got there first
-        committed, until = words, round(cut, 3)
+        until = cut

@@ -20,7 +20,7 @@ from itertools import pairwise
 import numpy as np
 
 from app.transcription.base import SAMPLE_RATE, Transcript, Word
-from app.transcription.speech import join_words, speech_regions
+from app.transcription.speech import FINE_PAUSES, join_words, speech_regions
 
 # Segments shorter than this wait for more speech (the encoder always pays for 30 s).
 MIN_SEGMENT_S = 4.0
@@ -28,6 +28,10 @@ MIN_SEGMENT_S = 4.0
 # (measured from the end of the VAD region, which already includes 0.3 s of padding).
 # Short, so the last sentence is often transcribed before the candidate reaches Stop.
 TRAILING_PAUSE_S = 0.6
+# A fluent speaker may not pause for long: after this much speech the segment is cut at the
+# quietest point available (the longest short pause, else the quietest 20 ms), so live words
+# keep coming and little is left for Stop.
+MAX_SEGMENT_S = 10.0
 # Audio with no speech at all is skipped once this much has piled up.
 SKIP_SILENCE_S = 10.0
 # What is left at finish is transcribed in the engine's quick mode up to this length (the
@@ -39,7 +43,8 @@ def next_cut(samples: np.ndarray, start_s: float) -> float | None:
     """The end of the next segment worth transcribing after ``start_s``, or None to wait.
 
     The cut lies in the middle of the last finished pause at least ``MIN_SEGMENT_S`` after
-    ``start_s``.
+    ``start_s``; when there is none and more than ``MAX_SEGMENT_S`` has arrived, at the
+    quietest point between the two (``quiet_point``).
     """
     tail = samples[int(start_s * SAMPLE_RATE) :]
     length = tail.size / SAMPLE_RATE
@@ -50,7 +55,28 @@ def next_cut(samples: np.ndarray, start_s: float) -> float | None:
     if length - regions[-1][1] >= TRAILING_PAUSE_S:
         cuts.append((regions[-1][1] + length) / 2)
     usable = [cut for cut in cuts if cut >= MIN_SEGMENT_S]
-    return start_s + usable[-1] if usable else None
+    if usable:
+        return start_s + usable[-1]
+    if length >= MAX_SEGMENT_S + TRAILING_PAUSE_S:
+        return start_s + quiet_point(tail, MIN_SEGMENT_S, MAX_SEGMENT_S)
+    return None
+
+
+def quiet_point(samples: np.ndarray, earliest_s: float, latest_s: float) -> float:
+    """The best place to cut continuous speech between two times: the middle of the longest
+    short pause (down to 0.1 s), else the quietest 60 ms, so no word is split if avoidable."""
+    pauses = [
+        (start - end, (end + start) / 2)
+        for (_, end), (start, _) in pairwise(speech_regions(samples, FINE_PAUSES))
+        if earliest_s <= (end + start) / 2 <= latest_s
+    ]
+    if pauses:
+        return max(pauses)[1]
+    hop = SAMPLE_RATE // 50
+    window = samples[int(earliest_s * SAMPLE_RATE) : int(latest_s * SAMPLE_RATE)]
+    frames = window[: window.size - window.size % hop].reshape(-1, hop)
+    level = np.convolve(np.sqrt(np.mean(frames**2, axis=1)), np.ones(3), mode="same")
+    return earliest_s + (int(np.argmin(level)) + 0.5) / 50
 
 
 def ends_in_silence(samples: np.ndarray, cut_s: float) -> bool:
@@ -60,6 +86,22 @@ def ends_in_silence(samples: np.ndarray, cut_s: float) -> bool:
     being transcribed, the candidate waits for it.
     """
     return not speech_regions(samples[int(cut_s * SAMPLE_RATE) :])
+
+
+def live_segments(engine, samples: np.ndarray, committed: list[dict], until_s: float):
+    """Transcribe each finished stretch of ``samples`` after ``until_s``, one at a time.
+
+    Yields ``(words, cut_s)``: every word so far (stored dicts, absolute timings) and the new
+    boundary. The caller stores each step before asking for the next one, and stops asking
+    when the recording has finished (the final job takes the rest).
+    """
+    while (cut := next_cut(samples, until_s)) is not None:
+        segment = samples[int(until_s * SAMPLE_RATE) : int(cut * SAMPLE_RATE)]
+        heard = engine.transcribe(
+            segment, context=context_of(committed), quick=ends_in_silence(samples, cut)
+        )
+        committed, until_s = committed + shifted(heard, until_s), round(cut, 3)
+        yield committed, until_s
 
 
 def shifted(transcript: Transcript, offset_s: float) -> list[dict]:
@@ -80,6 +122,15 @@ def text_of(stored: list[dict]) -> str:
     return join_words(as_words(stored))
 
 
+def context_of(stored: list[dict]) -> str:
+    """What was said before, as the decoder's prompt: the words it was fairly sure of.
+
+    A misheard fragment in the prompt ("nd" for "in") is copied by the decoder into every
+    later segment, so words under 50 % stay out of it.
+    """
+    return join_words([w for w in as_words(stored) if w.probability >= 0.5])
+
+
 def final_transcript(
     engine, samples: np.ndarray, committed: list[dict], until_s: float
 ) -> Transcript:
@@ -89,7 +140,7 @@ def final_transcript(
     # The candidate is waiting for this last bit: a quick window when it is short.
     quick = rest.size < QUICK_TAIL_S * SAMPLE_RATE
     tail = (
-        engine.transcribe(rest, context=text_of(committed), quick=quick, greedy=quick)
+        engine.transcribe(rest, context=context_of(committed), quick=quick, greedy=quick)
         if rest.size
         else None
     )

@@ -1,0 +1,170 @@
+"""Only what was said: drop what the audio does not support, and decode again what was skipped.
+
+Whisper fails in two ways that matter to a candidate (bench/accuracy.py measures both):
+
+* It **invents**: on the silence or breath after an answer it writes what its training
+  subtitles said there ("Thank you.", "Thanks for watching.", "you", "I'm sorry, I'm sorry."),
+  stray dots, or a burst of words stacked at one instant. ``supported_words`` keeps a word
+  only when the decoder was sure its segment held speech and the audio under the word has
+  sound in it.
+* It **skips**: after a long pause the decoder may end its window early ("nothing more
+  here") and the sentence after the pause is never decoded. ``fill_gaps`` finds stretches of
+  speech (voice activity) that no kept word covers and decodes each on its own.
+
+Both engines hand their segments over as ``Decoded`` values, so one rule serves both.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .base import MIN_AVG_LOGPROB, SAMPLE_RATE, Word
+
+# A segment the decoder itself doubts (mean token log-probability below MIN_AVG_LOGPROB) and
+# that its no-speech detector gives this much is not speech. Whisper skips a whole window at
+# 0.6; invented endings scored 0.46-0.59 on the set, real speech under 0.1.
+DOUBTFUL_NO_SPEECH = 0.4
+# What Whisper writes on silence, learned from subtitles. Such a segment stays only when the
+# decoder is sure it heard speech there.
+STOCK_PHRASES = re.compile(
+    r"^(thank you( (so|very) much)?( for watching| for listening)?|thanks( for watching)?"
+    r"|you|bye|okay|i'?m sorry( i'?m sorry)*|(please )?subscribe.*|.*like button.*"
+    r"|.*(see you|next video|watching).*)$"
+)
+STOCK_NO_SPEECH = 0.2
+# The loudest 20 ms under a word must reach this share of the answer's speech level (the
+# 90th percentile of its voiced frames), -30 dB: words over silence or a breath are invented.
+QUIET_SHARE = 0.03
+FRAME_S = 0.02
+# A stretch of speech this long that no word covers is decoded again on its own.
+GAP_MIN_S = 0.6
+GAP_PAD_S = 0.25
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """One segment as an engine decoded it."""
+
+    start: float
+    end: float
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+    words: list[Word] = field(default_factory=list)
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[^a-z' ]", "", text.lower()).strip()
+
+
+def doubted(segment: Decoded) -> bool:
+    """True when the decoder did not believe this segment held speech."""
+    if segment.avg_logprob < MIN_AVG_LOGPROB and segment.no_speech_prob > DOUBTFUL_NO_SPEECH:
+        return True
+    return bool(STOCK_PHRASES.match(_plain(segment.text))) and (
+        segment.no_speech_prob > STOCK_NO_SPEECH or segment.avg_logprob < MIN_AVG_LOGPROB
+    )
+
+
+class Loudness:
+    """Frame levels of one recording, to ask whether there is sound under a word."""
+
+    def __init__(self, samples: np.ndarray, regions: list[tuple[float, float]]) -> None:
+        hop = int(FRAME_S * SAMPLE_RATE)
+        usable = samples[: samples.size - samples.size % hop] if samples.size >= hop else samples
+        frames = usable.reshape(-1, hop) if usable.size >= hop else usable.reshape(1, -1)
+        self.rms = np.sqrt(np.mean(np.square(frames, dtype=np.float64), axis=1))
+        voiced = [self.rms[int(a / FRAME_S) : int(b / FRAME_S) + 1] for a, b in regions]
+        levels = np.concatenate(voiced) if voiced else self.rms
+        self.speech_level = float(np.percentile(levels, 90)) if levels.size else 0.0
+
+    def sounded(self, start: float, end: float) -> bool:
+        """True when the loudest frame between ``start`` and ``end`` is speech-loud."""
+        first = max(0, int((start - FRAME_S) / FRAME_S))
+        last = max(first + 1, int((end + FRAME_S) / FRAME_S) + 1)
+        window = self.rms[first:last]
+        return bool(window.size) and float(window.max()) >= QUIET_SHARE * self.speech_level
+
+
+def stacked(words: list[Word]) -> set[int]:
+    """Indexes of words piled at one instant: two or more in a row with (nearly) no length,
+    starting at the same moment.
+
+    Whisper's alignment puts words the audio has no room for there ("Thanks for watching,
+    please subscribe …" as 17 words at one moment). A lone short word ("uh") is not piled.
+    """
+    flat = [w.end - w.start < 0.05 for w in words]
+
+    def together(i: int, j: int) -> bool:
+        return flat[i] and flat[j] and abs(words[i].start - words[j].start) < 0.02
+
+    return {
+        i
+        for i in range(len(words))
+        if (i > 0 and together(i - 1, i)) or (i + 1 < len(words) and together(i, i + 1))
+    }
+
+
+def has_letters(word: Word) -> bool:
+    """A word with a letter or digit in our alphabet (not ". . ." or stray CJK from a loop)."""
+    return bool(re.search(r"[A-Za-z0-9]", word.word)) and not re.search(
+        r"[^\x00-\x7f\u00c0-\u024f\u2018-\u201d\u2026$€£%]", word.word
+    )
+
+
+def supported_words(
+    segments: list[Decoded], samples: np.ndarray, regions: list[tuple[float, float]]
+) -> list[Word]:
+    """The words of ``segments`` the audio supports, in order."""
+    loudness = Loudness(samples, regions)
+    kept: list[Word] = []
+    for segment in segments:
+        if doubted(segment):
+            continue
+        words = segment.words
+        piled = stacked(words)
+        kept += [
+            w
+            for i, w in enumerate(words)
+            if i not in piled and has_letters(w) and loudness.sounded(w.start, w.end)
+        ]
+    return kept
+
+
+def gaps(words: list[Word], regions: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Stretches of speech at least ``GAP_MIN_S`` long that no word overlaps."""
+    found = []
+    for start, end in regions:
+        cursor = start
+        inside = sorted((w.start, w.end) for w in words if w.end > start and w.start < end)
+        for w_start, w_end in [*inside, (end, end)]:
+            if w_start - cursor >= GAP_MIN_S + 2 * 0.3:  # the regions carry 0.3 s of padding
+                found.append((cursor, w_start))
+            cursor = max(cursor, w_end)
+    return found
+
+
+def fill_gaps(
+    words: list[Word],
+    samples: np.ndarray,
+    regions: list[tuple[float, float]],
+    decode: Callable[[np.ndarray, str], list[Decoded]],
+) -> list[Word]:
+    """Decode each stretch of speech no word covers on its own, and put its words in place.
+
+    ``decode(samples, context)`` is the engine's decode of a clip, with ``context`` the words
+    said before it.
+    """
+    for start, end in gaps(words, regions):
+        first = max(0.0, start - GAP_PAD_S)
+        clip = samples[int(first * SAMPLE_RATE) : int((end + GAP_PAD_S) * SAMPLE_RATE)]
+        before = "".join(w.word for w in words if w.end <= start).strip()
+        found = supported_words(decode(clip, before), clip, [(start - first, end - first)])
+        moved = [Word(w.word, w.start + first, w.end + first, w.probability) for w in found]
+        words = sorted(words + [w for w in moved if start - 0.3 <= w.start < end + 0.3],
+                       key=lambda w: w.start)  # fmt: skip
+    return words

@@ -1,0 +1,108 @@
+"""How truthful transcripts are, per path, on the evaluation set (bench/speech_set).
+
+    python bench/accuracy.py [--paths whole,streamed] [--only ID ...] [--model base]
+                             [--engine faster-whisper] [--show]
+
+Paths, each through the code the app runs:
+
+* ``whole``: the file decoded and transcribed in one go (uploads, ``rebound transcribe``).
+* ``streamed``: the answer arriving in 1 s pieces; after each piece the live step
+  (``app.worker.live.live_segments``) transcribes what is finished, and at Stop
+  ``final_transcript`` does the rest, as the worker does for a recorder's stream.
+
+The browser path (Chromium's fake microphone) is ``bench/onscreen.py``'s job.
+
+Prints per path: word error rate, invented words (said by the transcript, not the speaker),
+dropped sentences (more than half their words missing), filler recall and precision, and the
+worst pace error (words counted over the same time), for the Piper answers and the human
+recordings separately, then every invented word and dropped sentence. ``--show`` prints each
+transcript. Accuracy only: nothing is timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from scoring import Score, score  # noqa: E402
+from speech_set.make import AUDIO, load_set  # noqa: E402
+
+from app.recordings.audio import load_samples  # noqa: E402
+from app.transcription import load_engine  # noqa: E402
+from app.transcription.base import SAMPLE_RATE  # noqa: E402
+from app.worker.live import final_transcript, live_segments  # noqa: E402
+
+HUMAN = HERE / "speech_set" / "human"
+
+
+def clips(only: list[str] | None) -> list[tuple[str, str, Path, str]]:
+    """(group, id, file, reference) for every answer in the set."""
+    found = [("piper", a["id"], AUDIO / f"{a['id']}.ogg", a["text"]) for a in load_set()]
+    texts = yaml.safe_load((HUMAN / "transcripts.yaml").read_text())
+    found += [("human", name, HUMAN / f"{name}.flac", text) for name, text in texts.items()]
+    return [c for c in found if not only or c[1] in only]
+
+
+def whole(engine, samples) -> str:
+    return engine.transcribe(samples).text
+
+
+def streamed(engine, samples, piece_s: float = 1.0) -> str:
+    """The recorder's path: live steps after every piece, the rest at Stop."""
+    committed: list[dict] = []
+    until = 0.0
+    step = int(piece_s * SAMPLE_RATE)
+    for end in range(step, samples.size, step):
+        for words, cut in live_segments(engine, samples[:end], committed, until):
+            committed, until = words, cut
+    return final_transcript(engine, samples, committed, until).text
+
+
+PATHS = {"whole": whole, "streamed": streamed}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--paths", default="whole,streamed")
+    parser.add_argument("--only", nargs="*")
+    parser.add_argument("--engine", default="faster-whisper")
+    parser.add_argument("--model", default="base")
+    parser.add_argument("--beam", type=int, default=5)
+    parser.add_argument("--show", action="store_true")
+    args = parser.parse_args()
+    engine = load_engine(args.engine, args.model, cache_dir=str(HERE.parent / ".cache/models"),
+                         beam_size=args.beam, verbatim=True)  # fmt: skip
+    chosen = clips(args.only)
+    audio = {name: load_samples(path)[0] for _, name, path, _ in chosen}
+    print(f"{args.engine} {args.model}, beam {args.beam}; {len(chosen)} answers, "
+          f"{sum(a.size for a in audio.values()) / SAMPLE_RATE:.0f} s of audio\n")  # fmt: skip
+    print("| path | voices | WER | invented words | dropped sentences | filler recall | "
+          "filler precision | worst pace error |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|")
+    notes = []
+    for path in args.paths.split(","):
+        totals: dict[str, Score] = {}
+        for group, name, _, reference in chosen:
+            heard = PATHS[path](engine, audio[name])
+            if args.show:
+                print(f"  {path} {name}: {heard}", file=sys.stderr)
+            totals.setdefault(group, Score())
+            totals[group] += score(reference, heard, name)
+        for group, s in totals.items():
+            print(f"| {path} | {group} | {s.wer:.1%} | {s.invented} | {s.dropped_sentences} of "
+                  f"{s.sentences} | {s.filler_recall:.2f} ({s.found_fillers}/{s.ref_fillers}) | "
+                  f"{s.filler_precision:.2f} | {s.worst_pace_error:.1%} |")  # fmt: skip
+            notes += [f"- {path}: invented {e}" for e in s.invented_examples]
+            notes += [f"- {path}: dropped {e}" for e in s.dropped_examples]
+    print("\n" + "\n".join(notes or ["No invented words, no dropped sentences."]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""Scoring a transcript against what was said: word alignment, invented and dropped speech,
+fillers and pace. Used by bench/accuracy.py; nothing here runs a model.
+
+Both texts are normalised the same way first (``tokens``): lower case, no punctuation, numbers
+as words ("$40,000" and "forty thousand dollars" agree), so only what was heard is compared.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from app.reports.speech import SOUND_FILLERS
+
+ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]  # fmt: skip
+TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+SPELLING = {"mr": "mister", "mrs": "missus", "ok": "okay", "%": "percent", "hm": "hmm"}
+
+
+def number_words(n: int) -> list[str]:
+    """English words for a whole number below a billion."""
+    if n < 20:
+        return [ONES[n]]
+    if n < 100:
+        return [TENS[n // 10]] + ([ONES[n % 10]] if n % 10 else [])
+    for size, name in ((1_000_000, "million"), (1000, "thousand"), (100, "hundred")):
+        if n >= size:
+            rest = number_words(n % size) if n % size else []
+            return number_words(n // size) + [name] + rest
+    raise ValueError(n)
+
+
+def spoken_number(token: str) -> list[str]:
+    """ "2019" -> twenty nineteen (a year), "4.2" -> four point two, "85,000" -> words."""
+    whole, _, fraction = token.replace(",", "").partition(".")
+    n = int(whole)
+    if 1900 <= n <= 2099 and len(whole) == 4 and not fraction and n % 100 and not 2000 <= n < 2010:
+        words = number_words(n // 100) + number_words(n % 100)
+    else:
+        words = number_words(n)
+    return words + (["point", *(ONES[int(d)] for d in fraction)] if fraction else [])
+
+
+def tokens(text: str) -> list[str]:
+    """Normalised words of ``text``."""
+    text = text.lower().replace("-", " ").replace("%", " percent")
+    out: list[str] = []
+    for raw in re.findall(r"\$?\d[\d,]*(?:\.\d+)?|[a-z']+", text):
+        if raw[0] == "$" or raw[0].isdigit():
+            out += spoken_number(raw.lstrip("$")) + (["dollars"] if raw[0] == "$" else [])
+            continue
+        word = SPELLING.get(raw.strip("'"), raw.strip("'"))
+        if word:
+            out.append(word)
+    # "$40,000" is said "forty thousand dollars": keep "dollars" once where both were written.
+    return [w for i, w in enumerate(out) if not (w == "dollars" and i and out[i - 1] == "dollars")]
+
+
+def joined(hyp: list[str], known: set[str]) -> list[str]:
+    """Spelling, not hearing: "run books" is "runbooks" where the reference writes it so."""
+    out: list[str] = []
+    for word in hyp:
+        if out and word not in known and out[-1] + word in known:
+            out[-1] += word
+        else:
+            out.append(word)
+    return out
+
+
+def align(ref: list[str], hyp: list[str]) -> list[tuple[str, int | None, int | None]]:
+    """Minimum-edit alignment: (op, ref index, hyp index), op one of = ~ + - (match,
+    substitution, inserted in hyp, deleted from ref)."""
+
+    def sub(a: str, b: str) -> int:
+        return int(a != b)
+
+    rows, cols = len(ref) + 1, len(hyp) + 1
+    cost = [[0] * cols for _ in range(rows)]
+    for i in range(rows):
+        cost[i][0] = i
+    for j in range(cols):
+        cost[0][j] = j
+    for i in range(1, rows):
+        for j in range(1, cols):
+            cost[i][j] = min(cost[i - 1][j] + 1, cost[i][j - 1] + 1,
+                             cost[i - 1][j - 1] + sub(ref[i - 1], hyp[j - 1]))  # fmt: skip
+    ops = []
+    i, j = len(ref), len(hyp)
+    while i or j:
+        if i and j and cost[i][j] == cost[i - 1][j - 1] + sub(ref[i - 1], hyp[j - 1]):
+            ops.append(("=" if ref[i - 1] == hyp[j - 1] else "~", i - 1, j - 1))
+            i, j = i - 1, j - 1
+        elif j and cost[i][j] == cost[i][j - 1] + 1:
+            ops.append(("+", None, j - 1))
+            j -= 1
+        else:
+            ops.append(("-", i - 1, None))
+            i -= 1
+    return ops[::-1]
+
+
+@dataclass
+class Score:
+    """Counts for one or many transcripts; add them up with ``+=``."""
+
+    ref_words: int = 0
+    errors: int = 0
+    invented: int = 0
+    sentences: int = 0
+    dropped_sentences: int = 0
+    ref_fillers: int = 0
+    found_fillers: int = 0
+    hyp_fillers: int = 0
+    true_fillers: int = 0
+    pace_errors: list[float] = field(default_factory=list)
+    invented_examples: list[str] = field(default_factory=list)
+    dropped_examples: list[str] = field(default_factory=list)
+
+    def __iadd__(self, other: Score) -> Score:
+        for name, value in vars(other).items():
+            setattr(self, name, getattr(self, name) + value)
+        return self
+
+    @property
+    def wer(self) -> float:
+        return self.errors / max(1, self.ref_words)
+
+    @property
+    def filler_recall(self) -> float:
+        return self.found_fillers / self.ref_fillers if self.ref_fillers else 1.0
+
+    @property
+    def filler_precision(self) -> float:
+        return self.true_fillers / self.hyp_fillers if self.hyp_fillers else 1.0
+
+    @property
+    def worst_pace_error(self) -> float:
+        return max(self.pace_errors, default=0.0)
+
+
+def score(reference: str, heard: str, name: str = "") -> Score:
+    """Compare what was said (``reference``) with what the transcript says (``heard``)."""
+    sentences = [s for s in re.split(r"(?<=[.?!])\s+", reference.strip()) if tokens(s)]
+    ref, sentence_of = [], []
+    for number, sentence in enumerate(sentences):
+        words = tokens(sentence)
+        ref += words
+        sentence_of += [number] * len(words)
+    hyp = joined(tokens(heard), set(ref))
+    result = Score(ref_words=len(ref), sentences=len(sentences))
+    ops = align(ref, hyp)
+    result.errors = sum(op != "=" for op, _, _ in ops)
+    missed = [0] * len(sentences)
+    for op, i, _ in ops:
+        if op in "-~":
+            missed[sentence_of[i]] += 1
+    for number, sentence in enumerate(sentences):
+        if missed[number] * 2 > len(tokens(sentence)):
+            result.dropped_sentences += 1
+            result.dropped_examples.append(f"{name}: {sentence}")
+    # Invented: words the speaker never said. Inserted words, and the words standing in for a
+    # sentence that was not heard ("Thanks for watching." in place of the last sentence).
+    lost = {n for n in range(len(sentences)) if missed[n] * 2 > len(tokens(sentences[n]))}
+    inserted = [hyp[j] for op, i, j in ops
+                if op == "+" or (op == "~" and sentence_of[i] in lost)]  # fmt: skip
+    result.invented = len(inserted)
+    if inserted:
+        result.invented_examples.append(f"{name}: +{' '.join(inserted)}")
+    for _op, i, j in ops:
+        said_filler = i is not None and ref[i] in SOUND_FILLERS
+        heard_filler = j is not None and hyp[j] in SOUND_FILLERS
+        result.ref_fillers += said_filler
+        result.hyp_fillers += heard_filler
+        result.found_fillers += said_filler and heard_filler
+        result.true_fillers += said_filler and heard_filler
+    said = sum(w not in SOUND_FILLERS for w in ref)
+    counted = sum(w not in SOUND_FILLERS for w in hyp)
+    result.pace_errors = [abs(counted - said) / max(1, said)]
+    return result

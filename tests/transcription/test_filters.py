@@ -1,0 +1,115 @@
+"""Only what was said (app.transcription.filters): the rules, without a model."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.transcription.base import SAMPLE_RATE, Word
+from app.transcription.filters import (
+    Decoded,
+    fill_gaps,
+    gaps,
+    has_letters,
+    stacked,
+    supported_words,
+)
+
+
+def tone(seconds: float, level: float = 0.3) -> np.ndarray:
+    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    return (level * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(int(seconds * SAMPLE_RATE), dtype=np.float32)
+
+
+def segment(text, words, logprob=-0.2, no_speech=0.01):
+    return Decoded(words[0].start, words[-1].end, text, logprob, no_speech, words)
+
+
+SAID = [Word(" Seven", 0.0, 0.5, 0.3), Word(" of", 0.5, 0.7), Word(" clubs.", 0.7, 1.0)]
+
+
+def test_an_ending_the_decoder_doubts_is_dropped():
+    # cards-003: "Thanks for watching." after the last word, no-speech 0.59, log-prob -1.42.
+    samples = np.concatenate([tone(1.0), silence(0.6)])
+    invented = [
+        Word(" Thanks", 1.0, 1.26, 0.01),
+        Word(" for", 1.26, 1.36),
+        Word(" watching.", 1.36, 1.5),
+    ]
+    kept = supported_words(
+        [
+            segment(" Seven of clubs.", SAID),
+            segment(" Thanks for watching.", invented, -1.42, 0.59),
+        ],
+        samples,
+        [(0.0, 1.6)],
+    )
+    assert [w.word for w in kept] == [" Seven", " of", " clubs."]
+
+
+def test_stock_phrase_needs_the_decoder_to_be_sure():
+    samples = np.concatenate([tone(1.0), tone(0.5)])
+    thanks = [Word(" Thank", 1.0, 1.2), Word(" you.", 1.2, 1.4)]
+    regions = [(0.0, 1.5)]
+    doubted = supported_words([segment(" Thank you.", thanks, -0.88, 0.46)], samples, regions)
+    said = supported_words([segment(" Thank you.", thanks, -0.2, 0.02)], samples, regions)
+    assert doubted == [] and [w.word for w in said] == [" Thank", " you."]
+
+
+def test_words_over_silence_are_dropped_and_spoken_ones_kept():
+    samples = np.concatenate([tone(1.0), silence(2.0)])
+    words = [*SAID, Word(" off.", 2.2, 2.4, 0.04)]
+    kept = supported_words([segment(" Seven of clubs. off.", words)], samples, [(0.0, 3.0)])
+    assert kept == SAID
+
+
+def test_words_piled_at_one_instant_are_dropped():
+    piled = [Word(" Thanks", 2.0, 2.0), Word(" for", 2.0, 2.0), Word(" watching.", 2.0, 2.0)]
+    words = [*SAID, *piled]
+    assert stacked(words) == {3, 4, 5}
+    samples = tone(2.5)
+    kept = supported_words([segment(" x", words)], samples, [(0.0, 2.5)])
+    assert kept == SAID
+
+
+def test_stray_punctuation_and_garbage_are_not_words():
+    assert not has_letters(Word(" .", 1, 1.1))
+    assert not has_letters(Word(" . . .", 1, 1.1))
+    assert not has_letters(Word(" www.獵獵獵", 1, 1.1))
+    assert has_letters(Word(" 95,000", 1, 1.1)) and has_letters(Word(" café", 1, 1.1))
+
+
+def test_speech_no_word_covers_is_decoded_on_its_own():
+    # long-pause-think: the decoder stopped after the second of three sentences.
+    samples = np.concatenate([tone(2.0), silence(3.0), tone(2.0)])
+    first = [Word(" Why", 0.0, 0.9), Word(" this", 0.9, 1.9)]
+    regions = [(0.0, 2.3), (4.7, 7.0)]
+    assert gaps(first, regions) == [(4.7, 7.0)]
+    asked = []
+
+    def decode(clip, context):
+        asked.append((clip.size / SAMPLE_RATE, context))
+        return [segment(" The team.", [Word(" The", 0.3, 0.8), Word(" team.", 0.8, 1.5)])]
+
+    words = fill_gaps(first, samples, regions, decode)
+    assert [w.word for w in words] == [" Why", " this", " The", " team."]
+    assert abs(words[2].start - (4.45 + 0.3)) < 0.01  # moved to where the clip starts
+    assert asked == [(2.55, "Why this")]  # to the end of the recording
+
+
+def test_covered_speech_is_not_decoded_again():
+    words = [Word(" Why", 0.3, 0.9), Word(" this", 0.9, 1.9)]
+
+    def decode(clip, context):
+        raise AssertionError("nothing to fill")
+
+    assert fill_gaps(words, tone(2.0), [(0.0, 2.3)], decode) == words
+
+
+def test_a_short_word_on_its_own_is_not_piled():
+    # tiny.en gives a quick "Uh," no length; the next word starts later: both were said.
+    words = [Word(" Uh,", 6.13, 6.13, 0.02), Word(" the", 6.27, 6.27, 0.55), Word(" end", 6.3, 6.6)]
+    assert stacked(words) == set()

@@ -1,0 +1,81 @@
+"""Every word said, nothing invented: the real base model on the evaluation set's clips.
+
+Each test is one cause found with bench/accuracy.py, on a recording of the set
+(bench/speech_set: Piper's natural voice, and real people reading from pocketsphinx's data).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.recordings.audio import load_samples
+from app.transcription import load_engine
+from app.transcription.base import SAMPLE_RATE
+from app.worker.live import MAX_SEGMENT_S, MIN_SEGMENT_S, final_transcript, live_segments, next_cut
+from bench.scoring import score
+from bench.speech_set.make import load_set
+
+pytestmark = pytest.mark.slow
+SET = Path(__file__).resolve().parents[2] / "bench" / "speech_set"
+HUMAN = {
+    "cards-002": "Four queen of clubs.",
+    "cards-003": "Seven of clubs.",
+    "librivox-0930": "He might even have been made amiable himself.",
+}
+
+
+@pytest.fixture(scope="module")
+def base(model_cache):
+    # As the app runs it by default: base, beam 5, the verbatim prompt.
+    return load_engine("faster-whisper", "base", cache_dir=model_cache, beam_size=5, verbatim=True)
+
+
+def piper(name: str):
+    return load_samples(SET / "audio" / f"{name}.ogg")[0]
+
+
+@pytest.mark.parametrize("name", sorted(HUMAN))
+def test_no_ending_is_invented_after_a_real_voice(base, name):
+    # Before: "… Queen of Clothes. I'm sorry, I'm sorry.", "Seven of clubs. Thanks for
+    # watching.", "… amiable himself. off." The recordings run on after the words.
+    heard = base.transcribe(load_samples(SET / "human" / f"{name}.flac")[0]).text
+    result = score(HUMAN[name], heard)
+    assert result.invented == 0, heard
+
+
+def test_nothing_is_added_after_a_short_answer(base):
+    # Before: "I don't know. You" (2.5 s of silence after the answer).
+    heard = base.transcribe(piper("short-dont-know")).text
+    assert score("I don't know.", heard).invented == 0, heard
+
+
+def test_the_sentence_after_a_long_pause_is_kept(base):
+    # Before: the decoder ended its window after the second sentence and the third, after a
+    # 2.5 s pause, was never decoded.
+    heard = base.transcribe(piper("long-pause-think")).text
+    assert "ship small changes" in heard.lower(), heard
+
+
+def test_a_fluent_speaker_gets_live_words_before_a_long_pause():
+    # Before: no cut until a 0.6 s pause, so a fluent answer waited for Stop.
+    samples = piper("fluent-fast")[: int(12 * SAMPLE_RATE)]
+    cut = next_cut(samples, 0.0)
+    assert cut is not None and MIN_SEGMENT_S <= cut <= MAX_SEGMENT_S
+
+
+def test_streamed_fluent_answer_matches_what_was_said(base):
+    # Cut where the speaker barely pauses, the pieces still join into the whole answer, and
+    # no misheard fragment from one piece is carried into the next through the prompt.
+    samples = piper("fluent-fast")
+    committed, until = [], 0.0
+    for end in range(SAMPLE_RATE, samples.size, SAMPLE_RATE):
+        for words, cut in live_segments(base, samples[:end], committed, until):
+            committed, until = words, cut
+    assert until > 0, "live words came before Stop"
+    heard = final_transcript(base, samples, committed, until).text
+    said = next(a["text"] for a in load_set() if a["id"] == "fluent-fast")
+    result = score(said, heard)
+    assert result.invented == 0 and result.dropped_sentences == 0, heard
+    assert result.wer <= 0.06, heard
