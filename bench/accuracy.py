@@ -5,9 +5,10 @@
 
 Paths, each through the code the app runs:
 
-* ``whole``: the file decoded and transcribed in one go (uploads, ``rebound transcribe``).
+* ``whole``: the file decoded at once and transcribed segment by segment
+  (``transcribe_by_pauses``: uploads, ``rebound transcribe``).
 * ``streamed``: the answer arriving in 1 s pieces; after each piece the live step
-  (``app.worker.live.live_segments``) transcribes what is finished, and at Stop
+  (``app.transcription.segments.live_segments``) transcribes what is finished, and at Stop
   ``final_transcript`` does the rest, as the worker does for a recorder's stream.
 
 The browser path (Chromium's fake microphone) is ``bench/onscreen.py``'s job.
@@ -37,7 +38,11 @@ from speech_set.make import AUDIO, load_set  # noqa: E402
 from app.recordings.audio import load_samples  # noqa: E402
 from app.transcription import load_engine  # noqa: E402
 from app.transcription.base import SAMPLE_RATE  # noqa: E402
-from app.worker.live import final_transcript, live_segments  # noqa: E402
+from app.transcription.segments import (  # noqa: E402
+    final_transcript,
+    live_segments,
+    transcribe_by_pauses,
+)
 
 HUMAN = HERE / "speech_set" / "human"
 
@@ -51,7 +56,7 @@ def clips(only: list[str] | None) -> list[tuple[str, str, Path, str]]:
 
 
 def whole(engine, samples) -> str:
-    return engine.transcribe(samples).text
+    return transcribe_by_pauses(engine, samples).text
 
 
 def streamed(engine, samples, piece_s: float = 1.0) -> str:

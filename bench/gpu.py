@@ -15,7 +15,7 @@ cuda, openai-whisper whatever ``app/transcription/openai.py`` does there. Report
 * peak GPU memory: the device's used memory (NVML, else ``nvidia-smi``) sampled every 20 ms,
   less what was in use before the engine loaded, plus PyTorch's own peak allocation for
   openai-whisper;
-* the tail a streamed answer leaves at Stop: ``app.worker.live.final_transcript`` on a clip whose
+* the tail a streamed answer leaves at Stop: ``app.transcription.segments.final_transcript`` on a clip whose
   words before the last ``--tail-seconds`` are already committed (the final job's call),
   timed ``--tail-repeats`` times, p50 and p95 (interpolated: of 10 repeats, between the two
   slowest). The cut is the quietest 20 ms near the target, as live cuts fall in pauses.
@@ -23,7 +23,7 @@ cuda, openai-whisper whatever ``app/transcription/openai.py`` does there. Report
 The machine this was written for has no ffmpeg and no Flask: ``--fixtures`` takes clips
 decoded beforehand by ``--prepare`` (the same ``app.recordings.audio.load_samples`` samples), and when
 the web app's dependencies are missing the ``app`` package is loaded without running its
-``__init__`` (the measured code is still ``app/transcription`` and ``app/worker/live.py``). Missing
+``__init__`` (the measured code is still ``app/transcription`` and ``app/transcription/segments.py``). Missing
 ``av`` or ``imageio_ffmpeg`` (only imported, never used here) are replaced by empty modules.
 Each stand-in is named in the JSON.
 """
@@ -89,8 +89,8 @@ def import_product() -> dict:
     from common import reference, word_errors
 
     from app.transcription import load_engine
+    from app.transcription import segments as live
     from app.transcription.openai import checkpoint_path
-    from app.worker import live
 
     return {
         "load_engine": load_engine,
@@ -343,7 +343,10 @@ def check(device: str) -> int:
     ok = True
     try:
         import_product()
-        print("import app.transcription, app.worker.live, bench/common: ok", STAND_INS or "")
+        print(
+            "import app.transcription, app.transcription.segments, bench/common: ok",
+            STAND_INS or "",
+        )
     except Exception as err:  # report and go on to the CTranslate2 check
         ok = False
         print(f"import of the product failed: {err!r}")

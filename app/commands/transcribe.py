@@ -14,6 +14,7 @@ from app.recordings.audio import load_samples
 from app.recordings.errors import AudioRejected
 from app.reports.speech import compute as compute_metrics
 from app.transcription import TranscriptionError, load_engine
+from app.transcription.segments import transcribe_by_pauses
 
 
 @click.command("transcribe")
@@ -48,7 +49,7 @@ def transcribe_command(
                     beam_size=settings["WHISPER_BEAM_SIZE"],
                     verbatim=settings["WHISPER_VERBATIM"],
                 )
-            transcript = loaded.transcribe(samples)
+            transcript = transcribe_by_pauses(loaded, samples)
         except (AudioRejected, TranscriptionError) as err:
             click.echo(f"error: {name}: {err}", err=True)
             failed += 1

@@ -17,7 +17,7 @@ WORD_MARGIN_S = 0.6
 VAD_OPTIONS = VadOptions(min_silence_duration_ms=500, speech_pad_ms=300)
 # Short pauses too (between words of a fluent sentence), tightly padded: where to cut speech
 # that never pauses for long.
-FINE_PAUSES = VadOptions(min_silence_duration_ms=100, speech_pad_ms=30)
+FINE_PAUSES = VadOptions(min_silence_duration_ms=150, speech_pad_ms=30)
 
 
 def speech_regions(

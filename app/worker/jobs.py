@@ -26,7 +26,12 @@ from app.recordings.errors import TRANSIENT, AudioRejected, RecordingMissing, St
 from app.recordings.keys import wav_key
 from app.recordings.streaming import NO_AUDIO, contiguous, fail_recording, join_pieces, pieces_of
 from app.transcription import EngineUnavailable, ModelNotFound, TranscriptionError, load_engine
-from app.worker.live import final_transcript, live_segments, text_of
+from app.transcription.segments import (
+    final_transcript,
+    live_segments,
+    text_of,
+    transcribe_by_pauses,
+)
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 3
@@ -185,7 +190,7 @@ def transcribe_attempt(attempt_id: int) -> None:
                 raise TranscriptionError("the recording could not be decoded")
             transcript = final_transcript(engine, samples, attempt.live_words, attempt.live_until_s)
         else:
-            transcript = engine.transcribe(whole_samples(store, attempt))
+            transcript = transcribe_by_pauses(engine, whole_samples(store, attempt))
     except AudioRejected as err:
         # The recording itself is refused (the caps): trying again would not help.
         log.warning("attempt %s refused: %s", attempt_id, err)

@@ -13,7 +13,13 @@ import pytest
 from app.recordings.audio import load_samples
 from app.transcription import load_engine
 from app.transcription.base import SAMPLE_RATE
-from app.worker.live import MAX_SEGMENT_S, MIN_SEGMENT_S, final_transcript, live_segments, next_cut
+from app.transcription.segments import (
+    MAX_SEGMENT_S,
+    MIN_SEGMENT_S,
+    final_transcript,
+    live_segments,
+    next_cut,
+)
 from bench.scoring import score
 from bench.speech_set.make import load_set
 
@@ -60,7 +66,7 @@ def test_the_sentence_after_a_long_pause_is_kept(base):
 
 def test_a_fluent_speaker_gets_live_words_before_a_long_pause():
     # Before: no cut until a 0.6 s pause, so a fluent answer waited for Stop.
-    samples = piper("fluent-fast")[: int(12 * SAMPLE_RATE)]
+    samples = piper("fluent-fast")[: int((MAX_SEGMENT_S + 1) * SAMPLE_RATE)]
     cut = next_cut(samples, 0.0)
     assert cut is not None and MIN_SEGMENT_S <= cut <= MAX_SEGMENT_S
 

@@ -1,16 +1,23 @@
-"""Transcribe a streamed recording while the candidate is still speaking.
+"""An answer transcribed in segments cut at pauses: while it is recorded, and after.
 
-Each run decodes the pieces that have arrived (``app.recordings.audio.decode_arrived``, under
-the same caps as an upload: a MediaRecorder WebM cut anywhere decodes to the part that
-arrived), looks for pauses after the committed boundary with the same Silero VAD the engines
-use, and transcribes the audio up to the last finished pause: a pause followed by more
-speech, or a silence at the end long enough that the sentence is over. Those words are
-committed with absolute timings and the boundary moves to the pause; the unfinished sentence
-after it waits for the next run. At finish only the audio after the boundary is left to
-transcribe (``final_transcript``).
+Whisper decodes 30 s windows and moves on from wherever its last segment ended; a window that
+starts mid-sentence or spans a long pause is where it drops speech, invents a word at the
+boundary, or forgets the "um" at a sentence's start. So every path cuts the answer itself, at
+pauses found with the same Silero VAD the engines use, and decodes one segment at a time with
+the words before it as the prompt:
+
+* While a streamed answer arrives, each run decodes the pieces that have arrived
+  (``app.recordings.audio.decode_arrived``) and transcribes up to the last finished pause (a
+  pause followed by more speech, or a silence at the end long enough that the sentence is
+  over); a fluent speaker who never pauses for long is cut at the quietest point after
+  ``MAX_SEGMENT_S``. Those words are committed with absolute timings; the unfinished sentence
+  waits for the next run. At Stop only the audio after the boundary is left
+  (``final_transcript``).
+* A whole file (an upload, ``rebound transcribe``) goes through the same steps at once
+  (``transcribe_by_pauses``), so both paths give the same words.
 
 Cutting in the middle of a pause means no word is split, and each segment is long enough
-(``MIN_SEGMENT_S``) to be worth the encoder's fixed cost on a 30 s window.
+(``MIN_SEGMENT_S``) to be worth the encoder's fixed cost.
 """
 
 from __future__ import annotations
@@ -28,10 +35,12 @@ MIN_SEGMENT_S = 4.0
 # (measured from the end of the VAD region, which already includes 0.3 s of padding).
 # Short, so the last sentence is often transcribed before the candidate reaches Stop.
 TRAILING_PAUSE_S = 0.6
-# A fluent speaker may not pause for long: after this much speech the segment is cut at the
-# quietest point available (the longest short pause, else the quietest 20 ms), so live words
-# keep coming and little is left for Stop.
-MAX_SEGMENT_S = 10.0
+# Segments end at a pause at most this far from their start. A fluent speaker may not pause
+# for long: then the segment is cut at the quietest point available (the longest short
+# pause, else the quietest 60 ms), so live words keep coming and little is left for Stop.
+MAX_SEGMENT_S = 12.0
+# After a cut inside speech, words ending this close to it are decoded again with what follows.
+HOLD_BACK_S = 1.0
 # Audio with no speech at all is skipped once this much has piled up.
 SKIP_SILENCE_S = 10.0
 # What is left at finish is transcribed in the engine's quick mode up to this length (the
@@ -40,31 +49,38 @@ QUICK_TAIL_S = 20.0
 
 
 def next_cut(samples: np.ndarray, start_s: float) -> float | None:
-    """The end of the next segment worth transcribing after ``start_s``, or None to wait.
+    """The end of the next segment worth transcribing after ``start_s``, or None to wait."""
+    found = next_segment(samples, start_s)
+    return found[0] if found else None
 
-    The cut lies in the middle of the last finished pause at least ``MIN_SEGMENT_S`` after
-    ``start_s``; when there is none and more than ``MAX_SEGMENT_S`` has arrived, at the
-    quietest point between the two (``quiet_point``).
+
+def next_segment(samples: np.ndarray, start_s: float) -> tuple[float, bool] | None:
+    """Where the next segment after ``start_s`` ends, and whether that is a real pause.
+
+    The cut lies in the middle of the last finished pause between ``MIN_SEGMENT_S`` and
+    ``MAX_SEGMENT_S`` after ``start_s``; when there is none and more than ``MAX_SEGMENT_S``
+    has arrived, at the quietest point between the two (``quiet_point``), which may fall
+    inside a word (then ``False``). None: wait for more.
     """
     tail = samples[int(start_s * SAMPLE_RATE) :]
     length = tail.size / SAMPLE_RATE
     regions = speech_regions(tail)
     if not regions:
-        return start_s + length - TRAILING_PAUSE_S if length >= SKIP_SILENCE_S else None
+        return (start_s + length - TRAILING_PAUSE_S, True) if length >= SKIP_SILENCE_S else None
     cuts = [(end + start) / 2 for (_, end), (start, _) in pairwise(regions)]
     if length - regions[-1][1] >= TRAILING_PAUSE_S:
         cuts.append((regions[-1][1] + length) / 2)
-    usable = [cut for cut in cuts if cut >= MIN_SEGMENT_S]
+    usable = [cut for cut in cuts if MIN_SEGMENT_S <= cut <= MAX_SEGMENT_S]
     if usable:
-        return start_s + usable[-1]
+        return start_s + usable[-1], True
     if length >= MAX_SEGMENT_S + TRAILING_PAUSE_S:
-        return start_s + quiet_point(tail, MIN_SEGMENT_S, MAX_SEGMENT_S)
+        return start_s + quiet_point(tail, MIN_SEGMENT_S, MAX_SEGMENT_S), False
     return None
 
 
 def quiet_point(samples: np.ndarray, earliest_s: float, latest_s: float) -> float:
     """The best place to cut continuous speech between two times: the middle of the longest
-    short pause (down to 0.1 s), else the quietest 60 ms, so no word is split if avoidable."""
+    short pause (down to 0.15 s), else the quietest 60 ms."""
     pauses = [
         (start - end, (end + start) / 2)
         for (_, end), (start, _) in pairwise(speech_regions(samples, FINE_PAUSES))
@@ -95,13 +111,31 @@ def live_segments(engine, samples: np.ndarray, committed: list[dict], until_s: f
     boundary. The caller stores each step before asking for the next one, and stops asking
     when the recording has finished (the final job takes the rest).
     """
-    while (cut := next_cut(samples, until_s)) is not None:
+    while (found := next_segment(samples, until_s)) is not None:
+        cut, at_pause = found
         segment = samples[int(until_s * SAMPLE_RATE) : int(cut * SAMPLE_RATE)]
         heard = engine.transcribe(
             segment, context=context_of(committed), quick=ends_in_silence(samples, cut)
         )
-        committed, until_s = committed + shifted(heard, until_s), round(cut, 3)
+        words = shifted(heard, until_s)
+        if not at_pause:
+            words, cut = settled(words, cut)
+        committed, until_s = committed + words, round(cut, 3)
         yield committed, until_s
+
+
+def settled(words: list[dict], cut_s: float) -> tuple[list[dict], float]:
+    """The words of a segment cut inside speech that are safe to keep, and the new boundary.
+
+    The last word or two before such a cut may be half a word ("a" of "and", leaving "nd" for
+    the next segment, whose prompt then spreads it). They are left for the next segment,
+    which starts between the last kept word and the first one left.
+    """
+    kept = [w for w in words if w["end"] <= cut_s - HOLD_BACK_S]
+    if not kept or len(kept) == len(words):
+        return words, cut_s
+    following = words[len(kept)]
+    return kept, max(kept[-1]["end"], (kept[-1]["end"] + following["start"]) / 2)
 
 
 def shifted(transcript: Transcript, offset_s: float) -> list[dict]:
@@ -146,3 +180,12 @@ def final_transcript(
     )
     words = as_words(committed) + (as_words(shifted(tail, until_s)) if tail else [])
     return Transcript(text=join_words(words), words=words, duration_s=duration)
+
+
+def transcribe_by_pauses(engine, samples: np.ndarray) -> Transcript:
+    """A whole recording, segment by segment, as if it had been streamed."""
+    committed: list[dict] = []
+    until = 0.0
+    for committed, until in live_segments(engine, samples, committed, until):  # noqa: B007, B020
+        pass
+    return final_transcript(engine, samples, committed, until)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +14,8 @@ from app.models import Attempt
 from app.recordings.audio import DecodeLimits, decode_arrived, load_samples
 from app.transcription.base import SAMPLE_RATE, Transcript, Word
 from app.transcription.faster import QUICK_MIN_S, QUICK_PAD_S, trimmed_window
-from app.transcription.speech import speech_regions
-from app.worker.jobs import engine_for_app
-from app.worker.live import (
+from app.transcription.segments import (
+    MAX_SEGMENT_S,
     MIN_SEGMENT_S,
     QUICK_TAIL_S,
     TRAILING_PAUSE_S,
@@ -23,6 +23,8 @@ from app.worker.live import (
     final_transcript,
     next_cut,
 )
+from app.transcription.speech import speech_regions
+from app.worker.jobs import engine_for_app
 from bench.common import word_errors
 from tests.fixtures.make_fixtures import SPEECH
 from tests.recordings.test_streaming import pieces_of, put, start
@@ -82,8 +84,13 @@ def test_a_segment_that_ends_in_silence_is_the_one_that_may_be_the_last(audio_fi
     samples = decode_arrived(audio_fixtures / "paused.webm", LIMITS)
     early = next_cut(samples[: 15 * SAMPLE_RATE], 0.0)
     assert not ends_in_silence(samples, early)  # more was said after this pause
-    last = next_cut(samples, 0.0)  # the pause after the last sentence
-    assert last > 50 and ends_in_silence(samples, last)
+    cuts = [0.0]
+    while (cut := next_cut(samples, cuts[-1])) is not None:
+        cuts.append(cut)
+    # Each segment ends at a pause within MAX_SEGMENT_S; the last one after the last sentence.
+    assert all(0 < b - a <= MAX_SEGMENT_S for a, b in pairwise(cuts))
+    assert cuts[-1] > 50 and ends_in_silence(samples, cuts[-1])
+    assert not any(ends_in_silence(samples, cut) for cut in cuts[1:-1])
 
 
 def test_the_final_transcript_joins_committed_words_and_the_rest():
@@ -210,3 +217,20 @@ def test_a_quick_pass_drops_what_was_added_after_the_speaker_stopped():
     looping = Segment(start=0.0, words=[1] * 40, avg_logprob=-0.1, compression_ratio=3.0)
     assert not _doubtful([said])
     assert _doubtful([said, unsure]) and _doubtful([looping])
+
+
+def test_words_near_a_cut_inside_speech_wait_for_the_next_segment():
+    # A forced cut (no pause within MAX_SEGMENT_S) can split "and": "a" here, "nd" there, and
+    # the prompt spreads "nd". The words ending within HOLD_BACK_S of it are decoded again.
+    from app.transcription.segments import HOLD_BACK_S, settled
+
+    words = [
+        {"word": " we", "start": 4.0, "end": 4.3},
+        {"word": " shipped", "start": 4.3, "end": 10.6},
+        {"word": " a", "start": 11.2, "end": 11.9},
+    ]
+    kept, boundary = settled(words, 12.0)
+    assert kept == words[:2] and words[1]["end"] <= boundary <= words[2]["start"]
+    assert kept[-1]["end"] <= 12.0 - HOLD_BACK_S
+    # Nothing safe to keep: the segment stays whole rather than never moving on.
+    assert settled(words[2:], 12.0) == (words[2:], 12.0)
