@@ -171,6 +171,14 @@ class Attempt(db.Model):
     duration_s: Mapped[float] = mapped_column(default=0.0)
     transcript_text: Mapped[str] = mapped_column(Text, default="")
     words: Mapped[list] = mapped_column(JSON, default=list)
+    # The metrics measured from ``words`` when the transcript was saved, and what they were
+    # measured under (``app.reports.speech.metrics_fingerprint``): pages read them instead of
+    # measuring every answer again. None until measured; a stale fingerprint means measure again.
+    metrics: Mapped[dict | None] = mapped_column(JSON)
+    metrics_version: Mapped[str | None] = mapped_column(String(40))
+    # Their tracked numbers by key (``app.reports.definitions``), None when no word was
+    # heard: what the progress charts draw, a few bytes where ``metrics`` holds kilobytes.
+    tracked_values: Mapped[dict | None] = mapped_column(JSON)
     engine: Mapped[str] = mapped_column(String(40), default="")
     model: Mapped[str] = mapped_column(String(200), default="")
     processing_s: Mapped[float | None] = mapped_column()
