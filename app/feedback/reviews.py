@@ -122,9 +122,17 @@ def rate(attempt: Attempt, reviewer: User, rubric: Rubric, form_scores: dict, no
 
 def ratings_for(attempt: Attempt) -> list[Rating]:
     """Every reviewer's rating of the attempt."""
-    return list(db.session.execute(
-        db.select(Rating).where(Rating.attempt_id == attempt.id).order_by(Rating.updated_at)
-    ).scalars())  # fmt: skip
+    return ratings_by_attempt([attempt.id])[attempt.id]
+
+
+def ratings_by_attempt(attempt_ids: list[int]) -> dict[int, list[Rating]]:
+    """``ratings_for`` of several attempts in one query, by attempt id."""
+    ratings: dict[int, list[Rating]] = {attempt_id: [] for attempt_id in attempt_ids}
+    for rating in db.session.execute(
+        db.select(Rating).where(Rating.attempt_id.in_(attempt_ids)).order_by(Rating.updated_at)
+    ).scalars():
+        ratings[rating.attempt_id].append(rating)
+    return ratings
 
 
 def reviewed_attempt_ids(reviewer: User) -> set[int]:
