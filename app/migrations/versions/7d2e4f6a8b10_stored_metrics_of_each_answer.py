@@ -6,6 +6,9 @@ fields the rules read), and with their few tracked numbers, which the progress c
 Existing answers start without: pages measure them as before until the worker's refresh
 (or ``rebound metrics refresh``) stores theirs.
 
+An index on (owner_id, created_at, id) gives a user's answers newest first without sorting
+all of them: history, the API list and progress read one page of it.
+
 Revision ID: 7d2e4f6a8b10
 Revises: 3e5b7c9d1f20
 Create Date: 2026-11-29 22:00:00
@@ -27,10 +30,12 @@ def upgrade():
         batch_op.add_column(sa.Column('metrics', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('metrics_version', sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column('tracked_values', sa.JSON(), nullable=True))
+        batch_op.create_index('ix_attempts_owner_created', ['owner_id', 'created_at', 'id'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('attempts', schema=None) as batch_op:
+        batch_op.drop_index('ix_attempts_owner_created')
         batch_op.drop_column('tracked_values')
         batch_op.drop_column('metrics_version')
         batch_op.drop_column('metrics')
