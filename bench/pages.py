@@ -28,6 +28,7 @@ from flask_migrate import upgrade  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.accounts.identity import create_api_token, create_user  # noqa: E402
+from app.commands.serve import freeze_startup_objects  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Attempt, Question, utcnow  # noqa: E402
 from app.questions.banks import sync_banks  # noqa: E402
@@ -122,6 +123,7 @@ def main() -> None:
         app, session_token, api_token, busiest = build(Path(folder), args.answers, args.words)
         print(f"{args.answers} answers of {args.words} words stored in "
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+        freeze_startup_objects()  # as `rebound serve` does before it serves
         client = app.test_client()
         with client.session_transaction() as session:
             session["_user_id"], session["_fresh"] = session_token, True
