@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy.orm import Mapped, defer, mapped_column, relationship
 
 from app.extensions import db
 
@@ -156,7 +156,12 @@ class Attempt(db.Model):
     """One recorded answer. This row, not the job queue, is the source of truth."""
 
     __tablename__ = "attempts"
-    __table_args__ = (UniqueConstraint("owner_id", "upload_id", name="uq_attempts_owner_upload"),)
+    __table_args__ = (
+        UniqueConstraint("owner_id", "upload_id", name="uq_attempts_owner_upload"),
+        # A user's answers newest first (history, the API, progress) read from the index in
+        # order, a page at a time, instead of sorting every answer of the account.
+        Index("ix_attempts_owner_created", "owner_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -171,6 +176,14 @@ class Attempt(db.Model):
     duration_s: Mapped[float] = mapped_column(default=0.0)
     transcript_text: Mapped[str] = mapped_column(Text, default="")
     words: Mapped[list] = mapped_column(JSON, default=list)
+    # The metrics measured from ``words`` when the transcript was saved, and what they were
+    # measured under (``app.reports.speech.metrics_fingerprint``): pages read them instead of
+    # measuring every answer again. None until measured; a stale fingerprint means measure again.
+    metrics: Mapped[dict | None] = mapped_column(JSON)
+    metrics_version: Mapped[str | None] = mapped_column(String(40))
+    # Their tracked numbers by key (``app.reports.definitions``), None when no word was
+    # heard: what the progress charts draw, a few bytes where ``metrics`` holds kilobytes.
+    tracked_values: Mapped[dict | None] = mapped_column(JSON)
     engine: Mapped[str] = mapped_column(String(40), default="")
     model: Mapped[str] = mapped_column(String(200), default="")
     processing_s: Mapped[float | None] = mapped_column()
@@ -220,6 +233,16 @@ class Attempt(db.Model):
         if len(text) <= length:
             return text
         return text[:length].rsplit(" ", 1)[0] + "…"
+
+
+# Load options for a list of answers that shows dates, lengths, excerpts and at most the
+# tracked numbers: the words with their timings (tens of kilobytes for a long answer) and
+# the full metrics (a few) are read only if something asks for them.
+WITHOUT_WORDS_OR_METRICS = (
+    defer(Attempt.words),
+    defer(Attempt.live_words),
+    defer(Attempt.metrics),
+)
 
 
 class AttemptPiece(db.Model):

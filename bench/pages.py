@@ -3,7 +3,8 @@
     python bench/pages.py [--answers 2000] [--words 250] [--repeats 30]
 
 Builds an app on SQLite in a temporary folder, gives one candidate ``--answers`` transcribed
-answers of ``--words`` words each (spread over the bank's questions and the past year), then
+answers of ``--words`` words each (spread over the bank's questions and the past year; each
+stored with its metrics, as the worker stores a transcript), then
 requests each page ``--repeats`` times through the app (in-process, no network) and prints
 p50 and p95 per page. Run it on an otherwise idle machine: the figures are wall-clock time.
 """
@@ -27,9 +28,11 @@ from flask_migrate import upgrade  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.accounts.identity import create_api_token, create_user  # noqa: E402
+from app.commands.serve import freeze_startup_objects  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Attempt, Question, utcnow  # noqa: E402
 from app.questions.banks import sync_banks  # noqa: E402
+from app.reports.attempts import transcript_values  # noqa: E402
 
 SENTENCE = [
     "Last",
@@ -85,16 +88,19 @@ def build(folder: Path, answers: int, words: int):
         sync_banks(Path(app.config["QUESTION_BANKS_DIR"]))
         user = create_user("bench@example.com", "a long enough bench passphrase")
         token = create_api_token(user)
-        questions = db.session.execute(db.select(Question.id)).scalars().all()
+        questions = db.session.execute(db.select(Question)).scalars().all()
         now = utcnow()
         for n in range(answers):
             spoken = answer_words(words, rng)
+            question, duration = rng.choice(questions), spoken[-1]["end"] + 1.0
+            # As the worker saves a transcript: with the metrics measured from it.
+            transcript = transcript_values("".join(w["word"] for w in spoken).strip(), spoken,
+                                           duration, question)  # fmt: skip
             db.session.add(Attempt(
-                owner_id=user.id, question_id=rng.choice(questions), status="done",
+                owner_id=user.id, question_id=question.id, status="done",
                 audio_key=f"ab/{n:032x}.webm", audio_mime="audio/webm",
-                duration_s=spoken[-1]["end"] + 1.0, size_bytes=400_000,
-                transcript_text="".join(w["word"] for w in spoken).strip(), words=spoken,
-                created_at=now - timedelta(minutes=answers - n),
+                duration_s=duration, size_bytes=400_000,
+                created_at=now - timedelta(minutes=answers - n), **transcript,
             ))  # fmt: skip
             if n % 200 == 199:
                 db.session.commit()
@@ -117,6 +123,7 @@ def main() -> None:
         app, session_token, api_token, busiest = build(Path(folder), args.answers, args.words)
         print(f"{args.answers} answers of {args.words} words stored in "
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+        freeze_startup_objects()  # as `rebound serve` does before it serves
         client = app.test_client()
         with client.session_transaction() as session:
             session["_user_id"], session["_fresh"] = session_token, True

@@ -1,5 +1,5 @@
 """The ``rebound`` commands (also ``flask --app app ...``): serve, worker, transcribe, banks,
-users, tokens, init-db. ``app.cli`` is the entry point that runs them."""
+users, tokens, metrics, init-db. ``app.cli`` is the entry point that runs them."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask import Flask
 from app.commands.accounts import tokens_group, users_group
 from app.commands.banks import banks_group
 from app.commands.database import init_db_command
+from app.commands.metrics import metrics_group
 from app.commands.serve import serve_command
 from app.commands.transcribe import transcribe_command
 from app.commands.worker import worker_command
@@ -18,6 +19,7 @@ APP_COMMANDS = (
     banks_group,
     users_group,
     tokens_group,
+    metrics_group,
     init_db_command,
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -83,6 +84,7 @@ def serve_command(
             from waitress import serve
 
             click.echo(f"Rebound is running at http://{host}:{port}/  (Ctrl+C stops it)")
+            freeze_startup_objects()
             serve(
                 app,
                 host=host,
@@ -98,6 +100,19 @@ def serve_command(
 
 def _stop_on_sigterm(_signum, _frame) -> None:
     raise KeyboardInterrupt
+
+
+def freeze_startup_objects() -> None:
+    """Keep what starting up made (modules, the app, its settings: over 100,000 objects) out
+    of every later full garbage collection.
+
+    A full collection walks every object that can hold others. A page that builds a large
+    response (the API list: tens of thousands of dicts of words) sets one off every few
+    requests, and walking the startup objects made that request 55-75 ms slower on a
+    2-core machine (``bench/pages.py``); frozen, the same collection takes about 2 ms.
+    """
+    gc.collect()  # what is garbage already is freed, not frozen for good
+    gc.freeze()
 
 
 def run_gunicorn(app: Flask, host: str, port: int, processes: int, threads: int) -> None:
@@ -127,11 +142,13 @@ def run_gunicorn(app: Flask, host: str, port: int, processes: int, threads: int)
                 self.cfg.set(key, value)
 
         def load(self):
-            return ScriptInfo(
+            app = ScriptInfo(
                 app_import_path=given.app_import_path,
                 create_app=given.create_app,
                 set_debug_flag=False,
             ).load_app()
+            freeze_startup_objects()  # in each web process, once its app is built
+            return app
 
     Server().run()
 

@@ -71,6 +71,9 @@ def worker_command(concurrency: int, niceness: int | None) -> None:
         click.echo(f"worker: removed {swept} half-received upload(s) left by a stopped web process")
     reaper = Reaper(app, app.config["REAP_INTERVAL_SECONDS"])
     reaper.start()
+    # After an upgrade that changed the metric rules, stored metrics are stale until this
+    # job (and the ones it queues) measured them again; the pages measure them meanwhile.
+    queue.refresh_stored_metrics()
     consumer = queue.huey.create_consumer(
         # An idle worker looks for jobs every 0.1 s at most: the final job of a streamed
         # answer is due at once, and a look is one small query.

@@ -81,10 +81,15 @@ def add_comment(attempt: Attempt, author: User, body: str, *, start_s=None, end_
 
 def comments_for(attempt: Attempt) -> list[dict]:
     """Top-level comments in time order (general ones last), each with its replies."""
+    return comments_by_attempt([attempt.id])[attempt.id]
+
+
+def comments_by_attempt(attempt_ids: list[int]) -> dict[int, list[dict]]:
+    """``comments_for`` of several attempts in one query, by attempt id."""
     rows = (
         db.session.execute(
             db.select(Comment)
-            .where(Comment.attempt_id == attempt.id)
+            .where(Comment.attempt_id.in_(attempt_ids))
             .order_by(Comment.created_at, Comment.id)
         )
         .scalars()
@@ -94,9 +99,12 @@ def comments_for(attempt: Attempt) -> list[dict]:
     for row in rows:
         if row.parent_id:
             replies.setdefault(row.parent_id, []).append(row)
+    threads: dict[int, list[dict]] = {attempt_id: [] for attempt_id in attempt_ids}
     top = [row for row in rows if not row.parent_id]
     top.sort(key=lambda c: (c.start_s is None, c.start_s or 0, c.id))
-    return [{"comment": c, "replies": replies.get(c.id, [])} for c in top]
+    for c in top:
+        threads[c.attempt_id].append({"comment": c, "replies": replies.get(c.id, [])})
+    return threads
 
 
 def mark_seen(attempt: Attempt) -> None:

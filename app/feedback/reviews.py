@@ -9,7 +9,7 @@ from app.extensions import begin_write, db
 from app.feedback import audit
 from app.feedback.comments import MAX_COMMENT, comments_for
 from app.feedback.errors import FeedbackError
-from app.models import Attempt, Comment, Rating, Rubric, User, utcnow
+from app.models import WITHOUT_WORDS_OR_METRICS, Attempt, Comment, Rating, Rubric, User, utcnow
 
 DEFAULT_RUBRIC = [
     {"key": "structure", "name": "Structure", "levels": [
@@ -122,9 +122,17 @@ def rate(attempt: Attempt, reviewer: User, rubric: Rubric, form_scores: dict, no
 
 def ratings_for(attempt: Attempt) -> list[Rating]:
     """Every reviewer's rating of the attempt."""
-    return list(db.session.execute(
-        db.select(Rating).where(Rating.attempt_id == attempt.id).order_by(Rating.updated_at)
-    ).scalars())  # fmt: skip
+    return ratings_by_attempt([attempt.id])[attempt.id]
+
+
+def ratings_by_attempt(attempt_ids: list[int]) -> dict[int, list[Rating]]:
+    """``ratings_for`` of several attempts in one query, by attempt id."""
+    ratings: dict[int, list[Rating]] = {attempt_id: [] for attempt_id in attempt_ids}
+    for rating in db.session.execute(
+        db.select(Rating).where(Rating.attempt_id.in_(attempt_ids)).order_by(Rating.updated_at)
+    ).scalars():
+        ratings[rating.attempt_id].append(rating)
+    return ratings
 
 
 def reviewed_attempt_ids(reviewer: User) -> set[int]:
@@ -141,8 +149,8 @@ def reviewed_attempt_ids(reviewer: User) -> set[int]:
 def mean_scores(owner_id: int, limit: int) -> list[tuple[Attempt, float]]:
     """The user's latest ``limit`` rated answers with their mean score, oldest first."""
     rated = db.session.execute(
-        db.select(Attempt).where(Attempt.owner_id == owner_id,
-                                 Attempt.id.in_(db.select(Rating.attempt_id)))
+        db.select(Attempt).options(*WITHOUT_WORDS_OR_METRICS)
+        .where(Attempt.owner_id == owner_id, Attempt.id.in_(db.select(Rating.attempt_id)))
         .order_by(Attempt.created_at.desc(), Attempt.id.desc()).limit(limit)
     ).scalars().all()  # fmt: skip
     scores: dict[int, list[int]] = {}

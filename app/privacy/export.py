@@ -10,7 +10,15 @@ from typing import BinaryIO
 
 from app.models import Attempt, utcnow
 from app.recordings.errors import RecordingMissing
-from app.reports.records import attempt_record
+from app.reports.records import attempt_records
+
+# Attempts whose comments and ratings are read in one query.
+RECORDS_AT_ONCE = 200
+
+
+def _records(attempts: list[Attempt]):
+    for start in range(0, len(attempts), RECORDS_AT_ONCE):
+        yield from attempt_records(attempts[start : start + RECORDS_AT_ONCE])
 
 
 def export_zip(user, attempts: list[Attempt], own_questions: list, store, out: BinaryIO) -> None:
@@ -21,8 +29,7 @@ def export_zip(user, attempts: list[Attempt], own_questions: list, store, out: B
     """
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         records = []
-        for attempt in attempts:
-            record = attempt_record(attempt)
+        for attempt, record in zip(attempts, _records(attempts), strict=True):
             extension = attempt.audio_key.rsplit(".", 1)[-1]
             name = f"audio/attempt-{attempt.id}.{extension}"
             audio = None

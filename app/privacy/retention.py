@@ -16,6 +16,7 @@ from flask import current_app
 from app.extensions import db
 from app.models import Attempt, AttemptPiece, User, utcnow
 from app.recordings.keys import is_piece_key, is_recording_key, wav_key
+from app.reports.attempts import transcript_values
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,11 @@ def _retain_for(user: User, now) -> int:
             continue
         attempt.audio_deleted_at = now
         if user.retention_drops_transcripts:
-            attempt.transcript_text, attempt.words = "", []
+            # The stored metrics quote the words (fillers, STAR cues): they go with them.
+            for column, value in transcript_values(
+                "", [], attempt.duration_s, attempt.question
+            ).items():
+                setattr(attempt, column, value)
             attempt.live_words, attempt.partial_text = [], ""
         removed += bool(keys)
     db.session.commit()

@@ -1,16 +1,68 @@
-"""The metrics of one answer, and the marks they put on its transcript."""
+"""The metrics of one answer, and the marks they put on its transcript.
+
+An answer's metrics are measured once, when its transcript is saved (``transcript_values``),
+and stored with the fingerprint of what they were measured under; ``attempt_metrics`` reads
+them back, and measures afresh (without writing) only when they are missing or stale.
+"""
 
 from __future__ import annotations
 
+import logging
+
 from app.models import Attempt, AttemptStatus
-from app.reports.speech import compute
+from app.reports.definitions import tracked_values
+from app.reports.speech import compute, metrics_fingerprint
+
+log = logging.getLogger(__name__)
+
+
+def transcript_values(text: str, words: list[dict], duration_s: float, question) -> dict:
+    """The columns of an attempt that hold its transcript: the text, the words, and the
+    metrics measured from them with their fingerprint and tracked numbers.
+
+    Every writer of a transcript (the worker's final job, retention dropping one, the
+    refresh of stale metrics) stores it through this, so the stored metrics always match
+    the stored words.
+    """
+    values = {"transcript_text": text, "words": words}
+    try:
+        metrics = compute(words, duration_s, question)
+    except Exception:
+        # The transcript is the answer itself and cost a Whisper run: keep it. Without
+        # stored metrics the pages measure the answer when they show it.
+        log.exception("metrics of a %s-word transcript could not be measured", len(words))
+        return values | {"metrics": None, "metrics_version": None, "tracked_values": None}
+    return values | {"metrics": metrics, "metrics_version": metrics_fingerprint(question),
+                     "tracked_values": tracked_values(metrics) if metrics["words"] else None}  # fmt: skip
+
+
+def has_current_metrics(attempt: Attempt) -> bool:
+    """True when the stored metrics were measured under today's rules and question (the
+    fingerprint is stored only with them)."""
+    return attempt.metrics_version == metrics_fingerprint(attempt.question)
 
 
 def attempt_metrics(attempt: Attempt) -> dict | None:
-    """The attempt's metrics, or None while it has no transcript."""
+    """The attempt's metrics, or None while it has no transcript.
+
+    The stored ones when they are current; otherwise measured now and not saved (a page
+    view does not write: ``app.reports.stored`` brings stale rows up to date).
+    """
     if attempt.status != AttemptStatus.DONE:
         return None
+    if has_current_metrics(attempt):
+        return attempt.metrics
     return compute(attempt.words, attempt.duration_s, attempt.question)
+
+
+def attempt_tracked_values(attempt: Attempt) -> dict | None:
+    """The attempt's tracked numbers by key, or None while it has no words to measure."""
+    if attempt.status != AttemptStatus.DONE:
+        return None
+    if has_current_metrics(attempt):
+        return attempt.tracked_values
+    metrics = compute(attempt.words, attempt.duration_s, attempt.question)
+    return tracked_values(metrics) if metrics["words"] else None
 
 
 def transcript_marks(metrics: dict | None) -> dict:

@@ -7,8 +7,8 @@ from collections import Counter
 from sqlalchemy import func
 
 from app.extensions import db
-from app.models import Attempt, AttemptStatus
-from app.reports.attempts import attempt_metrics
+from app.models import WITHOUT_WORDS_OR_METRICS, Attempt, AttemptStatus
+from app.reports.attempts import attempt_tracked_values
 from app.reports.definitions import BY_KEY, METRICS, change, distance_from_band, tracked_values
 
 
@@ -25,9 +25,9 @@ def tracked_series(attempts: list[Attempt]) -> list[tuple[Attempt, dict]]:
     """Each transcribed attempt with words, oldest first, with its tracked numbers."""
     rows = []
     for attempt in sorted(attempts, key=lambda a: (a.created_at, a.id)):
-        metrics = attempt_metrics(attempt)
-        if metrics and metrics["words"]:
-            rows.append((attempt, tracked_values(metrics)))
+        values = attempt_tracked_values(attempt)
+        if values:
+            rows.append((attempt, values))
     return rows
 
 
@@ -67,7 +67,8 @@ CHART_ANSWERS = 200
 def latest_done(owner_id: int, limit: int = CHART_ANSWERS) -> list[Attempt]:
     """The user's latest ``limit`` transcribed answers, oldest first."""
     rows = db.session.execute(
-        db.select(Attempt).where(Attempt.owner_id == owner_id, Attempt.status == AttemptStatus.DONE)
+        db.select(Attempt).options(*WITHOUT_WORDS_OR_METRICS)
+        .where(Attempt.owner_id == owner_id, Attempt.status == AttemptStatus.DONE)
         .order_by(Attempt.created_at.desc(), Attempt.id.desc()).limit(limit)
     ).scalars().all()  # fmt: skip
     return list(reversed(rows))

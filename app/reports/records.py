@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from app.feedback.comments import comments_for
-from app.feedback.reviews import ratings_for
+from app.feedback.comments import comments_by_attempt
+from app.feedback.reviews import ratings_by_attempt
 from app.models import Attempt, AttemptStatus
 from app.reports.attempts import attempt_metrics
 
 
 def attempt_record(attempt: Attempt) -> dict:
     """An attempt as JSON-ready data (used by the API and the export)."""
+    return attempt_records([attempt])[0]
+
+
+def attempt_records(attempts: list[Attempt]) -> list[dict]:
+    """Several attempts as JSON-ready data: their comments and ratings in one query each."""
+    ids = [attempt.id for attempt in attempts]
+    comments, ratings = comments_by_attempt(ids), ratings_by_attempt(ids)
+    return [_record(a, comments[a.id], ratings[a.id]) for a in attempts]
+
+
+def _record(attempt: Attempt, comments: list[dict], ratings: list) -> dict:
     metrics = attempt_metrics(attempt)
     return {
         "id": attempt.id,
@@ -30,9 +41,7 @@ def attempt_record(attempt: Attempt) -> dict:
         "partial_text": attempt.partial_text if attempt.is_pending else None,
         "engine": attempt.engine or None,
         "model": attempt.model or None,
-        "comments": [
-            comment_record(item["comment"], item["replies"]) for item in comments_for(attempt)
-        ],
+        "comments": [comment_record(item["comment"], item["replies"]) for item in comments],
         "ratings": [
             {
                 "reviewer": r.reviewer.name,
@@ -41,7 +50,7 @@ def attempt_record(attempt: Attempt) -> dict:
                 "note": r.note,
                 "updated_at": r.updated_at.isoformat() + "Z",
             }
-            for r in ratings_for(attempt)
+            for r in ratings
         ],
     }
 

@@ -12,8 +12,15 @@ Definitions (also shown in the UI's help text):
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass
+
+# Answers keep the metrics measured when their transcript was saved. Bump this whenever a
+# rule or list below changes what ``compute`` returns: every stored answer is then stale and
+# measured again (``app.reports.stored``).
+METRICS_VERSION = "1"
 
 LONG_PAUSE_S = 1.5
 PACE_BAND = (100, 165)  # Microsoft Speaker Coach's recommended range, words per minute
@@ -388,6 +395,18 @@ def filler_level(per_100_words: float) -> str:
     if per_100_words > FILLERS_HESITANT:
         return "hesitant"
     return "noticeable" if per_100_words >= FILLERS_FLUENT else "fluent"
+
+
+def metrics_fingerprint(question) -> str:
+    """What an answer's metrics depend on besides its words: the rules' version and the
+    question fields ``compute`` reads (text and tags decide "behavioural", the suggested time,
+    the talking points). Stored with the metrics; a different one means measure again."""
+    if question is None:
+        return f"{METRICS_VERSION}:none"
+    read = [question.text, list(question.tags or []), question.answer_seconds,
+            list(question.talking_points or [])]  # fmt: skip
+    digest = hashlib.sha256(json.dumps(read, ensure_ascii=False).encode()).hexdigest()
+    return f"{METRICS_VERSION}:{digest[:16]}"
 
 
 def compute(words: list[dict], duration_s: float, question=None) -> dict:

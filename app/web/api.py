@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
+from sqlalchemy.orm import defer
 
 from app.accounts.identity import AccountError
 from app.extensions import csrf, db
@@ -23,7 +24,7 @@ from app.recordings.streaming import (
 )
 from app.recordings.upload import save_recording
 from app.reports.pages import PAGE_SIZE, page_of
-from app.reports.records import attempt_record, comment_record
+from app.reports.records import attempt_record, attempt_records, comment_record
 from app.web.openapi import OPENAPI
 from app.web.params import int_arg, json_id
 
@@ -54,13 +55,14 @@ def attempts():
     """The user's attempts, newest first, a page at a time (``limit``, ``before``), each with
     transcript, metrics, comments and ratings; ``next`` is the URL of the next page."""
     rows, cursor = page_of(
-        db.select(Attempt).where(Attempt.owner_id == g.user.id),
+        # Every column but the words heard while recording (``partial_text`` says them).
+        db.select(Attempt).options(defer(Attempt.live_words)).where(Attempt.owner_id == g.user.id),
         int_arg(request.args.get("before")),
         int_arg(request.args.get("limit"), PAGE_SIZE),
     )
     limit = int_arg(request.args.get("limit"), PAGE_SIZE)
     following = url_for("api.attempts", before=cursor, limit=limit) if cursor else None
-    return jsonify(attempts=[attempt_record(a) for a in rows], next=following)
+    return jsonify(attempts=attempt_records(rows), next=following)
 
 
 @bp.post("/attempts")

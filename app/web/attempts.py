@@ -22,7 +22,16 @@ from app.feedback.comments import add_comment, comments_for, mark_seen, pins
 from app.feedback.errors import FeedbackError
 from app.feedback.reviews import rate as rate_attempt
 from app.feedback.reviews import ratings_for, rubrics_for
-from app.models import Attempt, AttemptStatus, Comment, Practice, Question, SelfRating, utcnow
+from app.models import (
+    WITHOUT_WORDS_OR_METRICS,
+    Attempt,
+    AttemptStatus,
+    Comment,
+    Practice,
+    Question,
+    SelfRating,
+    utcnow,
+)
 from app.questions.practices import owned_practice
 from app.questions.selection import categories, visible_question
 from app.recordings.errors import AudioRejected, RecordingMissing, StorageError
@@ -301,7 +310,12 @@ def history():
     """Every attempt, newest first, 50 a page, filterable by question and category."""
     question_id = int_arg(request.args.get("question"))
     category = request.args.get("category", "")
-    query = db.select(Attempt).join(Question).where(Attempt.owner_id == g.user.id)
+    query = (
+        db.select(Attempt)
+        .options(*WITHOUT_WORDS_OR_METRICS)
+        .join(Question)
+        .where(Attempt.owner_id == g.user.id)
+    )
     if question_id:
         query = query.where(Attempt.question_id == question_id)
     if category:

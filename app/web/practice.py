@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 from app.extensions import db
 from app.feedback.comments import unseen_feedback
 from app.feedback.reviews import latest_feedback
-from app.models import Attempt, Practice
+from app.models import WITHOUT_WORDS_OR_METRICS, Attempt, Practice
 from app.questions.assignments import open_assignments
 from app.questions.debriefs import feedback_for_question
 from app.questions.practices import owned_practice, start_practice
@@ -23,6 +23,7 @@ def _index_context(**extra) -> dict:
     recent = (
         db.session.execute(
             db.select(Attempt)
+            .options(*WITHOUT_WORDS_OR_METRICS)
             .where(Attempt.owner_id == g.user.id)
             .order_by(Attempt.created_at.desc(), Attempt.id.desc())
             .limit(5)

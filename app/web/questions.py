@@ -8,7 +8,7 @@ from app.extensions import db
 from app.feedback.access import read_shared, shared_attempts
 from app.feedback.comments import comments_for
 from app.feedback.reviews import criterion_means, criterion_names, ratings_for
-from app.models import Attempt, Question
+from app.models import WITHOUT_WORDS_OR_METRICS, Attempt, Question
 from app.privacy.deletion import delete_history
 from app.questions.banks import (
     MAX_BANK_BYTES,
@@ -84,6 +84,7 @@ def show(question_id: int):
     attempts = (
         db.session.execute(
             db.select(Attempt)
+            .options(*WITHOUT_WORDS_OR_METRICS)
             .where(Attempt.owner_id == g.user.id, Attempt.question_id == question.id)
             .order_by(Attempt.created_at.desc(), Attempt.id.desc())
         )

@@ -25,6 +25,7 @@ from app.recordings.audio import DecodeLimits, decode_arrived, load_samples, rea
 from app.recordings.errors import TRANSIENT, AudioRejected, RecordingMissing, StorageError
 from app.recordings.keys import wav_key
 from app.recordings.streaming import NO_AUDIO, contiguous, fail_recording, join_pieces, pieces_of
+from app.reports.attempts import transcript_values
 from app.transcription import EngineUnavailable, ModelNotFound, TranscriptionError, load_engine
 from app.transcription.segments import (
     final_transcript,
@@ -218,8 +219,7 @@ def transcribe_attempt(attempt_id: int) -> None:
         },
         status=AttemptStatus.DONE,
         error="",
-        transcript_text=data["text"],
-        words=data["words"],
+        **transcript_values(data["text"], data["words"], attempt.duration_s, attempt.question),
         engine=engine.name,
         model=engine.model_name,
         processing_s=round(elapsed, 3),

@@ -15,6 +15,7 @@ from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from app.privacy.retention import hourly_cleanup
 from app.recordings.streaming import finish_abandoned
+from app.reports.stored import refresh_metrics
 from app.worker.jobs import transcribe_attempt, transcribe_live
 from app.worker.reaper import reap
 
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 # Where the storage orders jobs (huey on SQLite; Redis lists keep arrival order), a final
 # transcript goes before the live transcripts of answers still being recorded.
 FINAL_PRIORITY = 10
+# Stale answers measured again per job (about 2 ms each); the job queues the next share
+# behind whatever arrived meanwhile, so a rules change never holds up a transcript for long.
+REFRESH_PER_JOB = 500
 
 
 class JobQueue:
@@ -74,6 +78,18 @@ class JobQueue:
                 if orphans:
                     log.info("removed %s stored file(s) that no answer refers to", orphans)
 
+        def refresh_metrics_job(after: int = 0) -> None:
+            with app.app_context():
+                stored, left_after = refresh_metrics(after, REFRESH_PER_JOB)
+            if stored:
+                log.info("stored the metrics of %s answer(s) measured again", stored)
+            if left_after is not None:
+                self._refresh(left_after)
+
+        self._refresh = huey.task(name="refresh_metrics")(refresh_metrics_job)
+        self._refresh_hourly = huey.periodic_task(
+            crontab(minute="47"), name="refresh_metrics_hourly"
+        )(refresh_metrics_job)
         self._transcribe = huey.task(name="transcribe_attempt")(transcribe_attempt_job)
         self._retention = huey.periodic_task(crontab(minute="17"), name="apply_retention")(
             retention_job
@@ -117,6 +133,15 @@ class JobQueue:
             log.warning("could not queue a live transcript for %s (%s)", attempt_id, err)
             return False
         return True
+
+    def refresh_stored_metrics(self) -> None:
+        """Ask a worker to measure again the answers whose stored metrics are stale."""
+        try:
+            self._refresh()
+        except Exception as err:
+            if self.huey is not None and self.huey.immediate:
+                raise
+            log.warning("could not queue the metrics refresh (%s); the hourly one will", err)
 
     def run_reaper(self) -> None:
         """Re-queue attempts whose worker vanished, now, in this process."""

@@ -15,11 +15,14 @@ import pytest
 from app.accounts.identity import find_user
 from app.extensions import db
 from app.models import Attempt, Share, utcnow
-from app.privacy.retention import hourly_cleanup, sweep_orphans
+from app.privacy.retention import apply_retention, hourly_cleanup, sweep_orphans
 from app.recordings.errors import StorageError
 from app.recordings.keys import wav_key
 from app.recordings.streaming import finish_abandoned
+from app.reports.attempts import has_current_metrics
 from tests.conftest import JSON, PASSWORD, audio_files, login, make_user, upload
+from tests.reports.test_feedback import STORY
+from tests.reports.test_stored_metrics import measured_attempt
 
 
 @pytest.mark.asvs("8.3.2")
@@ -269,6 +272,23 @@ def test_retention_goes_on_past_an_answer_without_audio_and_a_file_that_will_not
         Path(stuck_key).name,
     ]
     assert f"the recording of attempt {stuck} was not deleted" in caplog.text
+
+
+@pytest.mark.asvs("8.3.8")
+def test_dropping_a_transcript_drops_the_stored_metrics_that_quote_it(client, app):
+    client.get("/")  # creates the local user, id 1
+    attempt_id = measured_attempt(app, STORY, days_ago=40)
+    with app.app_context():
+        said = db.session.get(Attempt, attempt_id).metrics
+        assert said["fillers"] and said["star_evidence"]["result"]  # words quoted
+    client.post("/settings", data={"retention_days": "30", "retention_drops_transcripts": "on"})
+    with app.app_context():
+        apply_retention()
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.words == [] and attempt.tracked_values is None
+        assert attempt.metrics["words"] == 0 and not attempt.metrics["fillers"]
+        assert not any(attempt.metrics["star_evidence"].values())
+        assert has_current_metrics(attempt)
 
 
 @pytest.mark.asvs("8.3.2")

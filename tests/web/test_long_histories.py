@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from app.extensions import db
-from app.models import Attempt
-from tests.conftest import JSON, upload
+from app.feedback.reviews import default_rubric
+from app.models import Attempt, Comment, Rating
+from tests.conftest import JSON, make_user, upload
 from tests.reports.test_feedback import STORY, make_attempt
 
 
@@ -84,3 +86,51 @@ def test_progress_charts_the_latest_answers_and_counts_them_all(client, app, use
     page = client.get("/progress").get_data(as_text=True)
     assert "You have recorded 205 answers" in page
     assert "The charts show your latest 200 transcribed answers of 205" in page
+
+
+def _statements(app, fetch) -> int:
+    """How many SQL statements ``fetch`` made the app run."""
+    seen = []
+
+    def count(*_args):
+        seen.append(1)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        fetch()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def _reviewed(app, count: int) -> list[int]:
+    """``count`` answers, each with a reviewer's comment, the owner's reply and a rating."""
+    ids = _many(app, count)
+    reviewer = make_user(app, "coach@example.com", role="recruiter")
+    with app.app_context():
+        rubric = default_rubric()
+        for attempt_id in ids:
+            comment = Comment(attempt_id=attempt_id, author_id=reviewer, body="Slow down.")
+            db.session.add(comment)
+            db.session.flush()
+            db.session.add(Comment(attempt_id=attempt_id, author_id=1, body="Will do.",
+                                   parent_id=comment.id))  # fmt: skip
+            db.session.add(Rating(attempt_id=attempt_id, reviewer_id=reviewer,
+                                  rubric_id=rubric.id, scores={"structure": 4}))  # fmt: skip
+        db.session.commit()
+    return ids
+
+
+def test_the_api_list_reads_comments_and_ratings_in_a_fixed_number_of_queries(client, app, user):
+    _reviewed(app, 6)
+    few = _statements(app, lambda: client.get("/api/v1/attempts?limit=2", headers=JSON))
+    many = _statements(app, lambda: client.get("/api/v1/attempts?limit=6", headers=JSON))
+    assert many == few  # not one query more per answer
+    listing = client.get("/api/v1/attempts?limit=6", headers=JSON).json["attempts"]
+    for record in listing:
+        assert [c["body"] for c in record["comments"]] == ["Slow down."]
+        assert [r["body"] for r in record["comments"][0]["replies"]] == ["Will do."]
+        assert record["ratings"][0]["scores"] == {"structure": 4}
+        assert record["ratings"][0]["reviewer"] == "coach"

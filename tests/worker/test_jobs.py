@@ -10,7 +10,13 @@ from app.extensions import db
 from app.models import Attempt, utcnow
 from app.recordings.keys import wav_key
 from app.recordings.streaming import NO_AUDIO, finish_abandoned
+from app.reports.definitions import tracked_values
+from app.reports.speech import compute, metrics_fingerprint
+from app.reports.stored import stale_attempt_ids
+from app.transcription import Transcript
+from app.transcription.base import Word
 from app.worker.jobs import claim, transcribe_attempt
+from app.worker.queue import queue
 from app.worker.reaper import reap
 from tests.conftest import upload
 from tests.recordings.test_streaming import put, start
@@ -196,3 +202,45 @@ def test_an_answer_without_audio_fails_clearly_and_is_never_retried(client, app,
         transcribe_attempt(attempt_id)
         attempt = db.session.get(Attempt, attempt_id)
         assert attempt.status == "failed" and attempt.error == NO_AUDIO
+
+
+class Heard:
+    """An engine that hears one sentence, for tests of what a finished job stores."""
+
+    name, model_name = "heard", "test"
+    text = "So, um, I talked to the client and in the end we delivered on time."
+
+    def transcribe(self, samples):
+        words = [Word(" " + raw, 0.5 + i * 0.4, 0.8 + i * 0.4) for i, raw in
+                 enumerate(self.text.split())]  # fmt: skip
+        return Transcript(text=self.text, words=words, duration_s=6.0)
+
+
+def test_a_finished_job_stores_the_metrics_of_its_words(client, app, audio_fixtures, monkeypatch):
+    attempt_id = _queued_attempt(client, app, audio_fixtures, monkeypatch)
+    monkeypatch.setattr("app.worker.jobs.engine_for_app", lambda: Heard())
+    with app.app_context():
+        transcribe_attempt(attempt_id)
+        db.session.expire_all()
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.status == "done" and attempt.transcript_text == Heard.text
+        expected = compute(attempt.words, attempt.duration_s, attempt.question)
+        assert attempt.metrics == expected and expected["fillers"][0]["text"] == "um"
+        assert attempt.metrics_version == metrics_fingerprint(attempt.question)
+        assert attempt.tracked_values == tracked_values(expected)
+
+
+def test_the_refresh_job_measures_every_stale_answer_a_share_at_a_time(
+    client, app, audio_fixtures, monkeypatch
+):
+    ids = [_queued_attempt(client, app, audio_fixtures, monkeypatch) for _ in range(3)]
+    monkeypatch.setattr("app.worker.jobs.engine_for_app", lambda: Heard())
+    with app.app_context():
+        for attempt_id in ids:
+            transcribe_attempt(attempt_id)
+        monkeypatch.setattr("app.reports.speech.METRICS_VERSION", "a-later-version")
+        assert stale_attempt_ids() == ids
+    monkeypatch.setattr("app.worker.queue.REFRESH_PER_JOB", 1)  # one job each, queued in turn
+    queue.refresh_stored_metrics()
+    with app.app_context():
+        assert stale_attempt_ids() == []

@@ -1,0 +1,83 @@
+"""Stored metrics brought up to date: answers measured under older rules, before their
+question changed, or before metrics were stored at all.
+
+Pages never write: they measure a stale answer when they show it. This rewrites the stored
+metrics instead, a batch per transaction, so the pages read them again. The worker runs it
+when it starts and every hour, a few hundred answers a job so transcription waits little;
+``rebound metrics refresh`` runs all of it at once.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, update
+from sqlalchemy.orm import defer
+
+from app.extensions import begin_write, db
+from app.models import Attempt, AttemptStatus, Question
+from app.reports.attempts import transcript_values
+from app.reports.speech import metrics_fingerprint
+
+BATCH = 100
+# The columns a refresh rewrites: the transcript itself stays as it is.
+MEASURED = ("metrics", "metrics_version", "tracked_values")
+
+
+def stale_attempt_ids(after: int = 0) -> list[int]:
+    """Transcribed answers (ids above ``after``, in order) whose stored metrics are missing
+    or were measured under another fingerprint."""
+    answered = db.select(Attempt.question_id).where(Attempt.status == AttemptStatus.DONE)
+    questions = db.session.execute(db.select(Question).where(Question.id.in_(answered))).scalars()
+    stale: list[int] = []
+    for question in questions:
+        fingerprint = metrics_fingerprint(question)
+        stale += db.session.execute(
+            db.select(Attempt.id).where(
+                Attempt.question_id == question.id,
+                Attempt.status == AttemptStatus.DONE,
+                Attempt.id > after,
+                or_(Attempt.metrics_version.is_(None), Attempt.metrics_version != fingerprint),
+            )
+        ).scalars()
+    db.session.commit()
+    return sorted(stale)
+
+
+def refresh_metrics(after: int = 0, limit: int | None = None) -> tuple[int, int | None]:
+    """Measure stale answers again (ids above ``after``, at most ``limit`` of them) and store
+    their metrics. Returns how many were stored, and the id to continue after when ``limit``
+    left some (None when none are left).
+
+    Each write is guarded by the fingerprint it replaces, so an answer whose transcript
+    changed meanwhile (retention dropped it) keeps the newer values.
+    """
+    ids = stale_attempt_ids(after)
+    todo = ids if limit is None else ids[:limit]
+    stored = 0
+    for start in range(0, len(todo), BATCH):
+        chunk = todo[start : start + BATCH]
+        attempts = db.session.execute(
+            db.select(Attempt).options(defer(Attempt.metrics), defer(Attempt.live_words))
+            .where(Attempt.id.in_(chunk), Attempt.status == AttemptStatus.DONE)
+        ).scalars().all()  # fmt: skip
+        measured = [
+            (attempt.id, attempt.metrics_version,
+             transcript_values(attempt.transcript_text, attempt.words, attempt.duration_s,
+                               attempt.question))
+            for attempt in attempts
+        ]  # fmt: skip
+        # Measured first, outside the write: the write lock is held only for the UPDATEs.
+        db.session.commit()
+        begin_write()
+        for attempt_id, old, values in measured:
+            if values["metrics"] is None:
+                continue  # could not be measured (logged): the pages go on measuring it
+            result = db.session.execute(
+                update(Attempt)
+                .where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.DONE,
+                       Attempt.metrics_version.is_not_distinct_from(old))
+                .values({column: values[column] for column in MEASURED})
+                .execution_options(synchronize_session=False)
+            )  # fmt: skip
+            stored += result.rowcount
+        db.session.commit()
+    return stored, (todo[-1] if len(todo) < len(ids) else None)
