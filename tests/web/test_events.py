@@ -185,3 +185,12 @@ def test_a_head_request_holds_no_stream(app, client):
         assert response.status_code == 200 and response.data == b""
     assert app.extensions["rebound_event_streams"].open == 0
 
+
+def test_the_answer_page_follows_a_pending_answer_and_stops_when_it_is_done(app, client):
+    attempt_id = pending_attempt(app, status="transcribing", partial_text="Last year")
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert f'data-events="{url(attempt_id)}"' in page and 'data-status="transcribing"' in page
+    assert "progress.js" in page and "hx-trigger" not in page.split('id="attempt-status"')[1][:400]
+    set_attempt(app, attempt_id, status="done", transcript_text=STORY, words=words_from(STORY))
+    fragment = client.get(f"/attempts/{attempt_id}", headers={"HX-Request": "true"})
+    assert fragment.status_code == 286 and "data-events" not in fragment.get_data(as_text=True)
