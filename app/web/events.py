@@ -22,6 +22,7 @@ from collections import Counter
 from time import monotonic
 
 from flask import Flask, Response, current_app, jsonify
+from sqlalchemy.exc import DBAPIError
 
 from app.recordings.progress import follow
 
@@ -67,13 +68,17 @@ def message(event: str, data: dict) -> str:
 def _events(app: Flask, attempt_id: int, until: float):
     yield f"retry: {RETRY_MS}\n\n"
     quiet_since = monotonic()
-    for progress in follow(app, attempt_id, until):
-        if progress is not None:
-            yield message(progress.event, progress.data)
-            quiet_since = monotonic()
-        elif monotonic() - quiet_since >= HEARTBEAT_S:
-            yield ": waiting\n\n"
-            quiet_since = monotonic()
+    try:
+        for progress in follow(app, attempt_id, until):
+            if progress is not None:
+                yield message(progress.event, progress.data)
+                quiet_since = monotonic()
+            elif monotonic() - quiet_since >= HEARTBEAT_S:
+                yield ": waiting\n\n"
+                quiet_since = monotonic()
+    except DBAPIError as err:
+        # The headers are sent: end the stream; the browser connects again, then polls.
+        app.logger.warning("event stream of attempt %s ended: database error %s", attempt_id, err)
 
 
 def progress_stream(attempt_id: int, user_id: int) -> Response:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from app.accounts.identity import find_user
 from app.extensions import db
@@ -194,3 +195,20 @@ def test_the_answer_page_follows_a_pending_answer_and_stops_when_it_is_done(app,
     set_attempt(app, attempt_id, status="done", transcript_text=STORY, words=words_from(STORY))
     fragment = client.get(f"/attempts/{attempt_id}", headers={"HX-Request": "true"})
     assert fragment.status_code == 286 and "data-events" not in fragment.get_data(as_text=True)
+
+
+def test_a_database_error_ends_the_stream_quietly(app, client, monkeypatch, worker_steps):
+    """The headers are out: the stream ends, and the browser connects again (then polls)."""
+    attempt_id = pending_attempt(app)
+    reads = iter([progress.read_progress, None])
+
+    def read(attempt_id: int):
+        real = next(reads)
+        if real is None:
+            raise OperationalError("SELECT", {}, Exception("the database went away"))
+        return real(attempt_id)
+
+    monkeypatch.setattr(progress, "read_progress", read)
+    with client.get(url(attempt_id)) as response:
+        assert [name for name, _ in events_of(response.get_data(as_text=True))] == ["status"]
+    assert app.extensions["rebound_event_streams"].open == 0
