@@ -79,7 +79,7 @@
   // The answer page: swap in a fresh status block (htmx, as the page renders it) when the
   // pushed state differs from the one shown; stop once the block is final.
   function followPage(block) {
-    let wanted = null, busy = false, follower = null;
+    let wanted = null, busy = false, hurry = false, follower = null;
 
     function refresh(force) {
       const shown = document.getElementById("attempt-status");
@@ -92,9 +92,11 @@
       busy = true;
       const again = () => {
         busy = false;
-        // Not swapped (an error answer): wait a little before asking again.
-        if (document.getElementById("attempt-status") === shown) setTimeout(() => refresh(false), POLL_MS);
-        else refresh(false);
+        // Not swapped (an error answer): wait a little before asking again; swapped, or
+        // given up for the transcript: look again at once.
+        if (document.getElementById("attempt-status") !== shown || hurry) refresh(false);
+        else setTimeout(() => refresh(false), POLL_MS);
+        hurry = false;
       };
       htmx.ajax("GET", shown.dataset.refresh, { source: shown, target: shown, swap: "outerHTML" })
         .then(again, again);
@@ -103,6 +105,11 @@
     follower = follow(block.dataset.events, (name, data) => {
       if (name === "gone") { window.location.reload(); return; }
       wanted = Object.assign({ kind: name }, data);
+      if (busy && name !== "status") {
+        // The transcript is here: a status block still on its way is out of date already.
+        hurry = true;
+        htmx.trigger(document.getElementById("attempt-status"), "htmx:abort");
+      }
       refresh(false);
     }, () => refresh(true));
   }
