@@ -94,6 +94,9 @@ def serve_command(
                 threads=threads,
                 ident="rebound",
                 max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
+                # Keep reading a connection while its request runs, so an event stream sees
+                # a closed tab at once and gives its thread back (app/web/events.py).
+                channel_request_lookahead=1,
             )
     finally:
         if supervisor is not None:

@@ -11,7 +11,9 @@ Each open stream holds one server thread (waitress's, or one of gunicorn's gthre
 threads) for its life, asleep between checks. So each web process accepts at most
 ``EVENT_STREAMS`` at once (``rebound serve``: half of ``--threads``) and each user at most
 ``EVENT_STREAMS_PER_USER`` of those; past either, 503 or 429, and the page polls instead
-(``static/progress.js``). The rest of the threads stay free for pages and uploads.
+(``static/progress.js``). The rest of the threads stay free for pages and uploads. A closed
+tab gives its thread back at the next check under waitress, which watches the connection
+while the request runs; under gunicorn, when a write to it fails (a heartbeat at the latest).
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
+from collections.abc import Callable
 from time import monotonic
 
-from flask import Flask, Response, current_app, jsonify
+from flask import Flask, Response, current_app, jsonify, request
 from sqlalchemy.exc import DBAPIError
 
 from app.recordings.progress import follow
@@ -65,11 +68,13 @@ def message(event: str, data: dict) -> str:
     return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
-def _events(app: Flask, attempt_id: int, until: float):
+def _events(app: Flask, attempt_id: int, until: float, left: Callable[[], bool]):
     yield f"retry: {RETRY_MS}\n\n"
     quiet_since = monotonic()
     try:
         for progress in follow(app, attempt_id, until):
+            if left():
+                return
             if progress is not None:
                 yield message(progress.event, progress.data)
                 quiet_since = monotonic()
@@ -101,7 +106,10 @@ def progress_stream(attempt_id: int, user_id: int) -> Response:
         response.headers["Retry-After"] = "5"
         return response
     until = monotonic() + config["EVENT_STREAM_SECONDS"]
-    response = Response(_events(app, attempt_id, until), mimetype="text/event-stream")
+    # waitress (with channel_request_lookahead, see commands/serve.py) says at once when the
+    # client has gone; elsewhere a write after a closed tab fails, at the latest a heartbeat.
+    left = request.environ.get("waitress.client_disconnected", lambda: False)
+    response = Response(_events(app, attempt_id, until, left), mimetype="text/event-stream")
     # Called by the WSGI server when the stream ends or the client goes, even if the body was
     # never started (a HEAD request): the slot always comes back.
     response.call_on_close(lambda: slots.give_back(user_id))
