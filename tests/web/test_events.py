@@ -212,3 +212,12 @@ def test_a_database_error_ends_the_stream_quietly(app, client, monkeypatch, work
     with client.get(url(attempt_id)) as response:
         assert [name for name, _ in events_of(response.get_data(as_text=True))] == ["status"]
     assert app.extensions["rebound_event_streams"].open == 0
+
+
+def test_a_stream_ends_when_waitress_says_the_client_has_gone(app, client):
+    """rebound serve's waitress watches the connection: a closed tab frees its thread at once."""
+    attempt_id = pending_attempt(app)
+    gone = {"waitress.client_disconnected": lambda: True}
+    with client.get(url(attempt_id), environ_base=gone) as response:
+        assert events_of(response.get_data(as_text=True)) == []
+    assert app.extensions["rebound_event_streams"].open == 0
