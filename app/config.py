@@ -60,6 +60,11 @@ ENV_SETTINGS: dict[str, Callable] = {
     "S3_REGION": str,
     "S3_SERVER_SIDE_ENCRYPTION": str,
     "WEB_PROCESSES": int,
+    # Answers followed live (Server-Sent Events) at once by one web process, and by one user
+    # in it; each holds a server thread while open (app/web/events.py).
+    "EVENT_STREAMS": int,
+    "EVENT_STREAMS_PER_USER": int,
+    "EVENT_STREAM_SECONDS": float,
     "METRICS_TOKEN": str,
     "LOG_FORMAT": str,
     # Email (verification links, sign-up notices, reset links); unset: nothing is mailed.
@@ -173,6 +178,13 @@ def defaults(data_dir: Path) -> dict:
         "S3_REGION": None,
         "S3_SERVER_SIDE_ENCRYPTION": None,
         "WEB_PROCESSES": 0,
+        # 0: half of `rebound serve --threads` (4 of the default 8), 4 under other servers.
+        "EVENT_STREAMS": 0,
+        # The recorder's stream and the answer page's overlap for a moment at Stop.
+        "EVENT_STREAMS_PER_USER": 3,
+        # A stream still pending then ends, and the browser connects again (a fresh check of
+        # who may see the answer, and a thread that cannot be held for ever).
+        "EVENT_STREAM_SECONDS": 60,
         "METRICS_TOKEN": None,
         # "text" (one readable line per event) or "json" (one JSON object per line).
         "LOG_FORMAT": "text",

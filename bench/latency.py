@@ -3,8 +3,9 @@
     python bench/latency.py [--runs 5] [--clip minute.webm]
 
 Starts ``rebound serve`` (web + worker, embedded defaults) in a temporary folder, uploads
-the clip over HTTP as the recorder does, and polls the attempt page the way the browser's
-htmx block does (every 0.1 s here, 1 s in the browser) until the transcript is there.
+the clip over HTTP as the recorder does, and polls the attempt page's htmx fragment every
+0.1 s until the transcript is there (the browser is told by the event stream instead, which
+checks as often; ``bench/onscreen.py`` times a real browser).
 Reports the upload time and submit-to-transcript time, p50 and max over the runs.
 """
 

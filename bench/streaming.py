@@ -17,7 +17,7 @@ are spoken sentences with pauses (flite, as the test fixtures; made once under
   client loads the home page every 0.2 s; reports minutes of audio transcribed per minute
   of wall time, Stop-to-transcript p50/p95 and the page's p50/p95 (idle p95 for comparison).
 
-Polling is every 0.1 s, as the answer page polls for a streamed answer. Prints
+Polling is every 0.1 s, as often as the answer page's event stream checks the answer. Prints
 tables in Markdown. WER is against the text each answer speaks (bench/common.py rules).
 """
 

@@ -51,6 +51,10 @@ def serve_command(
     app = current_app._get_current_object()
     prepare_database(app)
     port = port or app.config["PORT"]
+    # Each answer followed live holds a thread: keep half of them for pages and uploads.
+    # gunicorn's processes build their own app, from the environment.
+    app.config["EVENT_STREAMS"] = app.config["EVENT_STREAMS"] or max(1, threads // 2)
+    os.environ["EVENT_STREAMS"] = str(app.config["EVENT_STREAMS"])
     # SIGTERM (systemd, docker stop, a test's terminate()) must run the cleanup below, or
     # the worker this process started would be left running on its own.
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
@@ -92,6 +96,9 @@ def serve_command(
                 threads=threads,
                 ident="rebound",
                 max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
+                # Keep reading a connection while its request runs, so an event stream sees
+                # a closed tab at once and gives its thread back (app/web/events.py).
+                channel_request_lookahead=1,
             )
     finally:
         if supervisor is not None:

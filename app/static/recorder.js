@@ -3,8 +3,9 @@
 //
 // While recording, each 1 s piece from MediaRecorder is sent to the streaming API
 // (PUT .../chunks/{seq}) in order, retried with backoff until acknowledged, and the words
-// the worker has heard so far are shown under the recorder. Stop sends the last piece,
-// finishes the attempt and opens its transcript. If streaming cannot start or a piece is
+// the worker has heard so far are shown under the recorder as the server pushes them
+// (progress.js; polled once a second where the push cannot get through). Stop sends the last
+// piece, finishes the attempt and opens its page, which shows the transcript when pushed. If streaming cannot start or a piece is
 // refused, the recorder falls back to the whole-file upload after Stop.
 (function () {
   "use strict";
@@ -33,7 +34,7 @@
   function Streamer(root, uploadId, onPartial) {
     const headers = { "X-CSRFToken": root.dataset.csrf, "Accept": "application/json" };
     const pending = [];
-    let attempt = null, seq = 0, sending = false, broken = false, pollTimer = null;
+    let attempt = null, seq = 0, sending = false, broken = false, follower = null;
     let drained = null;
 
     const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -61,7 +62,10 @@
       if (!response || response.status !== 201) { broken = true; return; }
       attempt = await response.json();
       pump();
-      pollTimer = setInterval(poll, 1000);
+      const show = (name, body) => { if (body.partial_text) onPartial(body.partial_text); };
+      follower = window.ReboundProgress
+        ? window.ReboundProgress.follow(attempt.url + "/events", show, poll)
+        : { timer: setInterval(poll, 1000), stop() { clearInterval(this.timer); } };
     });
 
     async function pump() {
@@ -93,7 +97,7 @@
       // After Stop: send what is left, finish, and return the attempt's page (or null).
       async finish() {
         await started;
-        if (pollTimer) clearInterval(pollTimer);
+        if (follower) follower.stop();
         if (broken || !attempt) return null;
         await new Promise((resolve) => { drained = resolve; pump(); });
         if (broken) return null;
@@ -101,7 +105,7 @@
         if (!response || response.status !== 202) return null;
         return root.dataset.attemptPage.replace(/0$/, String(attempt.id));
       },
-      stopPolling() { if (pollTimer) clearInterval(pollTimer); },
+      stopFollowing() { if (follower) follower.stop(); },
     };
   }
 
@@ -254,7 +258,7 @@
         // The streamed take could not be finished: offer the whole recording instead.
         uploadId = newUploadId();
       }
-      if (streamer) streamer.stopPolling();
+      if (streamer) streamer.stopFollowing();
       showReview();
     }
 

@@ -25,6 +25,7 @@ from app.recordings.streaming import (
 from app.recordings.upload import save_recording
 from app.reports.pages import PAGE_SIZE, page_of
 from app.reports.records import attempt_record, attempt_records, comment_record
+from app.web.events import progress_stream
 from app.web.openapi import OPENAPI
 from app.web.params import int_arg, json_id
 
@@ -145,6 +146,14 @@ def attempt(attempt_id: int):
     """One attempt: status, transcript with word timings, metrics, comments, ratings."""
     attempt = viewable_attempt(g.user, attempt_id, read="api")
     return jsonify(attempt_record(attempt))
+
+
+@bp.get("/attempts/<int:attempt_id>/events")
+def attempt_events(attempt_id: int):
+    """The attempt's progress as Server-Sent Events, until its transcript is final."""
+    # A page that follows an answer reads it as the page would; a script, through the API.
+    attempt = viewable_attempt(g.user, attempt_id, read="api" if g.get("bearer") else "viewed")
+    return progress_stream(attempt.id, g.user.id)
 
 
 @bp.post("/attempts/<int:attempt_id>/comments")

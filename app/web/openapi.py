@@ -109,6 +109,22 @@ OPENAPI = {
                           "422": {"description": "JSON {error, missing?: [seq…]}"}, "429": _ERROR,
                           "503": _ERROR, "507": _ERROR},
         }},
+        "/api/v1/attempts/{id}/events": {"get": {
+            "summary": "Follow an attempt until its transcript is final (Server-Sent Events)",
+            "description": "Events, each with one line of JSON: `status` {id, status, partial_text, "
+                           "notice} at once and whenever it changes; then one of `done` {id, status, "
+                           "duration_s, transcript: {text, words}}, `failed` {id, status, error} or "
+                           "`gone` (deleted), and the stream ends. A stream still pending after "
+                           "EVENT_STREAM_SECONDS (60) ends too: connect again (EventSource does). "
+                           "429 or 503 when you or the server follow too many answers at once: "
+                           "poll GET /api/v1/attempts/{id} instead.",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "the event stream", "content": {
+                "text/event-stream": {"schema": {"type": "string"}}}},
+                          "401": _ERROR, "404": _ERROR,
+                          "429": {**_ERROR, "description": "you follow too many answers at once"},
+                          "503": {**_ERROR, "description": "the server follows as many as it can"}},
+        }},
         "/api/v1/attempts/{id}/comments": {"post": {
             "summary": "Comment on an attempt shared with you",
             "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],

@@ -239,7 +239,7 @@ def test_deleting_a_recording_attempt_removes_its_pieces(client, app, audio_fixt
 def test_a_recording_in_progress_shows_in_pages(client, app, audio_fixtures, live):
     attempt_id = stream(client, audio_fixtures / "answer.webm", 2)
     page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
-    assert "Recording" in page and 'hx-trigger="load delay:100ms"' in page
+    assert "Recording" in page and f'data-events="/api/v1/attempts/{attempt_id}/events"' in page
     history = client.get("/history").get_data(as_text=True)
     assert "Recording" in history
 

@@ -186,9 +186,11 @@ def test_space_bar_records_and_think_time_counts_down(server, page):
 
 
 def test_without_streaming_the_whole_recording_is_uploaded_after_listening(server, page):
-    """If the streaming API refuses the take, Stop offers listen-back and one upload."""
+    """If the streaming API refuses the take, Stop offers listen-back and one upload; if the
+    answer page's event stream is refused too, the page asks once a second instead."""
     sign_up(page, server, "fallback@example.com")
     page.route("**/api/v1/attempts", lambda route: route.fulfill(status=403, body="{}"))
+    page.route("**/events", lambda route: route.fulfill(status=503, body="{}"))
     page.goto(server + "/questions/2/answer")
     page.get_by_role("button", name="Record", exact=True).click()
     page.get_by_role("button", name="Stop").wait_for()
@@ -202,11 +204,16 @@ def test_without_streaming_the_whole_recording_is_uploaded_after_listening(serve
 
 
 def test_words_appear_while_speaking_and_the_transcript_at_stop(server, playwright, audio_fixtures):
-    """A candidate who pauses between sentences sees them under the recorder before Stop."""
+    """A candidate who pauses between sentences sees them under the recorder before Stop, and
+    the transcript after Stop, both pushed by the server: nothing polls for them."""
     speaking = launch(playwright, audio_fixtures / "paused_mic.wav")
     try:
         context = new_context(speaking)
+        # The page's timers run on a clock the test can stop (at Stop, below).
+        context.clock.install()
         page = context.new_page()
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
         sign_up(page, server, "streaming@example.com")
         page.goto(server + "/questions/3/answer")
         page.get_by_role("button", name="Record", exact=True).click()
@@ -214,11 +221,20 @@ def test_words_appear_while_speaking_and_the_transcript_at_stop(server, playwrig
         page.wait_for_selector(".live:not([hidden])")
         before_stop = page.inner_text(".live-text").lower()
         assert "customer" in before_stop or "engineer" in before_stop, before_stop
+        # Every timer in the page stops here, on the answer page that Stop opens too: a poll
+        # (setInterval, htmx's "load delay") cannot fire, so the transcript can only arrive
+        # because the server pushed it.
+        page.clock.pause_at(time.time() + 1)
         page.get_by_role("button", name="Stop").click()
         page.wait_for_url("**/attempts/*")
         page.wait_for_selector(".transcript .word")
         text = page.inner_text(".transcript").lower()
         assert text.startswith(before_stop[:20]), (before_stop, text)
+        # The live words came the same way: the recorder never asked the API for them.
+        attempt_id = page.url.rsplit("/", 1)[-1]
+        assert not [url for url in requests if url.endswith(f"/api/v1/attempts/{attempt_id}")]
+        streams = [url for url in requests if url.endswith(f"/api/v1/attempts/{attempt_id}/events")]
+        assert len(streams) >= 2, requests  # the recorder's, then the answer page's
         context.close()
     finally:
         speaking.close()

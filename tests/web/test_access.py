@@ -42,6 +42,7 @@ OBJECT_ROUTES = {
     "attempts.comment": ("attempt", "shared"),
     "attempts.review": ("attempt", "reviewer"),
     "api.attempt": ("attempt", "shared"),
+    "api.attempt_events": ("attempt", "shared"),
     "api.comment": ("attempt", "shared"),
     "attempts.retry_failed": ("attempt", "owner"),
     "api.put_chunk": ("attempt", "owner"),

@@ -106,13 +106,14 @@ def test_htmx_status_polling_returns_the_block_and_stops_when_done(client, audio
     assert "HX-Request" in full.headers["Vary"]
 
 
-def test_pending_attempt_polls(client, app, audio_fixtures, monkeypatch):
+def test_pending_attempt_follows_its_progress(client, app, audio_fixtures, monkeypatch):
     monkeypatch.setattr("app.worker.queue.queue.enqueue_transcription", lambda attempt_id: None)
-    url = upload(client, audio_fixtures / "short.wav").json["url"]
-    fragment = client.get(url, headers=HTMX)
+    body = upload(client, audio_fixtures / "short.wav").json
+    fragment = client.get(body["url"], headers=HTMX)
     assert fragment.status_code == 200
     html = fragment.get_data(as_text=True)
-    assert 'hx-trigger="load delay:1s"' in html and "Waiting for a worker" in html
+    assert f'data-events="/api/v1/attempts/{body["id"]}/events"' in html
+    assert 'data-status="queued"' in html and "Waiting for a worker" in html
 
 
 @pytest.mark.slow
