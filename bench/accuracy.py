@@ -11,7 +11,10 @@ Paths, each through the code the app runs:
   (``app.transcription.segments.live_segments``) transcribes what is finished, and at Stop
   ``final_transcript`` does the rest, as the worker does for a recorder's stream.
 
-The browser path (Chromium's fake microphone) is ``bench/onscreen.py``'s job.
+* ``browser``: Chromium's fake microphone plays the answer into the real recorder on the
+  answer page of a running ``rebound serve`` (embedded defaults), which streams it in 1 s
+  pieces; the transcript is read from the database when the worker has finished. Answers
+  play in real time, so this path takes as long as the audio plus a browser per answer.
 
 Prints per path: word error rate, invented words (said by the transcript, not the speaker),
 dropped sentences (more than half their words missing), filler recall and precision, and the
@@ -73,9 +76,73 @@ def streamed(engine, samples, piece_s: float = 1.0) -> str:
 PATHS = {"whole": whole, "streamed": streamed}
 
 
+def browser_transcripts(chosen: list[tuple[str, str, Path, str]]) -> dict[str, str]:
+    """Record each answer through Chromium's fake microphone; its transcript by answer id."""
+    import sqlite3
+    import tempfile
+
+    from onscreen import CHROMIUM, QUESTION_ID, sign_up, start_server
+    from playwright.sync_api import sync_playwright
+    from streaming import duration_of
+
+    from tests.fixtures.make_fixtures import ffmpeg
+
+    heard: dict[str, str] = {}
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
+        data = Path(folder)
+        server, base = start_server(data)
+        storage = data / "state.json"
+        try:
+            for _, name, path, _ in chosen:
+                wav = data / f"{name}.wav"  # what the fake microphone plays: 48 kHz PCM
+                ffmpeg("-i", str(path), "-ar", "48000", "-ac", "1", str(wav))
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+                    "--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream",
+                    "--use-fake-device-for-media-stream",
+                    f"--use-file-for-fake-audio-capture={wav}%noloop",
+                ])  # fmt: skip
+                context = browser.new_context(
+                    storage_state=str(storage) if storage.exists() else None
+                )
+                if not storage.exists():
+                    sign_up(context, base)
+                    context.storage_state(path=str(storage))
+                page = context.new_page()
+                page.goto(f"{base}/questions/{QUESTION_ID}/answer")
+                page.get_by_role("button", name="Record", exact=True).click()
+                stop = page.get_by_role("button", name="Stop")
+                stop.wait_for()
+                page.wait_for_timeout(duration_of(path) * 1000 + 300)
+                stop.click()
+                page.wait_for_url("**/attempts/*", timeout=120_000)
+                attempt_id = int(page.url.rsplit("/", 1)[-1])
+                heard[name] = transcript_when_done(data / "instance" / "rebound.sqlite3",
+                                                   attempt_id, sqlite3)  # fmt: skip
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return heard
+
+
+def transcript_when_done(database: Path, attempt_id: int, sqlite3, wait_s: float = 300) -> str:
+    import time
+
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        with sqlite3.connect(database) as db:
+            status, text = db.execute(
+                "SELECT status, transcript_text FROM attempts WHERE id = ?", (attempt_id,)
+            ).fetchone()
+        if status in ("done", "failed"):
+            return text or ""
+        time.sleep(0.2)
+    return ""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--paths", default="whole,streamed")
+    parser.add_argument("--paths", default="whole,streamed", help="whole, streamed, browser")
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--engine", default="faster-whisper")
     parser.add_argument("--model", default="base")
@@ -94,8 +161,9 @@ def main() -> None:
     notes = []
     for path in args.paths.split(","):
         totals: dict[str, Score] = {}
+        recorded = browser_transcripts(chosen) if path == "browser" else {}
         for group, name, _, reference in chosen:
-            heard = PATHS[path](engine, audio[name])
+            heard = recorded[name] if path == "browser" else PATHS[path](engine, audio[name])
             if args.show:
                 print(f"  {path} {name}: {heard}", file=sys.stderr)
             totals.setdefault(group, Score())

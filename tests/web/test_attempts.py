@@ -134,7 +134,7 @@ def test_failed_transcription_shows_reason_and_retry_works(
     class Broken:
         name, model_name = "broken", "none"
 
-        def transcribe(self, samples):
+        def transcribe(self, samples, **options):
             raise TranscriptionError("the model file is damaged")
 
     monkeypatch.setattr("app.worker.jobs.engine_for_app", lambda: Broken())

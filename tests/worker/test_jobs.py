@@ -93,7 +93,7 @@ def test_heartbeat_keeps_a_long_job_leased(client, app, audio_fixtures, monkeypa
     class Slow:
         name, model_name = "slow", "test"
 
-        def transcribe(self, samples):
+        def transcribe(self, samples, **options):
             from app.transcription import Transcript
 
             time.sleep(1.6)  # longer than the lease: only the heartbeat keeps it ours
@@ -210,7 +210,7 @@ class Heard:
     name, model_name = "heard", "test"
     text = "So, um, I talked to the client and in the end we delivered on time."
 
-    def transcribe(self, samples):
+    def transcribe(self, samples, **options):
         words = [Word(" " + raw, 0.5 + i * 0.4, 0.8 + i * 0.4) for i, raw in
                  enumerate(self.text.split())]  # fmt: skip
         return Transcript(text=self.text, words=words, duration_s=6.0)
