@@ -111,9 +111,13 @@ class FasterWhisperEngine:
         return Transcript(text=join_words(words), words=words, duration_s=duration)
 
     def _decode_alone(self, clip: np.ndarray, context: str) -> list[Decoded]:
-        """A stretch of speech the first decode skipped, decoded on its own."""
+        """A stretch of speech the first decode skipped, decoded on its own: in the quick
+        window where the model allows it (a gap is a sentence or two, and at Stop someone is
+        waiting), at temperature 0 only (warmer retries on a short clip are where Whisper
+        makes words up)."""
         prompt = prompt_with(self.initial_prompt, context)
-        return [_decoded(s) for s in self._segments(clip, prompt, "full")]
+        mode = "quick" if self.model_name in QUICK_MODELS else "cold"
+        return [_decoded(s) for s in self._segments(clip, prompt, mode)]
 
     def _segments(self, samples: np.ndarray, prompt: str | None, mode: str) -> list:
         """Decode: ``full`` as faster-whisper does by default, ``quick`` in the quick window
