@@ -26,7 +26,9 @@ transcript. Accuracy only: nothing is timed.
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
+import time
 from pathlib import Path
 
 import yaml
@@ -78,7 +80,6 @@ PATHS = {"whole": whole, "streamed": streamed}
 
 def browser_transcripts(chosen: list[tuple[str, str, Path, str]]) -> dict[str, str]:
     """Record each answer through Chromium's fake microphone; its transcript by answer id."""
-    import sqlite3
     import tempfile
 
     from onscreen import CHROMIUM, QUESTION_ID, sign_up, start_server
@@ -117,7 +118,7 @@ def browser_transcripts(chosen: list[tuple[str, str, Path, str]]) -> dict[str, s
                 page.wait_for_url("**/attempts/*", timeout=120_000)
                 attempt_id = int(page.url.rsplit("/", 1)[-1])
                 heard[name] = transcript_when_done(data / "instance" / "rebound.sqlite3",
-                                                   attempt_id, sqlite3)  # fmt: skip
+                                                   attempt_id)  # fmt: skip
                 browser.close()
         finally:
             server.terminate()
@@ -125,9 +126,8 @@ def browser_transcripts(chosen: list[tuple[str, str, Path, str]]) -> dict[str, s
     return heard
 
 
-def transcript_when_done(database: Path, attempt_id: int, sqlite3, wait_s: float = 300) -> str:
-    import time
-
+def transcript_when_done(database: Path, attempt_id: int, wait_s: float = 300) -> str:
+    """The attempt's transcript once the worker has finished with it (empty if it failed)."""
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
         with sqlite3.connect(database) as db:

@@ -71,9 +71,6 @@ def align(ref: list[str], hyp: list[str]) -> list[tuple[str, int | None, int | N
     """Minimum-edit alignment: (op, ref index, hyp index), op one of = ~ + - (match,
     substitution, inserted in hyp, deleted from ref)."""
 
-    def sub(a: str, b: str) -> int:
-        return int(a != b)
-
     rows, cols = len(ref) + 1, len(hyp) + 1
     cost = [[0] * cols for _ in range(rows)]
     for i in range(rows):
@@ -83,11 +80,11 @@ def align(ref: list[str], hyp: list[str]) -> list[tuple[str, int | None, int | N
     for i in range(1, rows):
         for j in range(1, cols):
             cost[i][j] = min(cost[i - 1][j] + 1, cost[i][j - 1] + 1,
-                             cost[i - 1][j - 1] + sub(ref[i - 1], hyp[j - 1]))  # fmt: skip
+                             cost[i - 1][j - 1] + (ref[i - 1] != hyp[j - 1]))  # fmt: skip
     ops = []
     i, j = len(ref), len(hyp)
     while i or j:
-        if i and j and cost[i][j] == cost[i - 1][j - 1] + sub(ref[i - 1], hyp[j - 1]):
+        if i and j and cost[i][j] == cost[i - 1][j - 1] + (ref[i - 1] != hyp[j - 1]):
             ops.append(("=" if ref[i - 1] == hyp[j - 1] else "~", i - 1, j - 1))
             i, j = i - 1, j - 1
         elif j and cost[i][j] == cost[i][j - 1] + 1:
@@ -111,7 +108,6 @@ class Score:
     ref_fillers: int = 0
     found_fillers: int = 0
     hyp_fillers: int = 0
-    true_fillers: int = 0
     pace_errors: list[float] = field(default_factory=list)
     invented_examples: list[str] = field(default_factory=list)
     dropped_examples: list[str] = field(default_factory=list)
@@ -131,7 +127,7 @@ class Score:
 
     @property
     def filler_precision(self) -> float:
-        return self.true_fillers / self.hyp_fillers if self.hyp_fillers else 1.0
+        return self.found_fillers / self.hyp_fillers if self.hyp_fillers else 1.0
 
     @property
     def worst_pace_error(self) -> float:
@@ -172,7 +168,6 @@ def score(reference: str, heard: str, name: str = "") -> Score:
         result.ref_fillers += said_filler
         result.hyp_fillers += heard_filler
         result.found_fillers += said_filler and heard_filler
-        result.true_fillers += said_filler and heard_filler
     said = sum(w not in SOUND_FILLERS for w in ref)
     counted = sum(w not in SOUND_FILLERS for w in hyp)
     result.pace_errors = [abs(counted - said) / max(1, said)]

@@ -186,6 +186,6 @@ def transcribe_by_pauses(engine, samples: np.ndarray) -> Transcript:
     """A whole recording, segment by segment, as if it had been streamed."""
     committed: list[dict] = []
     until = 0.0
-    for committed, until in live_segments(engine, samples, committed, until):  # noqa: B007, B020
-        pass
+    for words, cut in live_segments(engine, samples, committed, until):
+        committed, until = words, cut
     return final_transcript(engine, samples, committed, until)
