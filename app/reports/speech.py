@@ -17,6 +17,8 @@ import json
 import re
 from dataclasses import dataclass
 
+from app.transcription.base import SOUND_FILLERS
+
 # Answers keep the metrics measured when their transcript was saved. Bump this whenever a
 # rule or list below changes what ``compute`` returns: every stored answer is then stale and
 # measured again (``app.reports.stored``).
@@ -27,21 +29,6 @@ PACE_BAND = (100, 165)  # Microsoft Speaker Coach's recommended range, words per
 PACE_WINDOW_S = 15.0
 FILLERS_FLUENT, FILLERS_HESITANT = 5.0, 8.0  # per 100 words
 
-SOUND_FILLERS = {
-    "um",
-    "umm",
-    "uhm",
-    "erm",
-    "uh",
-    "uhh",
-    "er",
-    "err",
-    "ah",
-    "ahh",
-    "hmm",
-    "hm",
-    "mm",
-}
 WORD_FILLERS = {"basically", "actually", "literally"}
 HEDGE_PHRASES = [
     ("i", "think", "maybe"), ("i", "guess"), ("i", "suppose"), ("sort", "of"), ("kind", "of"),

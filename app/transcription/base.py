@@ -24,6 +24,11 @@ SAMPLE_RATE = 16_000
 # the decoder keep them. Sentence-like prompts kept a few more but made tiny.en add "Thank you."
 # after clips, and an "er" in the prompt turns "uh" into "er" (bench/fillers.py, FILLERS.md).
 VERBATIM_PROMPT = "Uh, um, uh, hmm, um."
+# The sounds people make while they think: what the prompt above keeps in the text, what
+# ``filters.restore_fillers`` puts back, and what the speech report counts as fillers.
+SOUND_FILLERS = frozenset(
+    {"um", "umm", "uhm", "erm", "uh", "uhh", "er", "err", "ah", "ahh", "hmm", "hm", "mm"}
+)
 
 # When a decode counts as failed (both engines' defaults): it repeats itself (its text
 # compresses more than this) or the model is unsure of it (mean token log-probability).

@@ -18,7 +18,7 @@ from .base import (
     Word,
     prompt_with,
 )
-from .filters import Decoded, fill_gaps, supported_words
+from .filters import Decoded, fill_gaps, restore_fillers, supported_words
 from .speech import drop_unlikely_tail, join_words, keep_spoken_words, speech_regions
 
 # A quick transcription (the end of a streamed answer, at Stop) encodes the clip plus this much
@@ -108,6 +108,7 @@ class FasterWhisperEngine:
         words = supported_words([_decoded(s) for s in segments], samples, regions)
         words = drop_unlikely_tail(keep_spoken_words(words, regions), regions)
         words = fill_gaps(words, samples, regions, self._decode_alone)
+        words = restore_fillers(words, samples, self._decode_alone)
         return Transcript(text=join_words(words), words=words, duration_s=duration)
 
     def _decode_alone(self, clip: np.ndarray, context: str) -> list[Decoded]:

@@ -26,7 +26,7 @@ from .base import (
     prompt_with,
 )
 from .convert import convert_ct2_to_openai
-from .filters import Decoded, fill_gaps, supported_words
+from .filters import Decoded, fill_gaps, restore_fillers, supported_words
 from .models import model_fingerprint
 from .speech import drop_unlikely_tail, join_words, keep_spoken_words, speech_regions
 
@@ -121,12 +121,12 @@ class OpenAIWhisperEngine:
         segments = self._decode(samples, prompt, greedy, [regions[0][0], regions[-1][1]])
         words = supported_words(segments, samples, regions)
         words = drop_unlikely_tail(keep_spoken_words(words, regions), regions)
-        words = fill_gaps(
-            words,
-            samples,
-            regions,
-            lambda clip, before: self._decode(clip, prompt_with(self.initial_prompt, before)),
-        )
+
+        def decode_alone(clip: np.ndarray, before: str) -> list[Decoded]:
+            return self._decode(clip, prompt_with(self.initial_prompt, before))
+
+        words = fill_gaps(words, samples, regions, decode_alone)
+        words = restore_fillers(words, samples, decode_alone)
         return Transcript(text=join_words(words), words=words, duration_s=duration)
 
     def _decode(

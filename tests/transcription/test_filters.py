@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
+from app.recordings.audio import load_samples
 from app.transcription.base import SAMPLE_RATE, Word
 from app.transcription.filters import (
     Decoded,
     fill_gaps,
     gaps,
     has_letters,
+    restore_fillers,
     stacked,
     supported_words,
+    swallowing,
 )
 
 
@@ -113,3 +118,51 @@ def test_a_short_word_on_its_own_is_not_piled():
     # tiny.en gives a quick "Uh," no length; the next word starts later: both were said.
     words = [Word(" Uh,", 6.13, 6.13, 0.02), Word(" the", 6.27, 6.27, 0.55), Word(" end", 6.3, 6.6)]
     assert stacked(words) == set()
+
+
+def _speech(name: str) -> np.ndarray:
+    return load_samples(Path(__file__).resolve().parents[2] / "bench/speech_set/audio" / name)[0]
+
+
+# weakness-fillers: "Um, my biggest …" as the decoder first gave it: "My" from 0.48 to 0.94 s
+# for one syllable, where the speech starts at 0.35 s.
+SWALLOWED = [
+    Word(" My", 0.48, 0.94, 0.68),
+    Word(" biggest", 0.94, 1.22),
+    Word(" weakness", 1.22, 1.58),
+]
+
+
+def test_a_filler_folded_into_the_next_word_is_put_back():
+    samples = _speech("weakness-fillers.ogg")[: int(2.0 * SAMPLE_RATE)]
+    asked = []
+
+    def decode(clip, context):
+        asked.append(clip.size / SAMPLE_RATE)
+        return [segment(" Um, my", [Word(" Um,", 0.0, 0.4, 0.05), Word(" my", 0.62, 0.8)])]
+
+    words = restore_fillers(SWALLOWED, samples, decode)
+    assert [w.word for w in words] == [" Um,", " my", " biggest", " weakness"]
+    assert len(asked) == 1 and asked[0] < 1.5  # just that moment, not the answer
+    assert words[0].start < words[1].start < words[1].end == 0.94
+
+
+def test_only_a_filler_before_the_same_word_is_taken():
+    samples = _speech("weakness-fillers.ogg")[: int(2.0 * SAMPLE_RATE)]
+    for heard in (
+        [Word(" So", 0.0, 0.4), Word(" my", 0.62, 0.8)],  # a word, not a filler
+        [Word(" Um,", 0.0, 0.4, 0.05), Word(" by", 0.62, 0.8)],  # another word after it
+        [Word(" My", 0.0, 0.8)],  # nothing before it
+    ):
+        words = restore_fillers(SWALLOWED, samples, lambda clip, c, h=heard: [segment("", h)])
+        assert words == SWALLOWED
+
+
+def test_words_of_ordinary_length_are_not_decoded_again():
+    words = [Word(" My", 0.3, 0.55), Word(" biggest", 0.55, 0.9), Word(" weakness", 0.9, 1.3)]
+
+    def decode(clip, context):
+        raise AssertionError("no word is longer than its syllables explain")
+
+    assert swallowing(words, _speech("weakness-fillers.ogg")) == []
+    assert restore_fillers(words, _speech("weakness-fillers.ogg"), decode) == words

@@ -85,3 +85,13 @@ def test_streamed_fluent_answer_matches_what_was_said(base):
     result = score(said, heard)
     assert result.invented == 0 and result.dropped_sentences == 0, heard
     assert result.wer <= 0.06, heard
+
+
+@pytest.mark.parametrize(
+    "name, opening", [("short-python", "uh probably"), ("weakness-fillers", "um my biggest")]
+)
+def test_a_filler_that_opens_an_answer_is_kept(base, name, opening):
+    # Before: "Probably Python." and "My biggest weakness …": the decoder left the "Uh"/"Um"
+    # out and gave its time to the next word.
+    heard = base.transcribe(piper(name)).text
+    assert " ".join(heard.lower().replace(",", "").split()[:3]).startswith(opening), heard
