@@ -15,11 +15,13 @@ from flask import (
     url_for,
 )
 
+from app.accounts.identity import AccountError
 from app.extensions import db, htmx
 from app.feedback import audit
 from app.feedback.access import owned_attempt, viewable_attempt
 from app.feedback.comments import add_comment, comments_for, mark_seen, pins
 from app.feedback.errors import FeedbackError
+from app.feedback.invitations import active_shares_of, invite, share_attempt
 from app.feedback.reviews import rate as rate_attempt
 from app.feedback.reviews import ratings_for, rubrics_for
 from app.models import (
@@ -126,6 +128,7 @@ def _show_context(attempt: Attempt, error: str | None = None) -> dict:
         "rubrics": rubrics,
         "rubric": rubric,
         "audit": audit.events_for(attempt) if is_owner else [],
+        "own_shares": active_shares_of(g.user) if is_owner else [],
         "audit_actions": audit.ACTIONS,
         "error": error,
     }
@@ -170,6 +173,27 @@ def addressed(attempt_id: int, comment_id: int):
     if htmx:
         return render("attempts/show.html", "comments", **_show_context(attempt))
     return redirect(url_for("attempts.show", attempt_id=attempt.id) + "#comments")
+
+
+@bp.post("/attempts/<int:attempt_id>/share")
+def share(attempt_id: int):
+    """The Share button: add this answer to chosen shares, or share it with someone new."""
+    attempt = owned_attempt(g.user, attempt_id)
+    chosen = [int(v) for v in request.form.getlist("share") if v.isdigit()]
+    later = request.form.get("later") == "1"
+    email = request.form.get("email", "").strip()
+    try:
+        if email:
+            created = invite(g.user, email, attempt_ids=[attempt.id], later=later)
+            flash(f"Shared with {created.recruiter_email}. Send them the invitation link "
+                  "from the Sharing page.")  # fmt: skip
+        if chosen or not email:
+            reached = share_attempt(g.user, attempt, chosen, later=later)
+            flash("Shared with " + ", ".join(s.recruiter_email for s in reached) + "."
+                  + (" Your later answers to this question will be shared too." if later else ""))
+    except AccountError as err:
+        flash(str(err))
+    return redirect(url_for("attempts.show", attempt_id=attempt.id) + "#share")
 
 
 @bp.post("/attempts/<int:attempt_id>/review")

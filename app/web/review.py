@@ -7,7 +7,8 @@ from datetime import date
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
 from app.extensions import db
-from app.feedback.access import awaiting_feedback, shared_attempts, shared_interviews, shares_with
+from app.feedback.access import shared_attempts, shared_interviews, shares_with
+from app.feedback.coaching import assignment_states, review_queue
 from app.feedback.errors import FeedbackError
 from app.feedback.reviews import parse_rubric, reviewed_attempt_ids, rubrics_for
 from app.models import Question, User
@@ -31,9 +32,10 @@ def _candidates() -> dict[int, User]:
 
 @bp.get("")
 def index():
-    """The recruiter's candidates and the answers waiting for feedback, newest first."""
-    queue = awaiting_feedback(g.user, reviewed_attempt_ids(g.user))
-    return render("review/index.html", candidates=_candidates(), queue=queue)
+    """The coach's home: the answers waiting for feedback (new answers, retries, answers to
+    their assignments, replies), their candidates, and the assignments they set."""
+    return render("review/index.html", candidates=_candidates(), queue=review_queue(g.user),
+                  assignments=assignment_states(g.user))  # fmt: skip
 
 
 @bp.get("/candidates/<int:candidate_id>")
@@ -50,7 +52,7 @@ def candidate(candidate_id: int):
     return render("review/candidate.html", person=people[candidate_id],
                   interviews=shared_interviews(g.user, candidate_id),
                   attempts=shared_attempts(g.user, candidate_id),
-                  assignments=assignments.given_by(g.user, candidate_id),
+                  assignments=assignment_states(g.user, candidate_id),
                   questions=questions, reviewed=reviewed_attempt_ids(g.user))  # fmt: skip
 
 
