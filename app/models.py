@@ -78,6 +78,13 @@ class User(UserMixin, db.Model):
     def is_recruiter(self) -> bool:
         return self.role in (Role.RECRUITER, Role.ADMIN)
 
+    @property
+    def has_practised(self) -> bool:
+        """True once the user recorded an answer: a coach who also practises sees both menus."""
+        return db.session.execute(
+            db.select(Attempt.id).where(Attempt.owner_id == self.id).limit(1)
+        ).first() is not None
+
 
 class ApiToken(db.Model):
     """A personal API token: shown once, stored as a SHA-256 hash, revocable."""

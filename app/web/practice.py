@@ -71,7 +71,15 @@ def answer_page(
 
 @bp.get("/")
 def index():
-    """The home page: what to practise next."""
+    """The home page: what to practise next; a coach's home is their coaching workspace."""
+    if g.user.is_recruiter:
+        return redirect(url_for("review.index"))
+    return render("practice/index.html", **_index_context())
+
+
+@bp.get("/practise")
+def home():
+    """The practice page, for a coach who practises too (a candidate's is the home page)."""
     return render("practice/index.html", **_index_context())
 
 

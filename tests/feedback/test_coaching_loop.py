@@ -148,3 +148,44 @@ def test_the_api_reads_through_the_same_rule(client, app, coach):
     retry = make_attempt(app, STORY, question_id=q1)
     assert recruiter.get(f"/api/v1/attempts/{answer}").status_code == 200
     assert recruiter.get(f"/api/v1/attempts/{retry}").status_code == 404
+
+
+def test_the_reviewers_page_speaks_to_the_coach(client, app, coach):
+    recruiter, first, _, _ = coach
+    _share_chosen(client, first)
+    page = recruiter.get(f"/attempts/{first}").get_data(as_text=True)
+    assert "What they said" in page and "How they sounded" in page
+    assert "What you said" not in page and "How you sounded" not in page
+    # The comment box sits right under the transcript, before the numbers.
+    transcript, form, numbers = (page.index(s) for s in
+                                 ('class="transcript"', 'id="comment-form"', "How they sounded"))  # fmt: skip
+    assert transcript < form < numbers
+    assert 'placeholder="Try:' not in page
+    own = client.get(f"/attempts/{first}").get_data(as_text=True)
+    assert "What you said" in own and "How you sounded" in own
+
+
+@pytest.mark.parametrize("typed", ["Try: I led the fix.", "try:I led the fix.", "I led the fix."])
+def test_a_suggestion_is_stored_without_a_try_prefix(client, app, coach, typed):
+    recruiter, first, _, _ = coach
+    _share_chosen(client, first)
+    recruiter.post(f"/attempts/{first}/comments", data={"body": "Name it.", "suggestion": typed})
+    page = recruiter.get(f"/attempts/{first}").get_data(as_text=True)
+    assert "Try:</strong> I led the fix." in page and "Try: Try:" not in page
+
+
+def test_assigning_searches_the_question_list(client, app, coach):
+    recruiter, first, _, _ = coach
+    _share_chosen(client, first)
+    blank = recruiter.get("/review/candidates/1").get_data(as_text=True)
+    assert 'name="question_id"' not in blank and "Find a question" in blank
+    found = recruiter.get("/review/candidates/1?q=conflict").get_data(as_text=True)
+    with app.app_context():
+        texts = db.session.execute(db.select(Question.text).where(
+            Question.scope == "bank", Question.text.ilike("%conflict%")
+            | Question.category.ilike("%conflict%"))).scalars().all()  # fmt: skip
+    assert texts and found.count('name="question_id"') == min(len(texts), 25)
+    fragment = recruiter.get("/review/candidates/1?q=zzzz-no-such", headers={"HX-Request": "true"})
+    body = fragment.get_data(as_text=True)
+    assert "<html" not in body and "No question matches" in body
+    assert recruiter.get("/review/candidates/1?q=%25_%5C").status_code == 200

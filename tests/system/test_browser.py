@@ -275,7 +275,7 @@ def test_the_review_loop(server, browser):
         recruiter.get_by_label("Password").fill("recruiter test passphrase")
         recruiter.get_by_label("a recruiter or coach giving feedback").check()
         recruiter.get_by_role("button", name="Create account").click()
-        recruiter.wait_for_url(server + "/")
+        recruiter.wait_for_url(server + "/review")
         # Signing up with the invited address is not enough: the coach opens the link.
         recruiter.goto(invite_url)
         recruiter.get_by_role("button", name="Accept the invitation").click()
@@ -451,7 +451,7 @@ def test_every_page_has_no_accessibility_violations(server, browser, audio_fixtu
         recruiter.get_by_label("Password").fill("recruiter test passphrase")
         recruiter.get_by_label("a recruiter or coach giving feedback").check()
         recruiter.get_by_role("button", name="Create account").click()
-        recruiter.wait_for_url(server + "/")
+        recruiter.wait_for_url(server + "/review")
         recruiter.goto(invite_url)
         recruiter.get_by_role("button", name="Accept the invitation").click()
         recruiter.wait_for_url(server + "/review")
