@@ -29,12 +29,11 @@ from app.models import (
     Attempt,
     AttemptStatus,
     Comment,
-    Practice,
     Question,
     SelfRating,
     utcnow,
 )
-from app.questions.practices import owned_practice
+from app.questions.practices import owned_practice, step_of
 from app.questions.selection import categories, visible_question
 from app.recordings.errors import AudioRejected, RecordingMissing, StorageError
 from app.recordings.upload import delete_attempt, retry, save_recording
@@ -74,16 +73,22 @@ def create():
     return redirect(url)
 
 
-def _next_step_url(attempt: Attempt) -> str | None:
-    if attempt.practice_id is None:
-        return None
-    practice = db.session.get(Practice, attempt.practice_id)
-    ids = practice.question_ids
-    if attempt.question_id in ids:
-        position = ids.index(attempt.question_id) + 1
-        if position < len(ids):
-            return url_for("practice.step", practice_id=practice.id, step=position + 1)
-    return None
+def _set_links(attempt: Attempt) -> dict:
+    """Inside a practice set, Try again and Next question stay in the set (with its thinking
+    time), and the last question offers Finish; outside one, Try again answers the question."""
+    links = {"retry_url": url_for("questions.answer", question_id=attempt.question_id,
+                                  after=attempt.id),
+             "next_url": None, "finish_url": None}  # fmt: skip
+    practice = owned_practice(g.user, attempt.practice_id)
+    step = step_of(practice, attempt.question_id) if practice else None
+    if step is None:
+        return links
+    links["retry_url"] = url_for("practice.step", practice_id=practice.id, step=step)
+    if step < len(practice.question_ids):
+        links["next_url"] = url_for("practice.step", practice_id=practice.id, step=step + 1)
+    else:
+        links["finish_url"] = url_for("practice.finish", practice_id=practice.id)
+    return links
 
 
 @bp.get("/attempts/<int:attempt_id>")
@@ -117,7 +122,8 @@ def _show_context(attempt: Attempt, error: str | None = None) -> dict:
     return {
         "attempt": attempt,
         "is_owner": is_owner,
-        "next_url": _next_step_url(attempt) if is_owner else None,
+        **(_set_links(attempt) if is_owner else {"next_url": None, "retry_url": None,
+                                                  "finish_url": None}),
         "ratings": SelfRating,
         "metrics": None if calm else metrics,
         "marks": marks,

@@ -10,7 +10,13 @@ from app.feedback.reviews import latest_feedback
 from app.models import WITHOUT_WORDS_OR_METRICS, Attempt, Practice
 from app.questions.assignments import open_assignments
 from app.questions.debriefs import feedback_for_question
-from app.questions.practices import owned_practice, start_practice
+from app.questions.practices import (
+    finish_practice,
+    owned_practice,
+    practice_summary,
+    start_practice,
+    unfinished_practice,
+)
 from app.questions.selection import MODES, categories, draw_questions, visible_question
 from app.web.params import int_arg
 from app.web.rendering import render
@@ -38,6 +44,7 @@ def _index_context(**extra) -> dict:
         "modes": MODES,
         "think_choices": THINK_CHOICES,
         "recent": recent,
+        "resume": unfinished_practice(g.user),
         "chosen": [],
         "error": None,
     } | extra
@@ -54,12 +61,14 @@ def answer_page(
     error: str | None = None,
 ) -> str:
     """The recorder page for one question, with the feedback its last answers received."""
+    total = len(practice.question_ids) if practice else None
     return render(
         "practice/answer.html",
         question=question,
         practice=practice,
         step=step,
-        total=len(practice.question_ids) if practice else None,
+        total=total,
+        is_last=practice is not None and step == total,
         think_seconds=think_seconds,
         next_url=next_url,
         answered=answered,
@@ -158,3 +167,27 @@ def step(practice_id: int, step: int):
         next_url=next_url,
         answered=answered,
     )
+
+
+def _own_set(practice_id: int) -> Practice:
+    practice = owned_practice(g.user, practice_id)
+    if practice is None:
+        abort(404)
+    return practice
+
+
+@bp.post("/practice/<int:practice_id>/finish")
+def finish(practice_id: int):
+    """Finish the set and read its summary."""
+    practice = _own_set(practice_id)
+    finish_practice(practice)
+    return redirect(url_for("practice.summary", practice_id=practice.id))
+
+
+@bp.get("/practice/<int:practice_id>/summary")
+def summary(practice_id: int):
+    """The set at a glance: each question, its answers in the set, and their key figures."""
+    practice = _own_set(practice_id)
+    rows = practice_summary(practice)
+    return render("practice/summary.html", practice=practice, rows=rows,
+                  answered=sum(1 for _, answers in rows if answers))  # fmt: skip
