@@ -33,6 +33,7 @@ from app.models import (
     SelfRating,
     utcnow,
 )
+from app.questions.debriefs import dictation_interview_id
 from app.questions.practices import owned_practice, step_of
 from app.questions.selection import categories, visible_question
 from app.recordings.errors import AudioRejected, RecordingMissing, StorageError
@@ -93,8 +94,14 @@ def _set_links(attempt: Attempt) -> dict:
 
 @bp.get("/attempts/<int:attempt_id>")
 def show(attempt_id: int):
-    """An attempt: live status while transcribing, then the transcript and the player."""
+    """An attempt: live status while transcribing, then the transcript and the player.
+
+    A dictation of an interview's questions is a note to its debrief, not an answer to score:
+    its owner goes back to the debrief, where the questions heard wait to be confirmed."""
     attempt = viewable_attempt(g.user, attempt_id)
+    interview_id = dictation_interview_id(attempt.question)
+    if interview_id is not None and attempt.owner_id == g.user.id and not htmx:
+        return redirect(url_for("debriefs.show", interview_id=interview_id) + "#questions")
     body = render("attempts/show.html", "status", **_show_context(attempt))
     # 286 tells htmx to stop polling: the transcript will not change any more.
     status = 286 if request.headers.get("HX-Request") and not attempt.is_pending else 200

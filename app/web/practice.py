@@ -7,9 +7,9 @@ from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 from app.extensions import db
 from app.feedback.comments import unseen_feedback
 from app.feedback.reviews import latest_feedback
-from app.models import WITHOUT_WORDS_OR_METRICS, Attempt, Practice
+from app.models import WITHOUT_WORDS_OR_METRICS, Attempt, Practice, Question
 from app.questions.assignments import open_assignments
-from app.questions.debriefs import feedback_for_question
+from app.questions.debriefs import DICTATION_PREFIX, feedback_for_question
 from app.questions.practices import (
     finish_practice,
     owned_practice,
@@ -30,7 +30,9 @@ def _index_context(**extra) -> dict:
         db.session.execute(
             db.select(Attempt)
             .options(*WITHOUT_WORDS_OR_METRICS)
-            .where(Attempt.owner_id == g.user.id)
+            .join(Question)
+            # A dictation of an interview's questions is a note to its debrief, not an answer.
+            .where(Attempt.owner_id == g.user.id, ~Question.key.startswith(DICTATION_PREFIX))
             .order_by(Attempt.created_at.desc(), Attempt.id.desc())
             .limit(5)
         )
