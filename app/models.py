@@ -81,9 +81,12 @@ class User(UserMixin, db.Model):
     @property
     def has_practised(self) -> bool:
         """True once the user recorded an answer: a coach who also practises sees both menus."""
-        return db.session.execute(
-            db.select(Attempt.id).where(Attempt.owner_id == self.id).limit(1)
-        ).first() is not None
+        return (
+            db.session.execute(
+                db.select(Attempt.id).where(Attempt.owner_id == self.id).limit(1)
+            ).first()
+            is not None
+        )
 
 
 class ApiToken(db.Model):

@@ -150,7 +150,9 @@ def read_shared(recruiter: User, attempts: list[Attempt]) -> None:
         audit.record(attempt, recruiter, "viewed")
 
 
-def shared_with_reasons(recruiter: User, candidate_id: int | None = None) -> list[tuple[Attempt, str]]:
+def shared_with_reasons(
+    recruiter: User, candidate_id: int | None = None
+) -> list[tuple[Attempt, str]]:
     """Every attempt shared with the recruiter (optionally of one candidate), newest first,
     each with why (``why_covered``: "assigned" for an answer to their assignment)."""
     shares = [s for s in shares_with(recruiter) if candidate_id in (None, s.candidate_id)]

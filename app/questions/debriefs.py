@@ -125,8 +125,10 @@ def dictation_question(interview: Interview) -> Question:
 def dictation_interview_id(question: Question) -> int | None:
     """The interview whose remembered questions this prompt records, or None for any other
     question (a dictation is a note to the debrief, not an answer to score)."""
-    if question.key.startswith(DICTATION_PREFIX) and question.scope == user_scope(question.owner_id or 0):
-        number = question.key[len(DICTATION_PREFIX):]
+    if question.key.startswith(DICTATION_PREFIX) and question.scope == user_scope(
+        question.owner_id or 0
+    ):
+        number = question.key[len(DICTATION_PREFIX) :]
         return int(number) if number.isdigit() else None
     return None
 

@@ -48,7 +48,8 @@ def matching_questions(user_id: int, search: str = "", category: str = "") -> li
     for word in search.split()[:8]:
         pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(
-            Question.text.ilike(pattern, escape="\\") | Question.category.ilike(pattern, escape="\\")
+            Question.text.ilike(pattern, escape="\\")
+            | Question.category.ilike(pattern, escape="\\")
         )
     return list(db.session.execute(query.order_by(Question.category, Question.id)).scalars())
 

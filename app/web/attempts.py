@@ -129,8 +129,11 @@ def _show_context(attempt: Attempt, error: str | None = None) -> dict:
     return {
         "attempt": attempt,
         "is_owner": is_owner,
-        **(_set_links(attempt) if is_owner else {"next_url": None, "retry_url": None,
-                                                  "finish_url": None}),
+        **(
+            _set_links(attempt)
+            if is_owner
+            else {"next_url": None, "retry_url": None, "finish_url": None}
+        ),
         "ratings": SelfRating,
         "metrics": None if calm else metrics,
         "marks": marks,
@@ -202,8 +205,12 @@ def share(attempt_id: int):
                   "from the Sharing page.")  # fmt: skip
         if chosen or not email:
             reached = share_attempt(g.user, attempt, chosen, later=later)
-            flash("Shared with " + ", ".join(s.recruiter_email for s in reached) + "."
-                  + (" Your later answers to this question will be shared too." if later else ""))
+            flash(
+                "Shared with "
+                + ", ".join(s.recruiter_email for s in reached)
+                + "."
+                + (" Your later answers to this question will be shared too." if later else "")
+            )
     except AccountError as err:
         flash(str(err))
     return redirect(url_for("attempts.show", attempt_id=attempt.id) + "#share")

@@ -99,7 +99,11 @@ def show(interview_id: int):
             .all()
         )
     # The dictation block follows its transcription by itself; 286 stops htmx polling.
-    status = 286 if request.headers.get("HX-Request") and not (dictation and dictation.is_pending) else 200
+    status = (
+        286
+        if request.headers.get("HX-Request") and not (dictation and dictation.is_pending)
+        else 200
+    )
     return render("debriefs/show.html", "dictation", interview=interview, is_owner=is_owner,
                   questions=interview_questions(interview), dictation=dictation, heard=heard,
                   dictation_question=dictation_question(interview) if is_owner else None,

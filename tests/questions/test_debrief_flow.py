@@ -31,7 +31,9 @@ def test_a_dictation_returns_to_the_debrief(client, app):
     assert response.location.endswith(f"/interviews/{interview_id}#questions")
     # While it is transcribed the debrief follows it by itself, then stops (286).
     pending = client.get(f"/interviews/{interview_id}", headers={"HX-Request": "true"})
-    assert pending.status_code == 200 and 'hx-trigger="load delay:1s"' in pending.get_data(as_text=True)
+    assert pending.status_code == 200 and 'hx-trigger="load delay:1s"' in pending.get_data(
+        as_text=True
+    )
     assert "<html" not in pending.get_data(as_text=True)
     with app.app_context():
         db.session.get(Attempt, attempt_id).status = "done"

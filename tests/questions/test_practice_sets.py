@@ -56,7 +56,9 @@ def test_the_last_question_finishes_with_a_summary(client, app, two_question_set
     home = client.get("/").get_data(as_text=True)
     assert "Finish and see the summary" in home
     finished = client.post(f"/practice/{practice_id}/finish")
-    assert finished.status_code == 302 and finished.location.endswith(f"/practice/{practice_id}/summary")
+    assert finished.status_code == 302 and finished.location.endswith(
+        f"/practice/{practice_id}/summary"
+    )
     summary = client.get(finished.location).get_data(as_text=True)
     assert "2 of 2 questions answered" in summary
     assert summary.count('href="/attempts/') == 3 and f'href="/attempts/{retry}">Try 2' in summary
