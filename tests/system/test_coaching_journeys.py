@@ -18,7 +18,23 @@ server, playwright, browser = shared.server, shared.playwright, shared.browser
 
 
 def watch_console(page, errors: list[str]) -> None:
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    """Collect console errors and failed requests (a missing favicon is another issue's)."""
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
 
 
 def record(page, seconds: float = 5) -> None:
