@@ -154,6 +154,26 @@ def test_the_api_reads_through_the_same_rule(client, app, coach):
     retry = make_attempt(app, STORY, question_id=q1)
     assert recruiter.get(f"/api/v1/attempts/{answer}").status_code == 200
     assert recruiter.get(f"/api/v1/attempts/{retry}").status_code == 404
+    # Sharing through the API takes the same path as the Share button.
+    with app.app_context():
+        share_id = db.session.execute(db.select(Share.id)).scalar_one()
+    for bad in ({}, {"share_ids": []}, {"share_ids": [True]}, {"share_ids": ["1"]}):
+        assert client.post(f"/api/v1/attempts/{first}/share", json=bad).status_code == 400
+    assert (
+        client.post(f"/api/v1/attempts/{first}/share", json={"share_ids": [999]}).status_code == 422
+    )
+    assert (
+        recruiter.post(
+            f"/api/v1/attempts/{first}/share", json={"share_ids": [share_id]}
+        ).status_code
+        == 404
+    )
+    shared = client.post(
+        f"/api/v1/attempts/{first}/share", json={"share_ids": [share_id], "later": True}
+    )
+    assert shared.status_code == 200 and shared.json == {"share_ids": [share_id]}
+    _later(app, retry)
+    assert recruiter.get(f"/api/v1/attempts/{retry}").status_code == 200
 
 
 def test_the_reviewers_page_speaks_to_the_coach(client, app, coach):

@@ -49,6 +49,7 @@ OBJECT_ROUTES = {
     "api.finish_attempt": ("attempt", "owner"),
     "attempts.rate": ("attempt", "owner"),
     "attempts.share": ("attempt", "owner"),
+    "api.share_answer": ("attempt", "owner"),
     "attempts.delete": ("attempt", "owner"),
     "attempts.addressed": ("comment", "owner"),
     "practice.step": ("practice", "owner"),
