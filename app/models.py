@@ -78,6 +78,16 @@ class User(UserMixin, db.Model):
     def is_recruiter(self) -> bool:
         return self.role in (Role.RECRUITER, Role.ADMIN)
 
+    @property
+    def has_practised(self) -> bool:
+        """True once the user recorded an answer: a coach who also practises sees both menus."""
+        return (
+            db.session.execute(
+                db.select(Attempt.id).where(Attempt.owner_id == self.id).limit(1)
+            ).first()
+            is not None
+        )
+
 
 class ApiToken(db.Model):
     """A personal API token: shown once, stored as a SHA-256 hash, revocable."""
@@ -150,6 +160,9 @@ class Practice(db.Model):
     think_seconds: Mapped[int] = mapped_column(default=0)
     filters: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the candidate presses Finish on the last question; until then the home page
+    # offers to resume the set.
+    finished_at: Mapped[datetime | None] = mapped_column()
 
 
 class Attempt(db.Model):
@@ -288,6 +301,9 @@ class Share(db.Model):
     attempt_ids: Mapped[list] = mapped_column(JSON, default=list)
     question_ids: Mapped[list] = mapped_column(JSON, default=list)
     interview_ids: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    # Questions whose later answers the candidate chose to share too ("share this question's
+    # later answers"): question id (as text) -> ISO time from which its answers are covered.
+    follow_questions: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     invite_expires_at: Mapped[datetime] = mapped_column(default=invitation_deadline)
     accepted_at: Mapped[datetime | None] = mapped_column()
@@ -384,6 +400,7 @@ class Assignment(db.Model):
 
     question: Mapped[Question] = relationship(lazy="joined")
     recruiter: Mapped[User] = relationship(foreign_keys=[recruiter_id], lazy="joined")
+    candidate: Mapped[User] = relationship(foreign_keys=[candidate_id], lazy="select")
 
 
 class Interview(db.Model):

@@ -13,7 +13,14 @@ from flask import abort
 
 from app.extensions import db
 from app.feedback import audit
-from app.models import Attempt, AttemptStatus, Interview, Question, Share, User
+from app.models import (
+    WITHOUT_WORDS_OR_METRICS,
+    Attempt,
+    Interview,
+    Question,
+    Share,
+    User,
+)
 from app.questions.assignments import assigned_since
 
 
@@ -44,27 +51,43 @@ def debrief_question_ids(share: Share) -> set[int]:
 
 @dataclass(frozen=True)
 class Scope:
-    """What one active share covers: whole questions, and questions the recruiter assigned
-    (only answers given after the assignment, never the history)."""
+    """What one active share covers: whole questions; questions whose later answers the
+    candidate chose to share (from the shared answer on); and questions the recruiter
+    assigned (only answers given after the assignment, never the history)."""
 
     questions: set[int]
     assigned: dict[int, datetime]
+    followed: dict[int, datetime]
+
+
+def followed_questions(share: Share) -> dict[int, datetime]:
+    """The questions whose later answers this share covers, each with the time it starts."""
+    followed = {}
+    for key, since in (share.follow_questions or {}).items():
+        try:
+            followed[int(key)] = datetime.fromisoformat(since)
+        except (TypeError, ValueError):
+            continue  # a value this code never writes: cover nothing rather than fail
+    return followed
 
 
 def coverage(shares: list[Share]) -> list[tuple[Share, Scope]]:
     """Each active share with what it covers, worked out once per request."""
     return [
         (s, Scope(set(s.question_ids) | debrief_question_ids(s),
-                  assigned_since(s.recruiter_id, s.candidate_id) if s.recruiter_id else {}))
+                  assigned_since(s.recruiter_id, s.candidate_id) if s.recruiter_id else {},
+                  followed_questions(s)))
         for s in shares if s.active
     ]  # fmt: skip
 
 
 def covers(share: Share, scope: Scope, attempt: Attempt) -> bool:
-    """Whether a share (with its ``scope``) includes the attempt.
+    """Whether a share (with its ``scope``) includes the attempt: the one rule of who may see
+    an answer, which every page, fragment, queue and API call reaches through ``can_view``.
 
-    Only the candidate widens a share (what they chose to share, and the debriefs' plans they
-    built); a recruiter's assignment adds just the answers the candidate gives to it later.
+    Only the candidate widens a share (what they chose to share, the later answers of a
+    question they chose to follow, and the debriefs' plans they built); a recruiter's
+    assignment adds just the answers the candidate gives to it after it was set.
     """
     if attempt.owner_id != share.candidate_id:
         return False
@@ -74,8 +97,21 @@ def covers(share: Share, scope: Scope, attempt: Attempt) -> bool:
         or attempt.question_id in scope.questions
     ):
         return True
+    for since in (scope.followed.get(attempt.question_id),
+                  scope.assigned.get(attempt.question_id)):  # fmt: skip
+        if since is not None and attempt.created_at >= since:
+            return True
+    return False
+
+
+def why_covered(share: Share, scope: Scope, attempt: Attempt) -> str | None:
+    """Why the share includes the attempt ("assigned", "shared"), or None if it does not."""
+    if not covers(share, scope, attempt):
+        return None
     since = scope.assigned.get(attempt.question_id)
-    return since is not None and attempt.created_at >= since
+    if since is not None and attempt.created_at >= since:
+        return "assigned"
+    return "shared"
 
 
 def can_view(user: User, attempt: Attempt) -> bool:
@@ -114,23 +150,31 @@ def read_shared(recruiter: User, attempts: list[Attempt]) -> None:
         audit.record(attempt, recruiter, "viewed")
 
 
-def shared_attempts(recruiter: User, candidate_id: int | None = None) -> list[Attempt]:
-    """Every attempt shared with the recruiter (optionally of one candidate), newest first."""
+def shared_with_reasons(
+    recruiter: User, candidate_id: int | None = None
+) -> list[tuple[Attempt, str]]:
+    """Every attempt shared with the recruiter (optionally of one candidate), newest first,
+    each with why (``why_covered``: "assigned" for an answer to their assignment)."""
     shares = [s for s in shares_with(recruiter) if candidate_id in (None, s.candidate_id)]
     if not shares:
         return []
     rows = db.session.execute(
-        db.select(Attempt).where(Attempt.owner_id.in_({s.candidate_id for s in shares}))
+        db.select(Attempt).options(*WITHOUT_WORDS_OR_METRICS)
+        .where(Attempt.owner_id.in_({s.candidate_id for s in shares}))
         .order_by(Attempt.created_at.desc(), Attempt.id.desc())
     ).scalars()  # fmt: skip
     scopes = coverage(shares)
-    return [a for a in rows if any(covers(share, scope, a) for share, scope in scopes)]
+    found = []
+    for attempt in rows:
+        reasons = {why_covered(share, scope, attempt) for share, scope in scopes} - {None}
+        if reasons:
+            found.append((attempt, "assigned" if "assigned" in reasons else "shared"))
+    return found
 
 
-def awaiting_feedback(recruiter: User, reviewed_ids: set[int]) -> list[Attempt]:
-    """Shared, transcribed attempts this recruiter has not commented on or rated yet."""
-    return [a for a in shared_attempts(recruiter)
-            if a.status == AttemptStatus.DONE and a.id not in reviewed_ids]  # fmt: skip
+def shared_attempts(recruiter: User, candidate_id: int | None = None) -> list[Attempt]:
+    """Every attempt shared with the recruiter (optionally of one candidate), newest first."""
+    return [attempt for attempt, _ in shared_with_reasons(recruiter, candidate_id)]
 
 
 def viewable_interview(user: User, interview_id: int):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 from sqlalchemy import update
 
@@ -12,6 +13,8 @@ from app.feedback.errors import CommentNotAllowed, FeedbackError
 from app.models import Attempt, Comment, User, utcnow
 
 MAX_COMMENT = 5000
+# Pages show a suggestion after "Try:"; a reviewer who typed it too would get "Try: Try:".
+TRY_PREFIX = re.compile(r"^\s*try\s*:\s*", re.IGNORECASE)
 OWNER_ONLY_REPLIES = (
     "Comments on your own answer are replies: reply to a reviewer's comment, "
     "or share this answer to get feedback."
@@ -41,7 +44,7 @@ def add_comment(attempt: Attempt, author: User, body: str, *, start_s=None, end_
     if parent is None and author.id == attempt.owner_id:
         raise CommentNotAllowed(OWNER_ONLY_REPLIES)
     body = (body or "").strip()
-    suggestion = (suggestion or "").strip()
+    suggestion = TRY_PREFIX.sub("", (suggestion or "").strip())
     if not body and not suggestion:
         raise FeedbackError("Write a comment first.")
     if len(body) > MAX_COMMENT or len(suggestion) > MAX_COMMENT:

@@ -40,9 +40,10 @@ class ShareState(enum.StrEnum):
 
 def invite(candidate: User, recruiter_email: str, attempt_ids: list[int] | None = None,
            question_ids: list[int] | None = None,
-           interview_ids: list[int] | None = None) -> Share:  # fmt: skip
+           interview_ids: list[int] | None = None, later: bool = False) -> Share:  # fmt: skip
     """Share with a recruiter by email; a recruiter account with that proven address has it
-    at once, anyone else only through the invitation link."""
+    at once, anyone else only through the invitation link. ``later``: the chosen answers'
+    questions are followed, so the answers given to them afterwards are shared too."""
     email = normalise_email(recruiter_email)
     if email == candidate.email:
         raise AccountError("That is your own address: share with your recruiter or coach.")
@@ -60,12 +61,49 @@ def invite(candidate: User, recruiter_email: str, attempt_ids: list[int] | None 
                   everything=not attempt_ids and not question_ids and not interview_ids,
                   attempt_ids=attempt_ids, question_ids=question_ids,
                   interview_ids=sorted(set(interview_ids or [])))  # fmt: skip
+    if later:
+        for attempt in db.session.execute(
+            db.select(Attempt).where(Attempt.id.in_(attempt_ids))
+        ).scalars():
+            _follow(share, attempt)
     recruiter = find_user(email)
     if recruiter is not None and _owns_address(recruiter):
         share.recruiter_id, share.accepted_at = recruiter.id, utcnow()
     db.session.add(share)
     db.session.commit()
     return share
+
+
+def _follow(share: Share, attempt: Attempt) -> None:
+    """Cover the answers to ``attempt``'s question from ``attempt`` on (never earlier ones)."""
+    followed = dict(share.follow_questions or {})
+    key, since = str(attempt.question_id), attempt.created_at.isoformat()
+    followed[key] = min(followed.get(key, since), since)
+    share.follow_questions = followed  # a new dict, so the JSON column is seen as changed
+
+
+def share_attempt(candidate: User, attempt: Attempt, share_ids: list[int],
+                  later: bool = False) -> list[Share]:  # fmt: skip
+    """Add one of the candidate's answers to some of their active shares (the Share button);
+    ``later`` also shares the answers they give to its question from now on. A share of
+    everything already covers it. Returns the shares it reached."""
+    if attempt.owner_id != candidate.id:
+        raise AccountError("You can only share your own answers.")
+    chosen = db.session.execute(
+        db.select(Share).where(Share.id.in_(share_ids), Share.candidate_id == candidate.id,
+                               Share.revoked_at.is_(None))
+    ).unique().scalars().all()  # fmt: skip
+    if not chosen:
+        raise AccountError("Choose who to share it with.")
+    for share in chosen:
+        if share.everything:
+            continue
+        if attempt.id not in share.attempt_ids:
+            share.attempt_ids = [*share.attempt_ids, attempt.id]
+        if later:
+            _follow(share, attempt)
+    db.session.commit()
+    return list(chosen)
 
 
 def _owns_address(recruiter: User) -> bool:
@@ -134,6 +172,14 @@ def claim_email_invitations(recruiter: User) -> None:
         share.recruiter_id, share.accepted_at = recruiter.id, utcnow()
     if pending:
         db.session.commit()
+
+
+def active_shares_of(candidate: User) -> list[Share]:
+    """The candidate's shares still running, newest first (what the Share button offers)."""
+    return list(db.session.execute(
+        db.select(Share).where(Share.candidate_id == candidate.id, Share.revoked_at.is_(None))
+        .order_by(Share.created_at.desc())
+    ).unique().scalars())  # fmt: skip
 
 
 def share_state(share: Share) -> ShareState:

@@ -122,6 +122,27 @@ def dictation_question(interview: Interview) -> Question:
     return question
 
 
+def dictation_interview_id(question: Question) -> int | None:
+    """The interview whose remembered questions this prompt records, or None for any other
+    question (a dictation is a note to the debrief, not an answer to score)."""
+    if question.key.startswith(DICTATION_PREFIX) and question.scope == user_scope(
+        question.owner_id or 0
+    ):
+        number = question.key[len(DICTATION_PREFIX) :]
+        return int(number) if number.isdigit() else None
+    return None
+
+
+def confirmed_questions(form) -> list[str]:
+    """The questions the candidate kept from a dictation, as they corrected them: each ticked
+    ``heard`` names its row, whose wording is in ``heard_text-<row>``."""
+    texts = []
+    for value in form.getlist("heard"):
+        edited = form.get(f"heard_text-{value}") if value.isdigit() else None
+        texts.append(edited if edited is not None else value)
+    return texts
+
+
 def latest_dictation(interview: Interview) -> Attempt | None:
     """The newest recording of remembered questions, if any."""
     question = dictation_question(interview)
@@ -274,7 +295,10 @@ def timeline(owner: User) -> list[dict]:
             if (previous is None or a.created_at >= previous)
             and a.created_at < interview.created_at
         ]
-        entries.append({"interview": interview, "practised_before": len(since)})
+        rows = plan_progress(interview) if interview.plan_question_ids else []
+        entries.append({"interview": interview, "practised_before": len(since),
+                        "plan_total": len(rows),
+                        "plan_answered": sum(1 for row in rows if row["answered"])})  # fmt: skip
         previous = interview.created_at
     after = [a for a in attempts if previous is not None and a.created_at >= previous]
     return entries + ([{"interview": None, "practised_before": len(after)}] if interviews else [])

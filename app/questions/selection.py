@@ -39,6 +39,21 @@ def practice_questions(user_id: int):
     return visible_questions(user_id).where(~Question.key.startswith("dictation-"))
 
 
+def matching_questions(user_id: int, search: str = "", category: str = "") -> list[Question]:
+    """Questions this user may practise or assign whose text (or category) holds every word
+    of ``search``, optionally in one ``category``; by category, then id."""
+    query = practice_questions(user_id)
+    if category:
+        query = query.where(Question.category == category)
+    for word in search.split()[:8]:
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            Question.text.ilike(pattern, escape="\\")
+            | Question.category.ilike(pattern, escape="\\")
+        )
+    return list(db.session.execute(query.order_by(Question.category, Question.id)).scalars())
+
+
 def categories(user_id: int) -> list[tuple[str, int]]:
     """Each category the user can practise, with its number of questions."""
     sub = practice_questions(user_id).subquery()

@@ -17,11 +17,9 @@
       f.elements[name].value = fields[name] === undefined ? "" : String(fields[name]);
     }
     f.querySelector(".selection-label").textContent = label;
-  }
-
-  function wordOf(node) {
-    const el = node && (node.nodeType === 1 ? node : node.parentElement);
-    return el ? el.closest(".transcript .word") : null;
+    // The same words right under the transcript, where the selection was made.
+    const echo = document.querySelector(".selection-echo");
+    if (echo) echo.textContent = label;
   }
 
   function selectWords(first, last) {
@@ -32,15 +30,36 @@
       "Commenting on “" + words.join("").trim() + "” (" + clock(start) + ").");
   }
 
+  // The words a selection touches. A selection may start or end in a word's leading space,
+  // between two words, or on a pause marker: what counts is which words hold selected
+  // letters, not which node the selection starts in.
+  function selectedLetters(word, range) {
+    const text = word.textContent;
+    let from = 0, to = text.length;
+    if (word.contains(range.startContainer)) from = range.startContainer === word ? 0 : range.startOffset;
+    if (word.contains(range.endContainer)) to = range.endContainer === word ? text.length : range.endOffset;
+    return text.slice(from, to).trim() !== "";
+  }
+
+  function wordsIn(range) {
+    const transcript = document.querySelector(".transcript[data-player]");
+    if (!transcript) return [];
+    return Array.from(transcript.querySelectorAll(".word"))
+      .filter((w) => range.intersectsNode(w) && selectedLetters(w, range))
+      .map((w) => Number(w.id.slice(2)));
+  }
+
   // Words selected with the mouse...
   document.addEventListener("mouseup", () => {
     if (!form()) return;
     const selection = window.getSelection();
-    if (!selection || selection.isCollapsed) return;
-    const a = wordOf(selection.anchorNode), b = wordOf(selection.focusNode);
-    if (!a || !b) return;
-    const ends = [Number(a.id.slice(2)), Number(b.id.slice(2))];
-    selectWords(Math.min(...ends), Math.max(...ends));
+    if (!selection || selection.isCollapsed || !selection.rangeCount) return;
+    const transcript = document.querySelector(".transcript[data-player]");
+    const range = selection.getRangeAt(0);
+    if (!transcript || !range.intersectsNode(transcript)) return;
+    const chosen = wordsIn(range);
+    if (!chosen.length) return;
+    selectWords(Math.min(...chosen), Math.max(...chosen));
   });
 
   // ...or with Shift and the arrow keys inside the transcript (player.js moves the focus).

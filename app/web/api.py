@@ -10,7 +10,7 @@ from app.extensions import csrf, db
 from app.feedback.access import owned_attempt, viewable_attempt
 from app.feedback.comments import add_comment
 from app.feedback.errors import FeedbackError
-from app.feedback.invitations import invite, revoke
+from app.feedback.invitations import invite, revoke, share_attempt
 from app.models import Attempt, Question, Share
 from app.questions.practices import owned_practice
 from app.questions.selection import practice_questions, visible_question
@@ -175,6 +175,22 @@ def comment(attempt_id: int):
     except FeedbackError as err:
         return jsonify(error=str(err)), err.status
     return jsonify(comment_record(created)), 201
+
+
+@bp.post("/attempts/<int:attempt_id>/share")
+def share_answer(attempt_id: int):
+    """Share one of your answers with some of your shares: ``{share_ids, later?}``, as the
+    answer page's Share button does (``later``: its question's later answers too)."""
+    attempt = owned_attempt(g.user, attempt_id)
+    data = request.get_json(silent=True)
+    ids = data.get("share_ids") if isinstance(data, dict) else None
+    if not isinstance(ids, list) or not ids or any(json_id(i) is None for i in ids):
+        return jsonify(error='Send a JSON object: {"share_ids": [3], "later": true}.'), 400
+    try:
+        reached = share_attempt(g.user, attempt, ids, later=data.get("later") is True)
+    except AccountError as err:
+        return jsonify(error=str(err)), 422
+    return jsonify(share_ids=[s.id for s in reached])
 
 
 @bp.post("/shares")

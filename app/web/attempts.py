@@ -15,11 +15,13 @@ from flask import (
     url_for,
 )
 
+from app.accounts.identity import AccountError
 from app.extensions import db, htmx
 from app.feedback import audit
 from app.feedback.access import owned_attempt, viewable_attempt
 from app.feedback.comments import add_comment, comments_for, mark_seen, pins
 from app.feedback.errors import FeedbackError
+from app.feedback.invitations import active_shares_of, invite, share_attempt
 from app.feedback.reviews import rate as rate_attempt
 from app.feedback.reviews import ratings_for, rubrics_for
 from app.models import (
@@ -27,12 +29,12 @@ from app.models import (
     Attempt,
     AttemptStatus,
     Comment,
-    Practice,
     Question,
     SelfRating,
     utcnow,
 )
-from app.questions.practices import owned_practice
+from app.questions.debriefs import dictation_interview_id
+from app.questions.practices import owned_practice, step_of
 from app.questions.selection import categories, visible_question
 from app.recordings.errors import AudioRejected, RecordingMissing, StorageError
 from app.recordings.upload import delete_attempt, retry, save_recording
@@ -72,22 +74,34 @@ def create():
     return redirect(url)
 
 
-def _next_step_url(attempt: Attempt) -> str | None:
-    if attempt.practice_id is None:
-        return None
-    practice = db.session.get(Practice, attempt.practice_id)
-    ids = practice.question_ids
-    if attempt.question_id in ids:
-        position = ids.index(attempt.question_id) + 1
-        if position < len(ids):
-            return url_for("practice.step", practice_id=practice.id, step=position + 1)
-    return None
+def _set_links(attempt: Attempt) -> dict:
+    """Inside a practice set, Try again and Next question stay in the set (with its thinking
+    time), and the last question offers Finish; outside one, Try again answers the question."""
+    links = {"retry_url": url_for("questions.answer", question_id=attempt.question_id,
+                                  after=attempt.id),
+             "next_url": None, "finish_url": None}  # fmt: skip
+    practice = owned_practice(g.user, attempt.practice_id)
+    step = step_of(practice, attempt.question_id) if practice else None
+    if step is None:
+        return links
+    links["retry_url"] = url_for("practice.step", practice_id=practice.id, step=step)
+    if step < len(practice.question_ids):
+        links["next_url"] = url_for("practice.step", practice_id=practice.id, step=step + 1)
+    else:
+        links["finish_url"] = url_for("practice.finish", practice_id=practice.id)
+    return links
 
 
 @bp.get("/attempts/<int:attempt_id>")
 def show(attempt_id: int):
-    """An attempt: live status while transcribing, then the transcript and the player."""
+    """An attempt: live status while transcribing, then the transcript and the player.
+
+    A dictation of an interview's questions is a note to its debrief, not an answer to score:
+    its owner goes back to the debrief, where the questions heard wait to be confirmed."""
     attempt = viewable_attempt(g.user, attempt_id)
+    interview_id = dictation_interview_id(attempt.question)
+    if interview_id is not None and attempt.owner_id == g.user.id and not htmx:
+        return redirect(url_for("debriefs.show", interview_id=interview_id) + "#questions")
     body = render("attempts/show.html", "status", **_show_context(attempt))
     # 286 tells htmx to stop polling: the transcript will not change any more.
     status = 286 if request.headers.get("HX-Request") and not attempt.is_pending else 200
@@ -115,7 +129,11 @@ def _show_context(attempt: Attempt, error: str | None = None) -> dict:
     return {
         "attempt": attempt,
         "is_owner": is_owner,
-        "next_url": _next_step_url(attempt) if is_owner else None,
+        **(
+            _set_links(attempt)
+            if is_owner
+            else {"next_url": None, "retry_url": None, "finish_url": None}
+        ),
         "ratings": SelfRating,
         "metrics": None if calm else metrics,
         "marks": marks,
@@ -126,6 +144,7 @@ def _show_context(attempt: Attempt, error: str | None = None) -> dict:
         "rubrics": rubrics,
         "rubric": rubric,
         "audit": audit.events_for(attempt) if is_owner else [],
+        "own_shares": active_shares_of(g.user) if is_owner else [],
         "audit_actions": audit.ACTIONS,
         "error": error,
     }
@@ -170,6 +189,31 @@ def addressed(attempt_id: int, comment_id: int):
     if htmx:
         return render("attempts/show.html", "comments", **_show_context(attempt))
     return redirect(url_for("attempts.show", attempt_id=attempt.id) + "#comments")
+
+
+@bp.post("/attempts/<int:attempt_id>/share")
+def share(attempt_id: int):
+    """The Share button: add this answer to chosen shares, or share it with someone new."""
+    attempt = owned_attempt(g.user, attempt_id)
+    chosen = [int(v) for v in request.form.getlist("share") if v.isdigit()]
+    later = request.form.get("later") == "1"
+    email = request.form.get("email", "").strip()
+    try:
+        if email:
+            created = invite(g.user, email, attempt_ids=[attempt.id], later=later)
+            flash(f"Shared with {created.recruiter_email}. Send them the invitation link "
+                  "from the Sharing page.")  # fmt: skip
+        if chosen or not email:
+            reached = share_attempt(g.user, attempt, chosen, later=later)
+            flash(
+                "Shared with "
+                + ", ".join(s.recruiter_email for s in reached)
+                + "."
+                + (" Your later answers to this question will be shared too." if later else "")
+            )
+    except AccountError as err:
+        flash(str(err))
+    return redirect(url_for("attempts.show", attempt_id=attempt.id) + "#share")
 
 
 @bp.post("/attempts/<int:attempt_id>/review")

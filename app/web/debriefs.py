@@ -11,6 +11,7 @@ from app.feedback.invitations import invite
 from app.models import Interview, Question
 from app.questions.assignments import assign
 from app.questions.debriefs import (
+    DEBRIEF_CATEGORY,
     OUTCOMES,
     SOURCES,
     STAGES,
@@ -18,6 +19,7 @@ from app.questions.debriefs import (
     add_feedback,
     add_questions,
     build_plan,
+    confirmed_questions,
     create_interview,
     dictation_question,
     feedback_of,
@@ -70,6 +72,7 @@ def new():
         stages=STAGES,
         outcomes=OUTCOMES,
         categories=categories(g.user.id),
+        debrief_category=DEBRIEF_CATEGORY,
     ), 422 if error else 200
 
 
@@ -95,19 +98,26 @@ def show(interview_id: int):
             .scalars()
             .all()
         )
-    return render("debriefs/show.html", interview=interview, is_owner=is_owner,
+    # The dictation block follows its transcription by itself; 286 stops htmx polling.
+    status = (
+        286
+        if request.headers.get("HX-Request") and not (dictation and dictation.is_pending)
+        else 200
+    )
+    return render("debriefs/show.html", "dictation", interview=interview, is_owner=is_owner,
                   questions=interview_questions(interview), dictation=dictation, heard=heard,
                   dictation_question=dictation_question(interview) if is_owner else None,
                   feedback=feedback_of(interview), progress=plan_progress(interview), sources=SOURCES,
                   outcomes=OUTCOMES, tone=tone, subject=subject, letter=letter,
-                  categories=categories(g.user.id), bank=bank)  # fmt: skip
+                  categories=categories(g.user.id), bank=bank,
+                  debrief_category=DEBRIEF_CATEGORY), status  # fmt: skip
 
 
 @bp.post("/<int:interview_id>/questions")
 def questions(interview_id: int):
     """Save typed questions, or the ones confirmed from the recording."""
     interview = _owned(interview_id)
-    texts = request.form.getlist("heard") + request.form.get("questions", "").splitlines()
+    texts = confirmed_questions(request.form) + request.form.get("questions", "").splitlines()
     added = add_questions(interview, texts, request.form.get("category", ""))
     flash(
         f"{added} question{'s' if added != 1 else ''} added."
@@ -141,12 +151,16 @@ def feedback(interview_id: int):
 
 @bp.post("/<int:interview_id>/plan")
 def plan(interview_id: int):
-    """Build the practice plan and start practising it."""
+    """Build the practice plan and show it; once it is shown, start practising it."""
     interview = _owned(interview_id)
+    first_time = not interview.plan_question_ids
     ids = build_plan(interview)
     if not ids:
         flash("Add at least one question first.")
         return redirect(url_for("debriefs.show", interview_id=interview.id))
+    if first_time:
+        flash(f"Your plan has {len(ids)} questions. Read it, then press “Practise the plan”.")
+        return redirect(url_for("debriefs.show", interview_id=interview.id) + "#plan")
     practice = start_practice(g.user, ids, filters={"interview": interview.id})
     return redirect(url_for("practice.step", practice_id=practice.id, step=1))
 

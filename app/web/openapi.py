@@ -134,6 +134,17 @@ OPENAPI = {
             "responses": {"201": {"description": "the comment"}, "400": _ERROR, "401": _ERROR, "404": _ERROR,
                           "422": _ERROR},
         }},
+        "/api/v1/attempts/{id}/share": {"post": {
+            "summary": "Share one of your answers with some of your shares (as a candidate)",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object",
+                "required": ["share_ids"], "properties": {
+                    "share_ids": {"type": "array", "items": {"type": "integer"}},
+                    "later": {"type": "boolean",
+                              "description": "share the answers you give to its question later too"}}}}}},
+            "responses": {"200": {"description": "{share_ids}: the shares it reached"}, "400": _ERROR,
+                          "401": _ERROR, "404": _ERROR, "422": _ERROR},
+        }},
         "/api/v1/shares": {"post": {
             "summary": "Share everything with a recruiter (as a candidate)",
             "requestBody": {"content": {"application/json": {"schema": {"type": "object",

@@ -7,10 +7,16 @@ from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 from app.extensions import db
 from app.feedback.comments import unseen_feedback
 from app.feedback.reviews import latest_feedback
-from app.models import WITHOUT_WORDS_OR_METRICS, Attempt, Practice
+from app.models import WITHOUT_WORDS_OR_METRICS, Attempt, Practice, Question
 from app.questions.assignments import open_assignments
-from app.questions.debriefs import feedback_for_question
-from app.questions.practices import owned_practice, start_practice
+from app.questions.debriefs import DICTATION_PREFIX, feedback_for_question
+from app.questions.practices import (
+    finish_practice,
+    owned_practice,
+    practice_summary,
+    start_practice,
+    unfinished_practice,
+)
 from app.questions.selection import MODES, categories, draw_questions, visible_question
 from app.web.params import int_arg
 from app.web.rendering import render
@@ -24,7 +30,9 @@ def _index_context(**extra) -> dict:
         db.session.execute(
             db.select(Attempt)
             .options(*WITHOUT_WORDS_OR_METRICS)
-            .where(Attempt.owner_id == g.user.id)
+            .join(Question)
+            # A dictation of an interview's questions is a note to its debrief, not an answer.
+            .where(Attempt.owner_id == g.user.id, ~Question.key.startswith(DICTATION_PREFIX))
             .order_by(Attempt.created_at.desc(), Attempt.id.desc())
             .limit(5)
         )
@@ -38,6 +46,7 @@ def _index_context(**extra) -> dict:
         "modes": MODES,
         "think_choices": THINK_CHOICES,
         "recent": recent,
+        "resume": unfinished_practice(g.user),
         "chosen": [],
         "error": None,
     } | extra
@@ -54,12 +63,14 @@ def answer_page(
     error: str | None = None,
 ) -> str:
     """The recorder page for one question, with the feedback its last answers received."""
+    total = len(practice.question_ids) if practice else None
     return render(
         "practice/answer.html",
         question=question,
         practice=practice,
         step=step,
-        total=len(practice.question_ids) if practice else None,
+        total=total,
+        is_last=practice is not None and step == total,
         think_seconds=think_seconds,
         next_url=next_url,
         answered=answered,
@@ -71,7 +82,15 @@ def answer_page(
 
 @bp.get("/")
 def index():
-    """The home page: what to practise next."""
+    """The home page: what to practise next; a coach's home is their coaching workspace."""
+    if g.user.is_recruiter:
+        return redirect(url_for("review.index"))
+    return render("practice/index.html", **_index_context())
+
+
+@bp.get("/practise")
+def home():
+    """The practice page, for a coach who practises too (a candidate's is the home page)."""
     return render("practice/index.html", **_index_context())
 
 
@@ -150,3 +169,27 @@ def step(practice_id: int, step: int):
         next_url=next_url,
         answered=answered,
     )
+
+
+def _own_set(practice_id: int) -> Practice:
+    practice = owned_practice(g.user, practice_id)
+    if practice is None:
+        abort(404)
+    return practice
+
+
+@bp.post("/practice/<int:practice_id>/finish")
+def finish(practice_id: int):
+    """Finish the set and read its summary."""
+    practice = _own_set(practice_id)
+    finish_practice(practice)
+    return redirect(url_for("practice.summary", practice_id=practice.id))
+
+
+@bp.get("/practice/<int:practice_id>/summary")
+def summary(practice_id: int):
+    """The set at a glance: each question, its answers in the set, and their key figures."""
+    practice = _own_set(practice_id)
+    rows = practice_summary(practice)
+    return render("practice/summary.html", practice=practice, rows=rows,
+                  answered=sum(1 for _, answers in rows if answers))  # fmt: skip

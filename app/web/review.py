@@ -7,16 +7,18 @@ from datetime import date
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
 from app.extensions import db
-from app.feedback.access import awaiting_feedback, shared_attempts, shared_interviews, shares_with
+from app.feedback.access import shared_attempts, shared_interviews, shares_with
+from app.feedback.coaching import assignment_states, review_queue
 from app.feedback.errors import FeedbackError
 from app.feedback.reviews import parse_rubric, reviewed_attempt_ids, rubrics_for
 from app.models import Question, User
 from app.questions import assignments
-from app.questions.selection import practice_questions, visible_questions
+from app.questions.selection import categories, matching_questions, visible_questions
 from app.web.params import int_arg
 from app.web.rendering import render
 
 bp = Blueprint("review", __name__, url_prefix="/review")
+QUESTION_RESULTS = 25  # questions listed at once when assigning; the search narrows the rest
 
 
 @bp.before_request
@@ -31,9 +33,10 @@ def _candidates() -> dict[int, User]:
 
 @bp.get("")
 def index():
-    """The recruiter's candidates and the answers waiting for feedback, newest first."""
-    queue = awaiting_feedback(g.user, reviewed_attempt_ids(g.user))
-    return render("review/index.html", candidates=_candidates(), queue=queue)
+    """The coach's home: the answers waiting for feedback (new answers, retries, answers to
+    their assignments, replies), their candidates, and the assignments they set."""
+    return render("review/index.html", candidates=_candidates(), queue=review_queue(g.user),
+                  assignments=assignment_states(g.user))  # fmt: skip
 
 
 @bp.get("/candidates/<int:candidate_id>")
@@ -42,16 +45,17 @@ def candidate(candidate_id: int):
     people = _candidates()
     if candidate_id not in people:
         abort(404)
-    questions = (
-        db.session.execute(practice_questions(g.user.id).order_by(Question.category, Question.id))
-        .scalars()
-        .all()
-    )
-    return render("review/candidate.html", person=people[candidate_id],
+    search = request.args.get("q", "").strip()[:200]
+    category = request.args.get("category", "")
+    found = matching_questions(g.user.id, search, category) if search or category else []
+    return render("review/candidate.html", "question_results", person=people[candidate_id],
+                  search=search, category=category, found=found[:QUESTION_RESULTS],
+                  more=max(len(found) - QUESTION_RESULTS, 0),
+                  categories=categories(g.user.id),
                   interviews=shared_interviews(g.user, candidate_id),
                   attempts=shared_attempts(g.user, candidate_id),
-                  assignments=assignments.given_by(g.user, candidate_id),
-                  questions=questions, reviewed=reviewed_attempt_ids(g.user))  # fmt: skip
+                  assignments=assignment_states(g.user, candidate_id),
+                  reviewed=reviewed_attempt_ids(g.user))  # fmt: skip
 
 
 @bp.post("/candidates/<int:candidate_id>/assign")

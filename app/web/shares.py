@@ -44,6 +44,7 @@ def index():
                     request.form.get("email", ""),
                     attempt_ids=chosen if picking else [],
                     question_ids=questions if picking else [],
+                    later=picking and request.form.get("later") == "1",
                 )
             except AccountError as err:
                 error = str(err)

@@ -206,8 +206,8 @@ def test_rubric_rating_and_own_rubric(client, app, recruiter, shared):
 
 
 def test_assignments_become_a_practice_set(client, app, recruiter, shared):
-    questions = recruiter.get("/review/candidates/1").get_data(as_text=True)
-    question_id = re.search(r'<option value="(\d+)">', questions).group(1)
+    questions = recruiter.get("/review/candidates/1?q=conflict").get_data(as_text=True)
+    question_id = re.search(r'name="question_id" value="(\d+)"', questions).group(1)
     recruiter.post(
         "/review/candidates/1/assign",
         data={

@@ -83,6 +83,13 @@ def test_feedback_plan_and_employer_feedback_beside_the_recorder(client, app):
             "question": str(asked[1].id),
         },
     )
+    # "Build my practice plan" shows the plan first; practising it is the next step.
+    shown = client.post(f"/interviews/{interview_id}/plan")
+    assert shown.status_code == 302 and shown.location.endswith(f"/interviews/{interview_id}#plan")
+    page = client.get(shown.location).get_data(as_text=True)
+    assert "Practise the plan" in page and "Your plan has" in page
+    with app.app_context():
+        assert db.session.execute(db.select(Practice)).first() is None
     start = client.post(f"/interviews/{interview_id}/plan")
     assert start.status_code == 302 and "/practice/" in start.location
     with app.app_context():
@@ -115,22 +122,26 @@ def test_dictated_questions_are_confirmed_into_own_questions(client, app, monkey
         db.session.commit()
     page = client.get(f"/interviews/{interview_id}").get_data(as_text=True)
     assert "We heard these" in page
-    heard = re.findall(r'name="heard" value="([^"]+)" checked', page)
-    assert heard == [
+    heard = re.findall(r'name="heard_text-(\d+)" value="([^"]+)"', page)
+    assert [text for _, text in heard] == [
         "Why are you leaving your current job?",
         "Tell me about a deadline you missed?",
     ]
+    assert page.count("<option>From my interviews</option>") == 2  # once in each form
+    # The wording is corrected before it is saved; the unticked one is left out.
     client.post(
         f"/interviews/{interview_id}/questions",
-        data={"heard": heard[:1], "category": "Career gaps and job changes"},
-    )
+        data={"heard": ["0"], "heard_text-0": "Why are you leaving your current role?",
+              "heard_text-1": "Tell me about a deadline you missed?",
+              "category": "Career gaps and job changes"},
+    )  # fmt: skip
     with app.app_context():
         own = (
             db.session.execute(db.select(Question).where(Question.interview_id == interview_id))
             .scalars()
             .all()
         )
-    assert [q.text for q in own] == ["Why are you leaving your current job?"]
+    assert [q.text for q in own] == ["Why are you leaving your current role?"]
     # The dictation prompt is not a practice question.
     assert "Which questions do you remember" not in client.get("/questions").get_data(as_text=True)
 

@@ -253,6 +253,19 @@ def record_answer(page) -> None:
     page.wait_for_selector(".transcript .word")
 
 
+def record_dictation(page, interview_url: str) -> None:
+    """Say the remembered questions; Stop returns to the debrief, which shows what was heard
+    once it is transcribed (no scored answer page on the way)."""
+    page.wait_for_load_state("load")
+    page.get_by_role("button", name="Record", exact=True).click()
+    page.get_by_role("button", name="Stop").wait_for()
+    page.wait_for_timeout(8_000)
+    page.get_by_role("button", name="Stop").click()
+    page.wait_for_url(interview_url + "#questions")
+    page.wait_for_selector("text=We heard these")
+    assert "words/min" not in page.content() and "How did that feel" not in page.content()
+
+
 def test_the_review_loop(server, browser):
     """Candidate records and shares; recruiter pins a comment to words; candidate sees it,
     tries again with the feedback beside the recorder; compare shows both answers."""
@@ -275,7 +288,7 @@ def test_the_review_loop(server, browser):
         recruiter.get_by_label("Password").fill("recruiter test passphrase")
         recruiter.get_by_label("a recruiter or coach giving feedback").check()
         recruiter.get_by_role("button", name="Create account").click()
-        recruiter.wait_for_url(server + "/")
+        recruiter.wait_for_url(server + "/review")
         # Signing up with the invited address is not enough: the coach opens the link.
         recruiter.goto(invite_url)
         recruiter.get_by_role("button", name="Accept the invitation").click()
@@ -326,12 +339,10 @@ def test_debrief_with_a_spoken_question(server, playwright, browser, audio_fixtu
         page.get_by_role("button", name="Save interview").click()
         interview_url = page.url
         page.get_by_role("link", name="Say the questions you remember").click()
-        record_answer(page)
-        page.goto(interview_url)
-        page.wait_for_selector("text=We heard these")
-        boxes = page.locator("input[name=heard]")
+        record_dictation(page, interview_url)
+        boxes = page.locator("input[name^=heard_text]")
         assert boxes.count() >= 1
-        heard = [boxes.nth(i).get_attribute("value") for i in range(boxes.count())]
+        heard = [boxes.nth(i).input_value() for i in range(boxes.count())]
         assert any("leaving" in text.lower() for text in heard), heard
         page.get_by_role("button", name="Add the ticked questions").click()
         page.wait_for_selector("#questions li a")
@@ -339,6 +350,8 @@ def test_debrief_with_a_spoken_question(server, playwright, browser, audio_fixtu
         page.locator("#feedback input[name=question]").first.check()
         page.get_by_role("button", name="Save feedback").click()
         page.get_by_role("button", name="Build my practice plan").click()
+        page.wait_for_selector("#plan tbody tr")  # the plan is shown before it is practised
+        page.get_by_role("button", name="Practise the plan").click()
         page.wait_for_selector("text=Question 1 of")
         assert "You did not say why you want to move on." in page.inner_text(".employer-feedback")
         context.close()
@@ -451,7 +464,7 @@ def test_every_page_has_no_accessibility_violations(server, browser, audio_fixtu
         recruiter.get_by_label("Password").fill("recruiter test passphrase")
         recruiter.get_by_label("a recruiter or coach giving feedback").check()
         recruiter.get_by_role("button", name="Create account").click()
-        recruiter.wait_for_url(server + "/")
+        recruiter.wait_for_url(server + "/review")
         recruiter.goto(invite_url)
         recruiter.get_by_role("button", name="Accept the invitation").click()
         recruiter.wait_for_url(server + "/review")
@@ -468,9 +481,11 @@ def test_every_page_has_no_accessibility_violations(server, browser, audio_fixtu
                 "/", "/questions", "/questions/1", "/questions/1/answer", "/questions/1/compare",
                 "/questions/new", "/questions/import", "/history", "/progress", "/interviews",
                 "/interviews/new", interview_url, "/shares", "/settings", "/password",
-                attempt_url, attempt_url + "/report", step_url, "/no/such/page",
+                attempt_url, attempt_url + "/report", step_url, "/no/such/page", "/practise",
+                step_url.rsplit("/", 1)[0] + "/summary",
             ],
-            recruiter: ["/review", "/review/rubrics", candidate_url, attempt_url, invite_url],
+            recruiter: ["/review", "/review/rubrics", candidate_url, candidate_url + "?q=conflict",
+                        attempt_url, invite_url],
             anon: ["/login", "/signup", "/password/forgot", "/password/reset/not-a-token",
                    "/email/confirm/not-a-token"],
         }  # fmt: skip
@@ -528,7 +543,7 @@ def keyboard_sign_up(page, server, email: str, recruiter: bool = False) -> None:
         assert page.locator("input[value=recruiter]").is_checked()
     tab_to(page, "button[type=submit].primary")
     page.keyboard.press("Enter")
-    page.wait_for_url(server + "/")
+    page.wait_for_url(server + ("/review" if recruiter else "/"))  # a coach's home is the queue
 
 
 def test_the_practice_and_review_loops_with_the_keyboard_alone(server, browser):

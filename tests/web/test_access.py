@@ -30,7 +30,7 @@ SELF = {
     "progress.export_all", "settings.edit", "settings.create_token", "shares.index",
     "auth.logout", "auth.change_password", "api.questions", "api.attempts", "api.create_attempt",
     "api.openapi", "api.create_share", "debriefs.index", "debriefs.new",
-    "settings.delete_account_view",
+    "settings.delete_account_view", "practice.home",
 }  # fmt: skip
 RECRUITER_ONLY = {"review.index", "review.rubrics"}
 # Routes that name one of A's objects: what each needs, and who besides A may use it.
@@ -48,9 +48,13 @@ OBJECT_ROUTES = {
     "api.put_chunk": ("attempt", "owner"),
     "api.finish_attempt": ("attempt", "owner"),
     "attempts.rate": ("attempt", "owner"),
+    "attempts.share": ("attempt", "owner"),
+    "api.share_answer": ("attempt", "owner"),
     "attempts.delete": ("attempt", "owner"),
     "attempts.addressed": ("comment", "owner"),
     "practice.step": ("practice", "owner"),
+    "practice.finish": ("practice", "owner"),
+    "practice.summary": ("practice", "owner"),
     "questions.show": ("question", "owner"),
     "questions.answer": ("question", "owner"),
     "questions.compare": ("question", "owner"),
