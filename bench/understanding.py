@@ -1,0 +1,143 @@
+"""Precision and recall of Rebound's meaning rules against answers labelled by hand.
+
+    python bench/understanding.py              # the table of bench/UNDERSTANDING.md
+    python bench/understanding.py --calibrate  # search the thresholds on the calibration half
+
+The set is ``bench/understanding_set/answers.yaml``. Odd-numbered answers (a01, a03, ...)
+calibrate the thresholds in ``app/understanding/meaning.py``; even-numbered ones are held out
+and were never looked at while choosing them. Each answer becomes Whisper-like words (one
+every 0.4 s, punctuation kept) and goes through the same code as a real transcript.
+
+Decisions scored:
+* off topic: an answer flagged as not addressing its question (positive = off topic);
+* STAR part: each part of each answer to a behavioural question (positive = present);
+* talking point: each point of each answer (positive = covered).
+The keyword rules (``app.reports.speech``) are the baseline; they have no notion of topic,
+so they never flag an answer as off topic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.reports import speech  # noqa: E402
+from app.understanding import meaning  # noqa: E402
+
+SET = ROOT / "bench" / "understanding_set" / "answers.yaml"
+
+
+def load() -> tuple[list[dict], dict]:
+    bank = {}
+    for path in sorted((ROOT / "question_banks").glob("*.yaml")):
+        for question in yaml.safe_load(path.read_text())["questions"]:
+            bank[question["id"]] = question
+    return yaml.safe_load(SET.read_text())["answers"], bank
+
+
+def words_of(text: str) -> list[dict]:
+    return [{"word": " " + w, "start": round(i * 0.4, 2), "end": round(i * 0.4 + 0.3, 2)}
+            for i, w in enumerate(text.split())]  # fmt: skip
+
+
+def behavioural(question: dict) -> bool:
+    return bool({"behavioural", "star"} & set(question.get("tags") or []))
+
+
+def decisions(answer: dict, question: dict, rules: str) -> dict[str, list[tuple[bool, bool]]]:
+    """(truth, predicted) pairs per decision for one answer under ``rules``."""
+    words = words_of(answer["text"])
+    tokens = speech.tokenise(words)
+    points = list(question.get("talking_points") or [])
+    if rules == "keywords":
+        star = {part: bool(found) for part, found in speech.find_star(tokens).items()}
+        covered = [p["covered"] for p in speech.talking_points_covered(tokens, points)]
+        off = False
+    else:
+        skip = {i for f in speech.find_fillers(tokens) for i in f["indexes"]}
+        signals = meaning.understand(words, question["text"], points, skip)
+        star, off = signals["star"], not signals["relevance"]["on_topic"]
+        covered = [p["covered"] for p in signals["talking_points"]]
+    out = {"off topic": [(not answer.get("on_topic", True), off)],
+           "talking point": [(i in answer["points"], c) for i, c in enumerate(covered)]}  # fmt: skip
+    if behavioural(question):
+        truth = set(answer.get("star") or [])
+        out["STAR part"] = [(part in truth, star[part]) for part in meaning.STAR_PARTS]
+        for part in meaning.STAR_PARTS:
+            out[f"  {part}"] = [(part in truth, star[part])]
+    return out
+
+
+def score(answers: list[dict], bank: dict, rules: str) -> dict[str, tuple[float, float, int]]:
+    pairs: dict[str, list[tuple[bool, bool]]] = {}
+    for answer in answers:
+        for name, found in decisions(answer, bank[answer["q"]], rules).items():
+            pairs.setdefault(name, []).extend(found)
+    table = {}
+    for name, found in pairs.items():
+        tp = sum(t and p for t, p in found)
+        predicted, actual = sum(p for _, p in found), sum(t for t, _ in found)
+        table[name] = (tp / predicted if predicted else float("nan"),
+                       tp / actual if actual else float("nan"), actual)  # fmt: skip
+    return table
+
+
+def halves(answers: list[dict]) -> dict[str, list[dict]]:
+    odd = [a for a in answers if int(a["id"][1:]) % 2 == 1]
+    even = [a for a in answers if int(a["id"][1:]) % 2 == 0]
+    return {"calibration (odd)": odd, "held out (even)": even, "all": answers}
+
+
+def report() -> None:
+    answers, bank = load()
+    print(f"{len(answers)} answers; precision / recall (positives)")
+    for split, chosen in halves(answers).items():
+        print(f"\n{split}, {len(chosen)} answers")
+        print("| decision | keywords P | keywords R | meaning P | meaning R | positives |")
+        print("|---|---|---|---|---|---|")
+        keywords, by_meaning = score(chosen, bank, "keywords"), score(chosen, bank, "meaning")
+        for name in by_meaning:
+            kp, kr, n = keywords[name]
+            mp, mr, _ = by_meaning[name]
+            print(f"| {name} | {kp:.2f} | {kr:.2f} | {mp:.2f} | {mr:.2f} | {n} |")
+
+
+def calibrate() -> None:
+    """Grid search on the calibration half: the relevance threshold with the best recall at
+    precision of at least 0.9; STAR and talking-point thresholds by the better of P and R's
+    minimum."""
+    answers, bank = load()
+    odd = halves(answers)["calibration (odd)"]
+    best = {}
+    for value in [x / 100 for x in range(8, 34, 1)]:
+        meaning.ON_TOPIC_MIN = value
+        p, r, _ = score(odd, bank, "meaning")["off topic"]
+        if p >= 0.9 and r > best.get("relevance", (0, 0))[1]:
+            best["relevance"] = (value, r, p)
+    meaning.ON_TOPIC_MIN = best.get("relevance", (meaning.ON_TOPIC_MIN,))[0]
+    for star_min, bonus in itertools.product([x / 100 for x in range(30, 56, 2)], [0, 0.04, 0.08, 0.12, 0.16]):
+        meaning.STAR_MIN, meaning.CUE_BONUS = star_min, bonus
+        p, r, _ = score(odd, bank, "meaning")["STAR part"]
+        if min(p, r) > best.get("star", (0, 0, 0, 0))[2]:
+            best["star"] = (star_min, bonus, min(p, r), (p, r))
+    for point_min in [x / 100 for x in range(20, 62, 1)]:
+        meaning.POINT_MIN = point_min
+        p, r, _ = score(odd, bank, "meaning")["talking point"]
+        if min(p, r) > best.get("points", (0, 0))[1]:
+            best["points"] = (point_min, min(p, r), (p, r))
+    for name, found in best.items():
+        print(name, found)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calibrate", action="store_true")
+    args = parser.parse_args()
+    calibrate() if args.calibrate else report()
