@@ -122,7 +122,9 @@ def calibrate() -> None:
         if p >= 0.9 and r > best.get("relevance", (0, 0))[1]:
             best["relevance"] = (value, r, p)
     meaning.ON_TOPIC_MIN = best.get("relevance", (meaning.ON_TOPIC_MIN,))[0]
-    for star_min, bonus in itertools.product([x / 100 for x in range(30, 56, 2)], [0, 0.04, 0.08, 0.12, 0.16]):
+    for star_min, bonus in itertools.product(
+        [x / 100 for x in range(30, 56, 2)], [0, 0.04, 0.08, 0.12, 0.16]
+    ):
         meaning.STAR_MIN, meaning.CUE_BONUS = star_min, bonus
         p, r, _ = score(odd, bank, "meaning")["STAR part"]
         if min(p, r) > best.get("star", (0, 0, 0, 0))[2]:

@@ -16,18 +16,18 @@ Run it alone: it pins itself to one thread.
 
 from __future__ import annotations
 
-import os
-
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = "1"
-
 import json
+import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+# One core: set before NumPy (and its BLAS) is imported.
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = "1"
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -101,8 +101,9 @@ def ctranslate2_engine():
     folder = tempfile.mkdtemp()
     model.save(folder)
     del w, spec, model
-    ct2 = ctranslate2.Encoder(folder, device="cpu", compute_type=COMPUTE, inter_threads=1,
-                              intra_threads=1)
+    ct2 = ctranslate2.Encoder(
+        folder, device="cpu", compute_type=COMPUTE, inter_threads=1, intra_threads=1
+    )
 
     def run(texts):
         ids = [e.ids for e in encoder.tokenizer.encode_batch(texts)]
@@ -150,7 +151,11 @@ def export_onnx(path: str) -> None:
         def __init__(self):
             super().__init__()
             t = lambda a: torch.tensor(np.array(a))  # noqa: E731
-            self.words, self.pos, self.type0 = t(encoder.words), t(encoder.positions), t(encoder.type0)
+            self.words, self.pos, self.type0 = (
+                t(encoder.words),
+                t(encoder.positions),
+                t(encoder.type0),
+            )
             self.norm = [t(a) for a in encoder.norm]
             self.layers = [[t(a) if not isinstance(a, tuple) else [t(b) for b in a] for a in layer]
                            for layer in encoder.layers]  # fmt: skip
@@ -159,7 +164,7 @@ def export_onnx(path: str) -> None:
             n, length = ids.shape
             ln = lambda x, g_b: torch.nn.functional.layer_norm(x, (384,), g_b[0], g_b[1], 1e-12)  # noqa: E731
             x = ln(self.words[ids] + self.pos[:length] + self.type0, self.norm)
-            bias = ((1 - mask[:, None, None, :].float()) * -1e9)
+            bias = (1 - mask[:, None, None, :].float()) * -1e9
             for qkv, qkv_b, out, out_b, n1, up, up_b, down, down_b, n2 in self.layers:
                 q, k, v = (x @ qkv + qkv_b).split(384, dim=-1)
                 q, k, v = (m.reshape(n, length, 12, 32).transpose(1, 2) for m in (q, k, v))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
@@ -17,15 +18,42 @@ from app.transcription import TranscriptionError, load_engine
 from app.transcription.segments import transcribe_by_pauses
 
 
+@dataclass
+class AskedQuestion:
+    """The question an answer replies to, as given on the command line (no database)."""
+
+    text: str
+    talking_points: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    answer_seconds: int | None = None
+
+
 @click.command("transcribe")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
 @click.option("--engine", default=None, help="faster-whisper or openai-whisper.")
 @click.option("--model", default=None, help="Model name (tiny.en, base) or folder.")
+@click.option(
+    "--question", default=None, help="The question answered: adds relevance to the metrics."
+)
+@click.option(
+    "--talking-point",
+    "talking_points",
+    multiple=True,
+    help="A point a good answer covers (repeat for several); needs --question.",
+)
 def transcribe_command(
-    files: tuple[str, ...], as_json: bool, engine: str | None, model: str | None
+    files: tuple[str, ...],
+    as_json: bool,
+    engine: str | None,
+    model: str | None,
+    question: str | None,
+    talking_points: tuple[str, ...],
 ) -> None:
     """Transcribe audio files with the configured engine; needs no database or server."""
+    if talking_points and not question:
+        raise click.UsageError("--talking-point needs --question (the question it belongs to)")
+    asked = AskedQuestion(question.strip(), list(talking_points)) if question else None
     try:
         settings = defaults(Path.cwd()) | from_environment(os.environ)
     except ConfigError as err:
@@ -64,7 +92,7 @@ def transcribe_command(
                 "text": data["text"],
                 "duration_s": data["duration_s"],
                 "words": words,
-                "metrics": compute_metrics(words, data["duration_s"]),
+                "metrics": compute_metrics(words, data["duration_s"], asked),
             }
             click.echo(json.dumps(record))
         else:

@@ -22,7 +22,8 @@ def transcript_values(text: str, words: list[dict], duration_s: float, question)
 
     Every writer of a transcript (the worker's final job, retention dropping one, the
     refresh of stale metrics) stores it through this, so the stored metrics always match
-    the stored words.
+    the stored words. It reads the answer by meaning (``app.understanding``), so it loads
+    the sentence model once in the process that calls it: the worker, never a page.
     """
     values = {"transcript_text": text, "words": words}
     try:
@@ -46,13 +47,14 @@ def attempt_metrics(attempt: Attempt) -> dict | None:
     """The attempt's metrics, or None while it has no transcript.
 
     The stored ones when they are current; otherwise measured now and not saved (a page
-    view does not write: ``app.reports.stored`` brings stale rows up to date).
+    view does not write: ``app.reports.stored`` brings stale rows up to date), with the
+    keyword rules only, so a web process never loads the sentence model.
     """
     if attempt.status != AttemptStatus.DONE:
         return None
     if has_current_metrics(attempt):
         return attempt.metrics
-    return compute(attempt.words, attempt.duration_s, attempt.question)
+    return compute(attempt.words, attempt.duration_s, attempt.question, by_meaning=False)
 
 
 def attempt_tracked_values(attempt: Attempt) -> dict | None:
@@ -61,12 +63,13 @@ def attempt_tracked_values(attempt: Attempt) -> dict | None:
         return None
     if has_current_metrics(attempt):
         return attempt.tracked_values
-    metrics = compute(attempt.words, attempt.duration_s, attempt.question)
+    metrics = compute(attempt.words, attempt.duration_s, attempt.question, by_meaning=False)
     return tracked_values(metrics) if metrics["words"] else None
 
 
 def transcript_marks(metrics: dict | None) -> dict:
-    """Per word index: CSS classes (filler, hedge) and the long pause that follows it."""
+    """Per word index: CSS classes (filler, hedge, the STAR part its sentence tells, a
+    sentence that covers a talking point) and the long pause that follows it."""
     classes: dict[int, list[str]] = {}
     pauses: dict[int, float] = {}
     if metrics:
@@ -76,6 +79,14 @@ def transcript_marks(metrics: dict | None) -> dict:
                     classes.setdefault(index, []).append(
                         kind[:-1] if kind == "fillers" else "hedge"
                     )
+        # Older stored metrics have neither key: they are measured again by the worker.
+        for span in metrics.get("star_spans") or []:
+            for index in span["indexes"]:
+                classes.setdefault(index, []).append(f"star-{span['part']}")
+        for point in metrics.get("talking_points") or []:
+            for index in point.get("indexes") or []:
+                if "point" not in classes.setdefault(index, []):
+                    classes[index].append("point")
         for pause in metrics["long_pauses"]:
             pauses[pause["after_index"]] = pause["duration_s"]
     return {"classes": {i: " ".join(c) for i, c in classes.items()}, "pauses": pauses}

@@ -18,11 +18,12 @@ import re
 from dataclasses import dataclass
 
 from app.transcription.base import SOUND_FILLERS
+from app.understanding.meaning import STAR_CUES, understand
 
 # Answers keep the metrics measured when their transcript was saved. Bump this whenever a
 # rule or list below changes what ``compute`` returns: every stored answer is then stale and
 # measured again (``app.reports.stored``).
-METRICS_VERSION = "1"
+METRICS_VERSION = "2"  # 2: relevance, STAR and talking points by meaning
 
 LONG_PAUSE_S = 1.5
 PACE_BAND = (100, 165)  # Microsoft Speaker Coach's recommended range, words per minute
@@ -54,42 +55,16 @@ KIND_OF_NOUN_AFTER = {"a", "an", "the", "what", "this", "that", "some", "any", "
 FIRST_PERSON = {"i", "i'm", "i've", "i'd", "i'll", "me", "my", "mine", "myself"}
 TEAM_PERSON = {"we", "we're", "we've", "we'd", "we'll", "us", "our", "ours", "ourselves"}
 
-STAR_CUES = {
-    "situation": [
-        "when i was", "at my last", "at my previous", "in my last", "in my previous",
-        "last year", "last spring", "last summer", "last autumn", "last winter", "at the time",
-        "a few years ago", "a year ago", "years ago", "the situation", "the context",
-        "while i was", "we were", "our team was", "the company was", "the project was",
-        "there was a", "i was working", "i worked at", "in my role as",
-    ],
-    "task": [
-        "my role", "my job was", "i was responsible", "i needed to", "i had to", "the goal",
-        "my task", "i was asked", "the challenge was", "we needed to", "my responsibility",
-        "the problem was", "i was supposed to", "asked me to", "my goal", "the aim was",
-        "the deadline", "i was in charge",
-    ],
-    "action": [
-        "so i", "first i", "then i", "i decided", "i started", "i set up", "i reached out",
-        "i talked", "i spoke", "i wrote", "i built", "i led", "i created", "i proposed",
-        "i organised", "i organized", "i asked", "i suggested", "i worked with", "i called",
-        "i met", "i paired", "i changed", "i took", "i made", "i read", "i sorted",
-        "i shared", "i explained", "i negotiated", "i listened", "i prioritised",
-        "i prioritized", "i rewrote", "i added", "i cut",
-    ],
-    "result": [
-        "as a result", "in the end", "the result", "which meant", "ended up", "the outcome",
-        "resulted in", "led to", "since then", "i learned", "i learnt", "we achieved",
-        "we delivered", "we shipped", "we reduced", "we increased", "we saved", "we finished",
-        "renewed", "improved", "reduced", "increased", "percent", "on time", "finally",
-        "looking back", "afterwards", "the customer", "the client was",
-    ],
-}  # fmt: skip
 STAR_HINTS = {
     "situation": "No situation: start with where and when it happened, in a sentence or two.",
     "task": "No task: say what you were responsible for, or what had to be achieved.",
     "action": "No action: say what you did yourself, in the first person (“I …”).",
     "result": "No result: say what happened in the end, with a number if you can.",
 }
+OFF_TOPIC = (
+    "This answer does not seem to address the question. Listen to the question again "
+    "and answer it directly; the other figures below describe how you spoke."
+)
 STOPWORDS = set(
     [
         "a",
@@ -396,8 +371,14 @@ def metrics_fingerprint(question) -> str:
     return f"{METRICS_VERSION}:{digest[:16]}"
 
 
-def compute(words: list[dict], duration_s: float, question=None) -> dict:
-    """Every metric of one answer, as a JSON-ready dict (see the module docstring)."""
+def compute(words: list[dict], duration_s: float, question=None, by_meaning: bool = True) -> dict:
+    """Every metric of one answer, as a JSON-ready dict (see the module docstring).
+
+    ``by_meaning`` runs the sentence model (``app.understanding``) for relevance, STAR and
+    talking points; the worker and the CLI do, loading the model once per process. Without
+    it (a page measuring a stale answer) those come from the keyword rules, the answer is
+    taken as on topic, and ``star_spans`` is empty until the worker stores the real ones.
+    """
     tokens = tokenise(words)
     count = len(tokens)
     pauses = find_long_pauses(tokens)
@@ -407,7 +388,6 @@ def compute(words: list[dict], duration_s: float, question=None) -> dict:
     else:
         span = speaking = 0.0
     fillers = find_fillers(tokens)
-    star = find_star(tokens)
     behavioural = is_behavioural(question)
     target = question.answer_seconds if question is not None else None
     first = sum(1 for t in tokens if t.text in FIRST_PERSON)
@@ -442,12 +422,41 @@ def compute(words: list[dict], duration_s: float, question=None) -> dict:
             "i_share": round(first / (first + team), 2) if first + team else None,
         },
         "behavioural": behavioural,
-        "star": {part: bool(found) for part, found in star.items()},
-        "star_evidence": star,
+        **_content(tokens, question, fillers, by_meaning, behavioural),
+    }
+
+
+def _content(
+    tokens: list[Token], question, fillers: list[dict], by_meaning: bool, behavioural: bool
+) -> dict:
+    """Relevance, STAR and talking points: by meaning, or by keywords (see ``compute``)."""
+    evidence = find_star(tokens)
+    points = list(getattr(question, "talking_points", None) or [])
+    if by_meaning and tokens:
+        words = [{"word": t.raw, "start": t.start, "end": t.end, "index": t.index} for t in tokens]
+        skip = {i for f in fillers for i in f["indexes"]}
+        signals = understand(words, getattr(question, "text", None), points,
+                             {n for n, t in enumerate(tokens) if t.index in skip})  # fmt: skip
+        # ``understand`` counts positions in the list it was given: back to transcript indexes.
+        for item in signals["star_spans"] + signals["talking_points"]:
+            if "indexes" in item:
+                item["indexes"] = [tokens[n].index for n in item["indexes"]]
+                item["index"] = item["indexes"][0]
+        relevance, star, spans = signals["relevance"], signals["star"], signals["star_spans"]
+        talking_points = signals["talking_points"]
+    else:
+        relevance = {"on_topic": True, "similarity": None}
+        star, spans = {part: bool(found) for part, found in evidence.items()}, []
+        talking_points = talking_points_covered(tokens, points)
+    on_topic = relevance["on_topic"]
+    return {
+        "relevance": relevance,
+        "off_topic_note": None if on_topic else OFF_TOPIC,
+        "star": star,
+        "star_spans": spans,
+        "star_evidence": evidence,
         "star_missing": [STAR_HINTS[p] for p, found in star.items() if not found]
-        if behavioural
+        if behavioural and on_topic
         else [],
-        "talking_points": talking_points_covered(
-            tokens, list(getattr(question, "talking_points", None) or [])
-        ),
+        "talking_points": talking_points,
     }

@@ -190,8 +190,12 @@ def understand(
 
     # Talking points: the closest sentence, or window of two sentences (their vectors'
     # mean, which costs no second pass of the model).
-    windows = [[s] for s in sentences] + [list(p) for p in zip(sentences, sentences[1:], strict=False)]
-    window_vectors = np.vstack([said] + ([_unit_rows(said[:-1] + said[1:])] if len(said) > 1 else []))
+    windows = [[s] for s in sentences] + [
+        list(p) for p in zip(sentences, sentences[1:], strict=False)
+    ]
+    window_vectors = np.vstack(
+        [said] + ([_unit_rows(said[:-1] + said[1:])] if len(said) > 1 else [])
+    )
     covered = []
     for point, vector in zip(points, rest, strict=True):
         scores = window_vectors @ vector
@@ -205,8 +209,10 @@ def understand(
         "star": {part: any(label == part for label in labels) for part in STAR_PARTS},
         "star_spans": spans,
         "talking_points": covered,
-        "sentences": [{"start": round(s.start, 2), "end": round(s.end, 2), "text": s.text, "part": label}
-                      for s, label in zip(sentences, labels, strict=True)],  # fmt: skip
+        "sentences": [
+            {"start": round(s.start, 2), "end": round(s.end, 2), "text": s.text, "part": label}
+            for s, label in zip(sentences, labels, strict=True)
+        ],  # fmt: skip
     }
 
 

@@ -24,7 +24,9 @@ class Sentence:
     indexes: tuple[int, ...]
 
 
-def split_sentences(words: list[dict], skip: frozenset[int] | set[int] = frozenset()) -> list[Sentence]:
+def split_sentences(
+    words: list[dict], skip: frozenset[int] | set[int] = frozenset()
+) -> list[Sentence]:
     """Sentences of Whisper words (``{"word", "start", "end"}``); words whose position is in
     ``skip`` (fillers) stay in ``text`` but not in ``reading``."""
     sentences: list[Sentence] = []
