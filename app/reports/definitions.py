@@ -90,9 +90,11 @@ METRICS: tuple[Metric, ...] = (
         unit="",
         better="higher",
         value=lambda m: sum(m["star"].values()),
-        help="Looks for phrases that usually mark each part of Situation, Task, Action, "
-        "Result (“last year”, “my role was”, “so I…”, “in the end”). It is a checklist, "
-        "not a grade: a good answer can word things differently.",
+        help="Reads each sentence by meaning (a small language model that runs on this "
+        "machine) and says which part of Situation, Task, Action, Result it tells, helped by "
+        "phrases that usually mark each part (“last year”, “my role was”, “so I…”, “in the "
+        "end”). An answer that does not address its question earns no parts. It is a "
+        "checklist, not a grade; bench/UNDERSTANDING.md says how often it is right.",
     ),
     Metric(
         key="duration_s",

@@ -25,6 +25,8 @@ def markdown_report(
     ]
     if metrics and not calm:
         pace, fillers = BY_KEY["wpm_speaking"], BY_KEY["fillers_per_100_words"]
+        if metrics.get("off_topic_note"):
+            lines += [f"**Off topic.** {metrics['off_topic_note']}", ""]
         lines += [
             "## Delivery",
             "",
@@ -47,7 +49,12 @@ def markdown_report(
         if metrics["behavioural"]:
             lines += ["## Structure (STAR)", ""]
             for part, found in metrics["star"].items():
-                words = ", ".join(f'"{e["text"]}"' for e in metrics["star_evidence"][part][:3])
+                said = (
+                    [s for s in metrics["star_spans"] if s["part"] == part]
+                    if metrics.get("read_by") == "meaning"
+                    else metrics["star_evidence"][part]
+                )
+                words = ", ".join(f'"{e["text"]}"' for e in said[:3])
                 lines.append(f"- {part.title()}: {'found (' + words + ')' if found else 'missing'}")
             lines += [f"- {hint}" for hint in metrics["star_missing"]]
             lines.append("")

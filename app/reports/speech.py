@@ -443,13 +443,15 @@ def _content(
                 item["indexes"] = [tokens[n].index for n in item["indexes"]]
                 item["index"] = item["indexes"][0]
         relevance, star, spans = signals["relevance"], signals["star"], signals["star_spans"]
-        talking_points = signals["talking_points"]
+        talking_points, read_by = signals["talking_points"], "meaning"
     else:
+        read_by = "keywords"
         relevance = {"on_topic": True, "similarity": None}
         star, spans = {part: bool(found) for part, found in evidence.items()}, []
         talking_points = talking_points_covered(tokens, points)
     on_topic = relevance["on_topic"]
     return {
+        "read_by": read_by,
         "relevance": relevance,
         "off_topic_note": None if on_topic else OFF_TOPIC,
         "star": star,

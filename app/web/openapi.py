@@ -17,8 +17,23 @@ _METRICS = {
         "long_pauses": {"type": "array", "items": {"type": "object", "properties": {
             "start": {"type": "number"}, "end": {"type": "number"}, "duration_s": {"type": "number"}}}},
         "hedges": {"type": "array", "items": {"$ref": "#/components/schemas/Span"}},
-        "star": {"type": "object", "properties": {k: {"type": "boolean"} for k in
-                                                   ("situation", "task", "action", "result")}},
+        "relevance": {"type": "object", "description": "Whether the answer addresses its "
+                      "question, read by meaning: similarity is the cosine (-1 to 1) of the "
+                      "answer with the question, null without a question.", "properties": {
+            "on_topic": {"type": "boolean"}, "similarity": {"type": ["number", "null"]}}},
+        "star": {"type": "object", "description": "Situation, Task, Action, Result: a part is "
+                 "true when a sentence reads as it; all false when the answer is off topic.",
+                 "properties": {k: {"type": "boolean"} for k in
+                                ("situation", "task", "action", "result")}},
+        "star_spans": {"type": "array", "description": "Consecutive sentences that tell one "
+                       "STAR part, in order.", "items": {"type": "object", "properties": {
+            "part": {"enum": ["situation", "task", "action", "result"]},
+            "start": {"type": "number"}, "end": {"type": "number"}, "text": {"type": "string"}}}},
+        "talking_points": {"type": "array", "description": "The question's talking points in "
+                           "order; start, end and text are the covering words when covered.",
+                           "items": {"type": "object", "required": ["point", "covered"], "properties": {
+            "point": {"type": "string"}, "covered": {"type": "boolean"},
+            "start": {"type": "number"}, "end": {"type": "number"}, "text": {"type": "string"}}}},
         # The tracked numbers the API reports as they are, described once in the metric table.
         **{metric.key: metric.schema for metric in METRICS if metric.schema},
     },
