@@ -161,7 +161,9 @@ def test_length_against_the_suggested_time_and_talking_points():
     words = words_from(
         "My failure was specific: I missed a deadline. Afterwards I changed how I plan."
     )
-    metrics = compute(words, duration_s=60, question=question)
+    # The keyword rules (what a page uses for a stale answer); tests/understanding covers
+    # the same decision by meaning.
+    metrics = compute(words, duration_s=60, question=question, by_meaning=False)
     assert metrics["length"] == {"duration_s": 60, "target_s": 120, "ratio": 0.5}
     covered = {p["point"]: p["covered"] for p in metrics["talking_points"]}
     assert covered == {
