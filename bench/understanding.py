@@ -116,14 +116,18 @@ def calibrate() -> None:
     answers, bank = load()
     odd = halves(answers)["calibration (odd)"]
     best = {}
-    for value in [x / 100 for x in range(8, 34, 1)]:
-        meaning.ON_TOPIC_MIN = value
+    grid = itertools.product([x / 100 for x in range(8, 24, 2)], [x / 100 for x in range(18, 34, 2)],
+                             [4, 6, 8, 10, 12, 14, 16, 20, 40])  # fmt: skip
+    for low, high, rank in grid:
+        if high < low:
+            continue
+        meaning.ON_TOPIC_MIN, meaning.CLEARLY_ON_TOPIC, meaning.RANK_MAX = low, high, rank
         p, r, _ = score(odd, bank, "meaning")["off topic"]
-        if p >= 0.9 and r > best.get("relevance", (0, 0))[1]:
-            best["relevance"] = (value, r, p)
-    meaning.ON_TOPIC_MIN = best.get("relevance", (meaning.ON_TOPIC_MIN,))[0]
+        if p >= 0.9 and r > best.get("relevance", (0, 0, 0, 0))[3]:
+            best["relevance"] = (low, high, rank, r, p)
+    meaning.ON_TOPIC_MIN, meaning.CLEARLY_ON_TOPIC, meaning.RANK_MAX = best["relevance"][:3]
     for star_min, bonus in itertools.product(
-        [x / 100 for x in range(30, 56, 2)], [0, 0.04, 0.08, 0.12, 0.16]
+        [x / 100 for x in range(22, 50, 2)], [0, 0.04, 0.08, 0.12, 0.16, 0.2]
     ):
         meaning.STAR_MIN, meaning.CUE_BONUS = star_min, bonus
         p, r, _ = score(odd, bank, "meaning")["STAR part"]

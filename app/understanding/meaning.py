@@ -18,11 +18,55 @@ from app.understanding.encoder import SentenceEncoder, sentence_encoder
 from app.understanding.sentences import Sentence, split_sentences
 
 # Calibrated on the odd-numbered answers of bench/understanding_set (see bench/UNDERSTANDING.md).
-ON_TOPIC_MIN = 0.12  # cosine of the answer's mean sentence with the question
-STAR_MIN = 0.32  # a sentence reads as a STAR part at this cosine with the part's prototypes
+ON_TOPIC_MIN = 0.08  # cosine of the answer's mean sentence with the question: below, off topic
+CLEARLY_ON_TOPIC = 0.18  # at or above this cosine, on topic whatever the ranking says
+RANK_MAX = 10  # between the two: off topic when more reference questions are closer than this
+STAR_MIN = 0.22  # a sentence reads as a STAR part at this cosine with the part's prototypes
 CUE_BONUS = 0.16  # added to a part's score when the sentence holds one of its cue phrases
 POINT_MIN = 0.27  # a talking point is covered at this cosine (see ``_point_text``)
 
+# An answer's closeness to its question means little alone: a story about teamwork is close
+# to every behavioural question. So it is also ranked against these questions, ours, across
+# the usual topics of an interview; an answer closer to many of them than to its own question
+# is about something else.
+REFERENCE_QUESTIONS = [
+    "Tell me about yourself.",
+    "Why do you want this job?",
+    "What are your salary expectations?",
+    "Where do you see yourself in five years?",
+    "What is your greatest strength?",
+    "What is your biggest weakness?",
+    "Why are you leaving your current job?",
+    "Tell me about a time you worked in a team.",
+    "Tell me about a conflict with a colleague.",
+    "Tell me about a time you failed.",
+    "Describe a time you showed leadership.",
+    "How do you handle stress and pressure?",
+    "Tell me about a mistake you made at work.",
+    "How do you prioritise your work when everything is urgent?",
+    "What do you know about our company?",
+    "Why should we hire you?",
+    "Do you have any questions for us?",
+    "Tell me about a gap in your CV.",
+    "Describe a difficult customer you dealt with.",
+    "Tell me about a time you missed a deadline.",
+    "What do you do in your free time?",
+    "What are your hobbies outside work?",
+    "Are you willing to relocate or travel?",
+    "What technical skills and tools do you know?",
+    "Tell me about your education.",
+    "What achievement are you most proud of?",
+    "How would your friends describe you?",
+    "Would you like to work from home?",
+    "Tell me about a time you disagreed with your manager.",
+    "Tell me about a time you had to learn something new quickly.",
+    "How do you handle feedback and criticism?",
+    "Tell me about a decision you made without all the information.",
+    "Tell me about a time you had to change your plans at short notice.",
+    "What motivates you at work?",
+    "Describe your ideal manager.",
+    "Tell me about a time you went beyond what was asked.",
+]
 STAR_PARTS = ("situation", "task", "action", "result")
 STAR_PROTOTYPES = {
     "situation": [
@@ -159,16 +203,19 @@ def understand(
         return empty
     encoder = encoder or sentence_encoder()
     prototypes = [text for part in STAR_PARTS for text in STAR_PROTOTYPES[part]]
-    extra = [question_text] if question_text else []
-    extra += [_point_text(question_text or "", p) for p in points]
+    extra = [question_text] + REFERENCE_QUESTIONS if question_text else []
+    extra += [_point_text(question_text or "", p) for p in points] + points
     vectors = encoder.embed([s.reading for s in sentences] + prototypes + extra)
     said, rest = vectors[: len(sentences)], vectors[len(sentences) :]
     proto, rest = rest[: len(prototypes)], rest[len(prototypes) :]
 
     if question_text:
-        similarity = float(_unit(said.mean(0)) @ rest[0])
-        rest = rest[1:]
-        relevance = {"on_topic": similarity >= ON_TOPIC_MIN, "similarity": round(similarity, 3)}
+        gist = _unit(said.mean(0))
+        similarity = float(gist @ rest[0])
+        closer = int((rest[1 : 1 + len(REFERENCE_QUESTIONS)] @ gist > similarity).sum())
+        rest = rest[1 + len(REFERENCE_QUESTIONS) :]
+        on_topic = similarity >= CLEARLY_ON_TOPIC or (similarity >= ON_TOPIC_MIN and closer <= RANK_MAX)
+        relevance = {"on_topic": on_topic, "similarity": round(similarity, 3)}
     else:
         relevance = {"on_topic": True, "similarity": None}
     on_topic = relevance["on_topic"]
@@ -197,11 +244,15 @@ def understand(
         [said] + ([_unit_rows(said[:-1] + said[1:])] if len(said) > 1 else [])
     )
     covered = []
-    for point, vector in zip(points, rest, strict=True):
+    in_context, alone = rest[: len(points)], rest[len(points) :]
+    for point, vector, bare in zip(points, in_context, alone, strict=True):
         scores = window_vectors @ vector
-        best = int(scores.argmax())
-        hit = on_topic and float(scores[best]) >= POINT_MIN
-        item = {"point": point, "covered": bool(hit), "similarity": round(float(scores[best]), 3)}
+        # Whether it is covered: read with its question. Where: the window closest to the
+        # point read both ways (read with the question alone, the sentence that sets the
+        # scene tends to win).
+        best = int((scores + window_vectors @ bare).argmax())
+        hit = on_topic and float(scores.max()) >= POINT_MIN
+        item = {"point": point, "covered": bool(hit), "similarity": round(float(scores.max()), 3)}
         covered.append(item | ({k: v for k, v in _span(windows[best]).items()} if hit else {}))
 
     return {
