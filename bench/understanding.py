@@ -2,6 +2,7 @@
 
     python bench/understanding.py              # the table of bench/UNDERSTANDING.md
     python bench/understanding.py --calibrate  # search the thresholds on the calibration half
+    python bench/understanding.py --cost       # time and memory of a 3-minute answer, 1 core
 
 The set is ``bench/understanding_set/answers.yaml``. Odd-numbered answers (a01, a03, ...)
 calibrate the thresholds in ``app/understanding/meaning.py``; even-numbered ones are held out
@@ -17,6 +18,12 @@ so they never flag an answer as off topic.
 """
 
 from __future__ import annotations
+
+import os
+
+# One core, as the cost target says: set before NumPy (and its BLAS) is imported.
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
 
 import argparse
 import itertools
@@ -142,8 +149,56 @@ def calibrate() -> None:
         print(name, found)
 
 
+def cost() -> None:
+    """Seconds to read a 3-minute answer by meaning (model loaded, the question's prototypes
+    warm, the answer's sentences new), and the process's memory before and after the model."""
+    import resource
+    import time
+
+    from app.understanding.encoder import sentence_encoder
+
+    answers, bank = load()
+    complete = [a for a in answers if a["kind"] == "complete"]
+    question = bank[complete[0]["q"]]
+    asked = type("Question", (), {"text": question["text"], "tags": question["tags"],
+                                   "answer_seconds": 180, "talking_points": question["talking_points"]})  # fmt: skip
+
+    def answer_of(offset: int) -> list[dict]:
+        words: list[dict] = []
+        for a in complete[offset:] + complete[:offset]:
+            words += words_of(a["text"])
+            if len(words) >= 450:  # 3 minutes at 150 words a minute
+                break
+        return [w | {"start": i * 0.4, "end": i * 0.4 + 0.3} for i, w in enumerate(words[:450])]
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    sentence_encoder()
+    load_s = time.perf_counter() - started
+    speech.compute(answer_of(0), 180.0, asked)  # prototypes and reference questions cached
+    times = []
+    for offset in range(1, 6):
+        words = answer_of(offset)
+        sentence_encoder()._cache.clear()  # noqa: SLF001 - every sentence new, as in a real answer
+        speech.compute(words[:10], 180.0, asked)  # prototypes back in the cache
+        started = time.perf_counter()
+        speech.compute(words, 180.0, asked)
+        times.append(time.perf_counter() - started)
+        keyword_start = time.perf_counter()
+        speech.compute(words, 180.0, asked, by_meaning=False)
+        keywords = time.perf_counter() - keyword_start
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"model load {load_s:.2f} s; 3-minute answer (450 words): by meaning median "
+          f"{sorted(times)[2]:.3f} s, max {max(times):.3f} s (keywords only {keywords:.3f} s); "
+          f"peak RSS {before:.0f} MB before the model, {after:.0f} MB after (+{after - before:.0f} MB)")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calibrate", action="store_true")
+    parser.add_argument("--cost", action="store_true")
     args = parser.parse_args()
-    calibrate() if args.calibrate else report()
+    if args.cost:
+        cost()
+    else:
+        calibrate() if args.calibrate else report()
