@@ -19,16 +19,15 @@ so they never flag an answer as off topic.
 
 from __future__ import annotations
 
+import argparse
+import itertools
 import os
+import sys
+from pathlib import Path
 
 # One core, as the cost target says: set before NumPy (and its BLAS) is imported.
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
-
-import argparse
-import itertools
-import sys
-from pathlib import Path
 
 import yaml
 
