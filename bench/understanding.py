@@ -25,11 +25,11 @@ import os
 import sys
 from pathlib import Path
 
+import yaml
+
 # One core, as the cost target says: set before NumPy (and its BLAS) is imported.
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
-
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -187,9 +187,11 @@ def cost() -> None:
         speech.compute(words, 180.0, asked, by_meaning=False)
         keywords = time.perf_counter() - keyword_start
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"model load {load_s:.2f} s; 3-minute answer (450 words): by meaning median "
-          f"{sorted(times)[2]:.3f} s, max {max(times):.3f} s (keywords only {keywords:.3f} s); "
-          f"peak RSS {before:.0f} MB before the model, {after:.0f} MB after (+{after - before:.0f} MB)")
+    print(
+        f"model load {load_s:.2f} s; 3-minute answer (450 words): by meaning median "
+        f"{sorted(times)[2]:.3f} s, max {max(times):.3f} s (keywords only {keywords:.3f} s); "
+        f"peak RSS {before:.0f} MB before the model, {after:.0f} MB after (+{after - before:.0f} MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -214,7 +214,9 @@ def understand(
         similarity = float(gist @ rest[0])
         closer = int((rest[1 : 1 + len(REFERENCE_QUESTIONS)] @ gist > similarity).sum())
         rest = rest[1 + len(REFERENCE_QUESTIONS) :]
-        on_topic = similarity >= CLEARLY_ON_TOPIC or (similarity >= ON_TOPIC_MIN and closer <= RANK_MAX)
+        on_topic = similarity >= CLEARLY_ON_TOPIC or (
+            similarity >= ON_TOPIC_MIN and closer <= RANK_MAX
+        )
         relevance = {"on_topic": on_topic, "similarity": round(similarity, 3)}
     else:
         relevance = {"on_topic": True, "similarity": None}

@@ -73,7 +73,9 @@ def test_the_model_comes_from_the_installed_package_once_per_process():
 
 def test_safetensors_are_read_as_views_without_copies():
     header = b'{"x": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]}}'
-    blob = bytearray(len(header).to_bytes(8, "little") + header + np.arange(4, dtype="<f4").tobytes())
+    blob = bytearray(
+        len(header).to_bytes(8, "little") + header + np.arange(4, dtype="<f4").tobytes()
+    )
     arrays = read_safetensors(blob)
     assert arrays["x"].tolist() == [[0, 1], [2, 3]] and arrays["x"].base is not None
 
@@ -103,7 +105,9 @@ def test_a_story_that_answers_its_question_has_its_parts_and_points():
     assert parts[0] == "situation" and "result" in parts
     for span in signals["star_spans"]:
         assert span["text"] and span["start"] < span["end"]
-    asked = next(p for p in signals["talking_points"] if p["point"] == "asked for specific feedback")
+    asked = next(
+        p for p in signals["talking_points"] if p["point"] == "asked for specific feedback"
+    )
     assert asked["covered"] and "hiring manager" in asked["text"]
     assert asked["start"] < asked["end"] and asked["indexes"]
 
