@@ -139,11 +139,13 @@ def calibrate() -> None:
         p, r, _ = score(odd, bank, "meaning")["STAR part"]
         if min(p, r) > best.get("star", (0, 0, 0, 0))[2]:
             best["star"] = (star_min, bonus, min(p, r), (p, r))
-    for point_min in [x / 100 for x in range(20, 62, 1)]:
-        meaning.POINT_MIN = point_min
+    for point_min, alone_min in itertools.product(
+        [x / 100 for x in range(20, 50, 1)], [x / 100 for x in range(-10, 40, 5)]
+    ):
+        meaning.POINT_MIN, meaning.POINT_ALONE_MIN = point_min, alone_min
         p, r, _ = score(odd, bank, "meaning")["talking point"]
-        if min(p, r) > best.get("points", (0, 0))[1]:
-            best["points"] = (point_min, min(p, r), (p, r))
+        if min(p, r) > best.get("points", (0, 0, 0))[2]:
+            best["points"] = (point_min, alone_min, min(p, r), (p, r))
     for name, found in best.items():
         print(name, found)
 

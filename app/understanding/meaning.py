@@ -23,7 +23,8 @@ CLEARLY_ON_TOPIC = 0.18  # at or above this cosine, on topic whatever the rankin
 RANK_MAX = 10  # between the two: off topic when more reference questions are closer than this
 STAR_MIN = 0.22  # a sentence reads as a STAR part at this cosine with the part's prototypes
 CUE_BONUS = 0.16  # added to a part's score when the sentence holds one of its cue phrases
-POINT_MIN = 0.27  # a talking point is covered at this cosine (see ``_point_text``)
+POINT_MIN = 0.20  # a talking point is covered at this cosine (see ``_point_text``)
+POINT_ALONE_MIN = 0.15  # ... and when the point read alone is at least this close
 
 # An answer's closeness to its question means little alone: a story about teamwork is close
 # to every behavioural question. So it is also ranked against these questions, ours, across
@@ -253,7 +254,10 @@ def understand(
         # point read both ways (read with the question alone, the sentence that sets the
         # scene tends to win).
         best = int((scores + window_vectors @ bare).argmax())
-        hit = on_topic and float(scores.max()) >= POINT_MIN
+        # Read with its question, any point sits close to an answer on that question: the
+        # point alone must be near the words too, or "a recipe for bread" would be covered.
+        alone_best = float((window_vectors @ bare).max())
+        hit = on_topic and float(scores.max()) >= POINT_MIN and alone_best >= POINT_ALONE_MIN
         item = {"point": point, "covered": bool(hit), "similarity": round(float(scores.max()), 3)}
         covered.append(item | ({k: v for k, v in _span(windows[best]).items()} if hit else {}))
 

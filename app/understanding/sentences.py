@@ -1,7 +1,9 @@
 """An answer's words cut into sentences, each with its time span and word positions.
 
-Whisper's punctuation decides where a sentence ends; a run of words with no full stop is cut
-every ``MAX_WORDS`` words so one long breathless sentence still reads as several ideas.
+Whisper's punctuation decides where a sentence ends. Spoken answers run clauses together
+("I talked to the client, we cut the scope, and we delivered"), so a sentence longer than
+``LONG_WORDS`` is also cut at a comma once its piece has ``MIN_CLAUSE_WORDS``, and a run with
+no punctuation at all every ``MAX_WORDS`` words: each piece then reads as one idea.
 """
 
 from __future__ import annotations
@@ -9,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MAX_WORDS = 30
+LONG_WORDS = 16
+MIN_CLAUSE_WORDS = 6
 ENDINGS = (".", "?", "!", "…")
+PAUSES = (",", ";", ":", "—", "-")
 
 
 @dataclass(frozen=True)
@@ -45,11 +50,25 @@ def split_sentences(
             ))  # fmt: skip
         current.clear()
 
+    # Where each sentence (up to its full stop) ends, to know whether it is long.
+    ends, length = {}, 0
     for index, word in enumerate(words):
-        if not word["word"].strip():
+        length += bool(word["word"].strip())
+        if word["word"].rstrip().endswith(ENDINGS) or index == len(words) - 1:
+            for back in range(index, index - length, -1):
+                ends[back] = length
+            length = 0
+    for index, word in enumerate(words):
+        text = word["word"].rstrip()
+        if not text.strip():
             continue
         current.append(index)
-        if word["word"].rstrip().endswith(ENDINGS) or len(current) >= MAX_WORDS:
+        clause_ends = (
+            text.endswith(PAUSES)
+            and ends.get(index, 0) > LONG_WORDS
+            and len(current) >= MIN_CLAUSE_WORDS
+        )
+        if text.endswith(ENDINGS) or clause_ends or len(current) >= MAX_WORDS:
             close()
     close()
     return sentences

@@ -80,3 +80,39 @@ def test_flask_cli_sees_the_same_commands(tmp_path):
     )
     for command in ("serve", "worker", "transcribe", "banks"):
         assert command in result.stdout
+
+
+def test_transcribe_json_with_a_question_reads_the_answer_by_meaning(tmp_path, audio_fixtures):
+    result = run(
+        "transcribe",
+        "--json",
+        "--question",
+        "Tell me about a time you missed an important deadline.",
+        "--talking-point",
+        "who they told and how",
+        "--talking-point",
+        "a recipe for bread",
+        str(audio_fixtures / "answer.m4a"),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout)["metrics"]
+    assert metrics["relevance"]["on_topic"] is True
+    assert 0 < metrics["relevance"]["similarity"] <= 1
+    assert set(metrics["star"]) == {"situation", "task", "action", "result"}
+    assert metrics["star_spans"] and all(
+        set(span) >= {"part", "start", "end", "text"} for span in metrics["star_spans"]
+    )
+    points = metrics["talking_points"]
+    assert [p["point"] for p in points] == ["who they told and how", "a recipe for bread"]
+    assert points[1]["covered"] is False and "text" not in points[1]
+    for point in points:
+        if point["covered"]:
+            assert set(point) >= {"start", "end", "text"}
+
+
+def test_transcribe_talking_points_need_a_question(tmp_path, audio_fixtures):
+    result = run(
+        "transcribe", "--talking-point", "x", str(audio_fixtures / "short.wav"), cwd=tmp_path
+    )
+    assert result.returncode == 2 and "--talking-point needs --question" in result.stderr

@@ -1,0 +1,89 @@
+"""Feedback that reads the answer by meaning, as the worker stores it: the API contract, the
+answer page (STAR spans over the transcript, covering sentences that play, off topic first)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.extensions import db
+from app.models import Attempt, Question
+from tests.reports.test_stored_metrics import measured_attempt, user  # noqa: F401
+from tests.understanding.test_meaning import (
+    MANAGER,
+    PASSED_OVER,
+    PASSED_OVER_POINTS,
+    SALARY_ANSWER,
+    STORY,
+)
+
+
+def bank_question(app, text: str) -> int:
+    with app.app_context():
+        return db.session.execute(db.select(Question.id).where(Question.text == text)).scalar_one()
+
+
+@pytest.fixture
+def passed_over(app, user):  # noqa: F811
+    """The bank question the story answers, with its talking points."""
+    question_id = bank_question(app, PASSED_OVER)
+    with app.app_context():
+        assert db.session.get(Question, question_id).talking_points == PASSED_OVER_POINTS
+    return question_id
+
+
+def test_the_api_reports_relevance_star_spans_and_covering_words(client, app, passed_over):
+    attempt_id = measured_attempt(app, STORY, question_id=passed_over)
+    metrics = client.get(f"/api/v1/attempts/{attempt_id}").json["metrics"]
+    assert metrics["relevance"]["on_topic"] is True
+    assert isinstance(metrics["relevance"]["similarity"], float)
+    assert metrics["star"] == {"situation": True, "task": True, "action": True, "result": True}
+    assert {s["part"] for s in metrics["star_spans"]} == {"situation", "task", "action", "result"}
+    for span in metrics["star_spans"]:
+        assert set(span) >= {"part", "start", "end", "text"} and span["start"] < span["end"]
+    points = {p["point"]: p for p in metrics["talking_points"]}
+    assert list(points) == PASSED_OVER_POINTS
+    asked = points["asked for specific feedback"]
+    assert asked["covered"] is True and "hiring manager" in asked["text"]
+    with app.app_context():
+        words = db.session.get(Attempt, attempt_id).words
+    # The covering words are the transcript's own, at their own times.
+    first = asked["indexes"][0]
+    assert asked["start"] == words[first]["start"] and asked["text"].startswith(
+        words[first]["word"].strip()
+    )
+
+
+def test_an_off_topic_answer_says_so_first_and_earns_no_star_ticks(client, app, user):  # noqa: F811
+    attempt_id = measured_attempt(app, SALARY_ANSWER, question_id=bank_question(app, MANAGER))
+    metrics = client.get(f"/api/v1/attempts/{attempt_id}").json["metrics"]
+    assert metrics["relevance"]["on_topic"] is False
+    assert not any(metrics["star"].values()) and metrics["star_spans"] == []
+    assert not any(p["covered"] for p in metrics["talking_points"])
+    html = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    section = html[html.index("How you sounded") :]
+    notice = section.index("does not seem to address the question")
+    assert notice < section.index("Pace") and notice < section.index("Structure (STAR)")
+    assert "✓ Situation" not in html and "No situation" not in html
+    assert "address the question" in client.get(f"/attempts/{attempt_id}/report.md").get_data(
+        as_text=True
+    )
+
+
+def test_the_page_shows_star_parts_over_the_transcript_and_plays_the_covering_sentence(
+    client, app, passed_over
+):
+    attempt_id = measured_attempt(app, STORY, question_id=passed_over)
+    html = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    # Each word of the transcript carries the part its sentence tells.
+    assert re.search(r'id="w-0" class="word[^"]*star-situation', html)
+    assert re.search(r'class="word[^"]*star-result', html)
+    # Each part links to its sentences, which play from their first word when clicked.
+    spans = re.findall(r'<a class="jump star-span" href="#w-(\d+)" data-start="([\d.]+)"', html)
+    assert spans and spans[0] == ("0", "0.5")  # words_from starts at 0.5 s
+    # A covered point links to the sentence that covers it, highlighted in the transcript.
+    point = re.search(r'<a class="jump point-span" href="#w-(\d+)" data-start="([\d.]+)"', html)
+    assert point and re.search(rf'id="w-{point.group(1)}" class="word[^"]*point', html)
+    assert "hiring manager" in html[point.start() : point.start() + 400]
+    assert 'style="' not in html[html.index("How you sounded") :]
