@@ -177,22 +177,24 @@ def cost() -> None:
     sentence_encoder()
     load_s = time.perf_counter() - started
     speech.compute(answer_of(0), 180.0, asked)  # prototypes and reference questions cached
-    times = []
-    for offset in range(1, 6):
+    times, cpu = [], []
+    for offset in range(1, 8):
         words = answer_of(offset)
         sentence_encoder()._cache.clear()  # noqa: SLF001 - every sentence new, as in a real answer
         speech.compute(words[:10], 180.0, asked)  # prototypes back in the cache
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         speech.compute(words, 180.0, asked)
         times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)
         keyword_start = time.perf_counter()
         speech.compute(words, 180.0, asked, by_meaning=False)
         keywords = time.perf_counter() - keyword_start
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"model load {load_s:.2f} s; 3-minute answer (450 words): by meaning median "
-        f"{sorted(times)[2]:.3f} s, max {max(times):.3f} s (keywords only {keywords:.3f} s); "
-        f"peak RSS {before:.0f} MB before the model, {after:.0f} MB after (+{after - before:.0f} MB)"
+        f"model load {load_s:.2f} s; 3-minute answer (450 words), by meaning: median "
+        f"{sorted(times)[3]:.3f} s wall, {sorted(cpu)[3]:.3f} s CPU (max {max(times):.3f} s "
+        f"wall); keywords only {keywords:.3f} s; peak RSS {before:.0f} MB before the model, "
+        f"{after:.0f} MB after (+{after - before:.0f} MB); load average {os.getloadavg()[0]:.1f}"
     )
 
 

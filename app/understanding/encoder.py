@@ -69,13 +69,24 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarr
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
-    # BERT's exact GELU, x * Phi(x), with erf from Abramowitz and Stegun 7.1.26 (error
-    # under 1.5e-7): NumPy has no erf and SciPy is not worth a dependency for one function.
-    z = np.abs(x) * np.float32(1 / np.sqrt(2))
-    t = 1 / (1 + np.float32(0.3275911) * z)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))  # fmt: skip
-    erf = 1 - poly.astype(np.float32) * np.exp(-z * z)
-    return x * 0.5 * (1 + np.sign(x) * erf)
+    """BERT's exact GELU, x * Phi(x), with erf from Abramowitz and Stegun 7.1.26 (error under
+    1.5e-7): NumPy has no erf and SciPy is not worth a dependency for one function. Written
+    in place, in float32: it runs on every token of six layers and was a third of the time."""
+    z = np.abs(x)
+    z *= np.float32(1 / np.sqrt(2))
+    t = z * np.float32(0.3275911)
+    t += 1
+    np.reciprocal(t, out=t)
+    tail = t * np.float32(1.061405429)
+    for coefficient in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
+        tail += np.float32(coefficient)
+        tail *= t
+    np.square(z, out=z)
+    np.negative(z, out=z)
+    np.exp(z, out=z)
+    tail *= z
+    tail *= np.float32(0.5)  # now P(N > |x|): Phi(x) is 1 minus it above 0, itself below
+    return x * np.where(x >= 0, 1 - tail, tail)
 
 
 class SentenceEncoder:
