@@ -16,7 +16,9 @@ from app.reports.speech import compute, metrics_fingerprint
 log = logging.getLogger(__name__)
 
 
-def transcript_values(text: str, words: list[dict], duration_s: float, question) -> dict:
+def transcript_values(
+    text: str, words: list[dict], duration_s: float, question, by_meaning: bool = True
+) -> dict:
     """The columns of an attempt that hold its transcript: the text, the words, and the
     metrics measured from them with their fingerprint and tracked numbers.
 
@@ -24,16 +26,19 @@ def transcript_values(text: str, words: list[dict], duration_s: float, question)
     refresh of stale metrics) stores it through this, so the stored metrics always match
     the stored words. It reads the answer by meaning (``app.understanding``), so it loads
     the sentence model once in the process that calls it: the worker, never a page.
+    ``by_meaning=False`` measures with the keyword rules only and stores no fingerprint, so
+    the answer counts as stale until ``app.reports.stored.measure_attempt`` reads it.
     """
     values = {"transcript_text": text, "words": words}
     try:
-        metrics = compute(words, duration_s, question)
+        metrics = compute(words, duration_s, question, by_meaning=by_meaning)
     except Exception:
         # The transcript is the answer itself and cost a Whisper run: keep it. Without
         # stored metrics the pages measure the answer when they show it.
         log.exception("metrics of a %s-word transcript could not be measured", len(words))
         return values | {"metrics": None, "metrics_version": None, "tracked_values": None}
-    return values | {"metrics": metrics, "metrics_version": metrics_fingerprint(question),
+    fingerprint = metrics_fingerprint(question) if by_meaning else None
+    return values | {"metrics": metrics, "metrics_version": fingerprint,
                      "tracked_values": tracked_values(metrics) if metrics["words"] else None}  # fmt: skip
 
 

@@ -52,32 +52,46 @@ def refresh_metrics(after: int = 0, limit: int | None = None) -> tuple[int, int 
     """
     ids = stale_attempt_ids(after)
     todo = ids if limit is None else ids[:limit]
-    stored = 0
-    for start in range(0, len(todo), BATCH):
-        chunk = todo[start : start + BATCH]
-        attempts = db.session.execute(
-            db.select(Attempt).options(defer(Attempt.metrics), defer(Attempt.live_words))
-            .where(Attempt.id.in_(chunk), Attempt.status == AttemptStatus.DONE)
-        ).scalars().all()  # fmt: skip
-        measured = [
-            (attempt.id, attempt.metrics_version,
-             transcript_values(attempt.transcript_text, attempt.words, attempt.duration_s,
-                               attempt.question))
-            for attempt in attempts
-        ]  # fmt: skip
-        # Measured first, outside the write: the write lock is held only for the UPDATEs.
-        db.session.commit()
-        begin_write()
-        for attempt_id, old, values in measured:
-            if values["metrics"] is None:
-                continue  # could not be measured (logged): the pages go on measuring it
-            result = db.session.execute(
-                update(Attempt)
-                .where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.DONE,
-                       Attempt.metrics_version.is_not_distinct_from(old))
-                .values({column: values[column] for column in MEASURED})
-                .execution_options(synchronize_session=False)
-            )  # fmt: skip
-            stored += result.rowcount
-        db.session.commit()
+    stored = sum(
+        _measure_and_store(todo[start : start + BATCH]) for start in range(0, len(todo), BATCH)
+    )
     return stored, (todo[-1] if len(todo) < len(ids) else None)
+
+
+def measure_attempt(attempt_id: int) -> bool:
+    """Read one transcribed answer by meaning and store its metrics, unless they are current
+    already; the worker calls it right after saving a transcript. True when stored."""
+    return _measure_and_store([attempt_id]) == 1
+
+
+def _measure_and_store(ids: list[int]) -> int:
+    attempts = db.session.execute(
+        db.select(Attempt).options(defer(Attempt.metrics), defer(Attempt.live_words))
+        .where(Attempt.id.in_(ids), Attempt.status == AttemptStatus.DONE)
+    ).scalars().all()  # fmt: skip
+    measured = [
+        (attempt.id, attempt.metrics_version,
+         transcript_values(attempt.transcript_text, attempt.words, attempt.duration_s,
+                           attempt.question))
+        for attempt in attempts
+        if attempt.metrics_version != metrics_fingerprint(attempt.question)
+    ]  # fmt: skip
+    # Measured first, outside the write: the write lock is held only for the UPDATEs.
+    db.session.commit()
+    if not measured:
+        return 0
+    begin_write()
+    stored = 0
+    for attempt_id, old, values in measured:
+        if values["metrics"] is None:
+            continue  # could not be measured (logged): the pages go on measuring it
+        result = db.session.execute(
+            update(Attempt)
+            .where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.DONE,
+                   Attempt.metrics_version.is_not_distinct_from(old))
+            .values({column: values[column] for column in MEASURED})
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+        stored += result.rowcount
+    db.session.commit()
+    return stored

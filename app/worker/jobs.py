@@ -26,6 +26,7 @@ from app.recordings.errors import TRANSIENT, AudioRejected, RecordingMissing, St
 from app.recordings.keys import wav_key
 from app.recordings.streaming import NO_AUDIO, contiguous, fail_recording, join_pieces, pieces_of
 from app.reports.attempts import transcript_values
+from app.reports.stored import measure_attempt
 from app.transcription import EngineUnavailable, ModelNotFound, TranscriptionError, load_engine
 from app.transcription.segments import (
     final_transcript,
@@ -210,7 +211,7 @@ def transcribe_attempt(attempt_id: int) -> None:
         beat.stopped.set()
     elapsed = time.perf_counter() - started
     data = transcript.to_dict()
-    _finish(
+    stored = _finish(
         attempt_id,
         {
             "jobs_done": 1,
@@ -219,12 +220,18 @@ def transcribe_attempt(attempt_id: int) -> None:
         },
         status=AttemptStatus.DONE,
         error="",
-        **transcript_values(data["text"], data["words"], attempt.duration_s, attempt.question),
+        # The transcript goes out first, with the keyword figures (milliseconds); reading it
+        # by meaning follows at once, so Stop to transcript does not wait for the model.
+        **transcript_values(
+            data["text"], data["words"], attempt.duration_s, attempt.question, by_meaning=False
+        ),
         engine=engine.name,
         model=engine.model_name,
         processing_s=round(elapsed, 3),
     )
     log.info("attempt %s transcribed in %.2f s", attempt_id, elapsed)
+    if stored:
+        measure_attempt(attempt_id)
 
 
 def _finished(attempt_id: int) -> bool:

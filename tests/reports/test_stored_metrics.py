@@ -169,8 +169,8 @@ def test_refresh_does_not_overwrite_a_transcript_that_changed_meanwhile(app, use
     attempt_id = make_attempt(app, STORY)
     real = compute
 
-    def retention_drops_it_meanwhile(words, duration_s, question=None):
-        measured = real(words, duration_s, question)
+    def retention_drops_it_meanwhile(words, duration_s, question=None, **options):
+        measured = real(words, duration_s, question, **options)
         if words:  # the refresh measuring the old words; now retention drops them
             with db.engine.begin() as conn:
                 conn.execute(

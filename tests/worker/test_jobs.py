@@ -12,7 +12,7 @@ from app.recordings.keys import wav_key
 from app.recordings.streaming import NO_AUDIO, finish_abandoned
 from app.reports.definitions import tracked_values
 from app.reports.speech import compute, metrics_fingerprint
-from app.reports.stored import stale_attempt_ids
+from app.reports.stored import measure_attempt, stale_attempt_ids
 from app.transcription import Transcript
 from app.transcription.base import Word
 from app.worker.jobs import claim, transcribe_attempt
@@ -244,3 +244,29 @@ def test_the_refresh_job_measures_every_stale_answer_a_share_at_a_time(
     queue.refresh_stored_metrics()
     with app.app_context():
         assert stale_attempt_ids() == []
+
+
+def test_the_transcript_is_saved_before_the_answer_is_read_by_meaning(
+    client, app, audio_fixtures, monkeypatch
+):
+    attempt_id = _queued_attempt(client, app, audio_fixtures, monkeypatch)
+    monkeypatch.setattr("app.worker.jobs.engine_for_app", lambda: Heard())
+    seen = []
+
+    def measure_after_saving(saved_id):
+        # Another session, as a page would read it, while the model has not run yet.
+        with app.app_context():
+            row = db.session.get(Attempt, saved_id)
+            seen.append((row.status, row.transcript_text, row.metrics_version,
+                         row.metrics["read_by"]))  # fmt: skip
+            db.session.rollback()
+        return measure_attempt(saved_id)
+
+    monkeypatch.setattr("app.worker.jobs.measure_attempt", measure_after_saving)
+    with app.app_context():
+        transcribe_attempt(attempt_id)
+        db.session.expire_all()
+        attempt = db.session.get(Attempt, attempt_id)
+        assert seen == [("done", Heard.text, None, "keywords")]
+        assert attempt.metrics["read_by"] == "meaning"
+        assert attempt.metrics_version == metrics_fingerprint(attempt.question)
