@@ -62,8 +62,9 @@ STAR_HINTS = {
     "result": "No result: say what happened in the end, with a number if you can.",
 }
 OFF_TOPIC = (
-    "This answer does not seem to address the question. Listen to the question again "
-    "and answer it directly; the other figures below describe how you spoke."
+    "This answer does not seem to address the question, so no STAR part is counted. "
+    "Listen to the question again and answer it directly; the figures below "
+    "describe only how it was spoken."
 )
 STOPWORDS = set(
     [
