@@ -8,12 +8,17 @@ them back, and measures afresh (without writing) only when they are missing or s
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
-from app.models import Attempt, AttemptStatus
+from app.models import Attempt, AttemptStatus, utcnow
 from app.reports.definitions import tracked_values
 from app.reports.speech import compute, metrics_fingerprint
 
 log = logging.getLogger(__name__)
+
+# How long after its transcript a page waits for the worker's reading by meaning; past
+# this (a worker that failed to read it), the hourly refresh will, and the page stops asking.
+MEANING_WAIT = timedelta(seconds=30)
 
 
 def transcript_values(
@@ -40,6 +45,17 @@ def transcript_values(
     fingerprint = metrics_fingerprint(question) if by_meaning else None
     return values | {"metrics": metrics, "metrics_version": fingerprint,
                      "tracked_values": tracked_values(metrics) if metrics["words"] else None}  # fmt: skip
+
+
+def meaning_pending(attempt: Attempt) -> bool:
+    """True in the moment between a transcript being saved (with the keyword figures) and the
+    worker storing its reading by meaning: the answer page then asks again shortly."""
+    return (
+        attempt.status == AttemptStatus.DONE
+        and attempt.metrics_version is None
+        and attempt.finished_at is not None
+        and utcnow() - attempt.finished_at < MEANING_WAIT
+    )
 
 
 def has_current_metrics(attempt: Attempt) -> bool:

@@ -38,7 +38,7 @@ from app.questions.practices import owned_practice, step_of
 from app.questions.selection import categories, visible_question
 from app.recordings.errors import AudioRejected, RecordingMissing, StorageError
 from app.recordings.upload import delete_attempt, retry, save_recording
-from app.reports.attempts import attempt_metrics, transcript_marks
+from app.reports.attempts import attempt_metrics, meaning_pending, transcript_marks
 from app.reports.definitions import BY_KEY
 from app.reports.markdown import markdown_report
 from app.reports.pages import page_of
@@ -136,6 +136,7 @@ def _show_context(attempt: Attempt, error: str | None = None) -> dict:
         ),
         "ratings": SelfRating,
         "metrics": None if calm else metrics,
+        "meaning_pending": is_owner and not calm and meaning_pending(attempt),
         "marks": marks,
         "pace_chart": None if calm or not metrics else pace_chart(metrics),
         "comments": comments,

@@ -8,7 +8,10 @@ import re
 import pytest
 
 from app.extensions import db
-from app.models import Attempt, Question
+from app.models import Attempt, Question, utcnow
+from app.reports.attempts import MEANING_WAIT, transcript_values
+from app.reports.stored import measure_attempt
+from tests.conftest import HTMX
 from tests.reports.test_stored_metrics import measured_attempt, user  # noqa: F401
 from tests.understanding.test_meaning import (
     MANAGER,
@@ -87,3 +90,36 @@ def test_the_page_shows_star_parts_over_the_transcript_and_plays_the_covering_se
     assert point and re.search(rf'id="w-{point.group(1)}" class="word[^"]*point', html)
     assert "hiring manager" in html[point.start() : point.start() + 400]
     assert 'style="' not in html[html.index("How you sounded") :]
+
+
+def test_the_page_asks_again_until_the_worker_has_read_the_answer(client, app, passed_over):
+    attempt_id = measured_attempt(app, STORY, question_id=passed_over)
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        # As the worker leaves it the moment the transcript is saved.
+        for column, value in transcript_values(
+            attempt.transcript_text, attempt.words, attempt.duration_s, attempt.question,
+            by_meaning=False,
+        ).items():  # fmt: skip
+            setattr(attempt, column, value)
+        attempt.finished_at = utcnow()
+        db.session.commit()
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    marker = re.search(r'<p id="meaning-pending"[^>]*>', page)
+    assert marker and f'hx-get="/attempts/{attempt_id}"' in marker.group(0)
+    assert 'hx-target="#attempt-status"' in marker.group(0)
+    assert "star-span" not in page  # keyword figures meanwhile
+    with app.app_context():
+        assert measure_attempt(attempt_id)
+    fragment = client.get(f"/attempts/{attempt_id}", headers=HTMX)
+    assert fragment.status_code == 286  # done: htmx swaps it in and asks no more
+    html = fragment.get_data(as_text=True)
+    assert 'id="meaning-pending"' not in html and "star-span" in html
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        attempt.metrics_version, attempt.finished_at = None, utcnow() - MEANING_WAIT
+        db.session.commit()
+    # A reading that never came (a failed worker) is left to the hourly refresh.
+    assert 'id="meaning-pending"' not in client.get(f"/attempts/{attempt_id}").get_data(
+        as_text=True
+    )

@@ -160,6 +160,10 @@ def test_record_submit_and_read_the_transcript(server, page):
     assert sum(word in text for word in ("team", "deadline", "client", "scope", "project")) >= 3, (
         text
     )
+    # The reading by meaning follows the transcript without a reload: STAR parts as links to
+    # their sentences (or a plain off-topic notice), and the page stops asking.
+    page.wait_for_selector("a.star-span, .off-topic")
+    assert page.query_selector("#meaning-pending") is None
 
     # Clicking a word plays from there and highlights the word being spoken.
     page.locator(".transcript .word").nth(8).click()
