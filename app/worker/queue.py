@@ -28,9 +28,11 @@ log = logging.getLogger(__name__)
 # Where the storage orders jobs (huey on SQLite; Redis lists keep arrival order), a final
 # transcript goes before the live transcripts of answers still being recorded.
 FINAL_PRIORITY = 10
-# Stale answers measured again per job (about 2 ms each); the job queues the next share
-# behind whatever arrived meanwhile, so a rules change never holds up a transcript for long.
-REFRESH_PER_JOB = 500
+# Stale answers measured again per job; the job queues the next share behind whatever
+# arrived meanwhile, so a rules change never holds up a transcript for long. Reading an
+# answer by meaning takes 0.1-0.3 s on one core (bench/UNDERSTANDING.md): 20 a job keep a
+# transcript waiting a few seconds at most.
+REFRESH_PER_JOB = 20
 
 
 class JobQueue:
