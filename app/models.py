@@ -221,6 +221,9 @@ class Attempt(db.Model):
     # Set by the piece that queues a live transcription, cleared when the job starts: one
     # job waits per recording however fast the pieces come.
     live_queued: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The goal this try set out with: the previous try's takeaway at the moment this one
+    # started (``app.reports.goals``), kept as it was so its check does not move with the rules.
+    goal: Mapped[dict | None] = mapped_column(JSON)
 
     question: Mapped[Question] = relationship(lazy="joined")
     owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="select")

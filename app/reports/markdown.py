@@ -4,20 +4,34 @@ from __future__ import annotations
 
 from app.models import Attempt
 from app.reports.definitions import BY_KEY
+from app.reports.takeaway import RATES_MIN_WORDS, Takeaway, length_note, rates_judged
 
 
 def markdown_report(
-    attempt: Attempt, metrics: dict | None, calm: bool = False, comments: list[dict] | None = None
+    attempt: Attempt,
+    metrics: dict | None,
+    calm: bool = False,
+    comments: list[dict] | None = None,
+    takeaway: Takeaway | None = None,
 ) -> str:
-    """A plain-text report of one attempt: question, transcript and (unless calm) metrics."""
+    """A plain-text report of one attempt: question, the one thing to fix first, transcript
+    and (unless calm) metrics; figures a very short answer cannot support are left out."""
     q = attempt.question
+    note = length_note(metrics) if metrics and metrics["words"] and not calm else ""
     lines = [
         f"# {q.text}",
         "",
         f"- Category: {q.category}",
         f"- Answered: {attempt.created_at:%Y-%m-%d %H:%M} UTC",
-        f"- Length: {attempt.duration_s:.0f} s (suggested {q.answer_seconds} s)",
+        f"- Length: {attempt.duration_s:.0f} s (suggested {q.answer_seconds} s)"
+        + (f". {note}" if note else ""),
         "",
+    ]
+    if takeaway:
+        lines += ["## Fix this first", "", f"**{takeaway.headline}**", ""]
+        lines += [] if calm else [takeaway.why, ""]
+        lines += [f"Goal for the next try: {takeaway.goal}", ""]
+    lines += [
         "## Transcript",
         "",
         attempt.transcript_text or "(no speech was heard)",
@@ -27,14 +41,17 @@ def markdown_report(
         pace, fillers = BY_KEY["wpm_speaking"], BY_KEY["fillers_per_100_words"]
         if metrics.get("off_topic_note"):
             lines += [f"**Off topic.** {metrics['off_topic_note']}", ""]
+        judged = metrics["words"] and rates_judged(metrics)
         lines += [
             "## Delivery",
             "",
             f"- Pace: {metrics['wpm_speaking']:.0f} words per minute while speaking, "
             f"{metrics['wpm_total']:.0f} over the whole recording "
-            f"(recommended {pace.band_text})",
-            f"- Filler words: {len(metrics['fillers'])} "
-            f"({fillers.label.lower()}: {metrics['fillers_per_100_words']})"
+            f"(recommended {pace.band_text})"
+            if judged
+            else f"- Pace: not measured (fewer than {RATES_MIN_WORDS} words)",
+            f"- Filler words: {len(metrics['fillers'])}"
+            + (f" ({fillers.label.lower()}: {metrics['fillers_per_100_words']})" if judged else "")
             + (
                 ": " + ", ".join(f'"{f["text"]}" at {f["start"]:.1f} s' for f in metrics["fillers"])
                 if metrics["fillers"]

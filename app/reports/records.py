@@ -6,6 +6,8 @@ from app.feedback.comments import comments_by_attempt
 from app.feedback.reviews import ratings_by_attempt
 from app.models import Attempt, AttemptStatus
 from app.reports.attempts import attempt_metrics
+from app.reports.goals import goal_outcome
+from app.reports.takeaway import takeaway_for
 
 
 def attempt_record(attempt: Attempt) -> dict:
@@ -22,6 +24,8 @@ def attempt_records(attempts: list[Attempt]) -> list[dict]:
 
 def _record(attempt: Attempt, comments: list[dict], ratings: list) -> dict:
     metrics = attempt_metrics(attempt)
+    takeaway = takeaway_for(metrics, attempt.question, owner_id=attempt.owner_id,
+                            comments=comments, ratings=ratings)  # fmt: skip
     return {
         "id": attempt.id,
         "question_id": attempt.question_id,
@@ -37,6 +41,9 @@ def _record(attempt: Attempt, comments: list[dict], ratings: list) -> dict:
         if attempt.status == AttemptStatus.DONE
         else None,
         "metrics": metrics,
+        # The one thing to change next, and the goal this try set out with (and if it met it).
+        "takeaway": takeaway.record() if takeaway else None,
+        "goal": goal_outcome(attempt, metrics),
         # What the worker heard so far, while the answer is recorded or transcribed.
         "partial_text": attempt.partial_text if attempt.is_pending else None,
         "engine": attempt.engine or None,

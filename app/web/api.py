@@ -23,6 +23,7 @@ from app.recordings.streaming import (
     store_piece,
 )
 from app.recordings.upload import save_recording
+from app.reports.goals import carry_goal
 from app.reports.pages import PAGE_SIZE, page_of
 from app.reports.records import attempt_record, attempt_records, comment_record
 from app.web.events import progress_stream
@@ -78,6 +79,7 @@ def create_attempt():
         )
     except AudioRejected as err:
         return jsonify(error=str(err)), err.status
+    carry_goal(attempt)
     return jsonify(
         id=attempt.id, status=attempt.status, url=url_for("api.attempt", attempt_id=attempt.id)
     ), 202
@@ -98,6 +100,7 @@ def _start_streaming(data):
         upload_id=upload_id if isinstance(upload_id, str) else None,
         practice_id=practice.id if practice else None,
     )
+    carry_goal(attempt)
     return jsonify(
         id=attempt.id, status=attempt.status, url=url_for("api.attempt", attempt_id=attempt.id)
     ), 201

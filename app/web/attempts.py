@@ -40,8 +40,10 @@ from app.recordings.errors import AudioRejected, RecordingMissing, StorageError
 from app.recordings.upload import delete_attempt, retry, save_recording
 from app.reports.attempts import attempt_metrics, meaning_pending, transcript_marks
 from app.reports.definitions import BY_KEY
+from app.reports.goals import attempt_takeaway, carry_goal, goal_outcome
 from app.reports.markdown import markdown_report
 from app.reports.pages import page_of
+from app.reports.takeaway import length_note, rates_judged
 from app.web.charts import line_chart
 from app.web.errors import error_response, wants_json
 from app.web.params import int_arg
@@ -68,6 +70,7 @@ def create():
         if wants_json():
             return jsonify(error=str(err)), err.status
         return answer_page(question, error=str(err)), err.status
+    carry_goal(attempt)
     url = url_for("attempts.show", attempt_id=attempt.id)
     if wants_json():
         return jsonify(id=attempt.id, status=attempt.status, url=url), 201
@@ -137,6 +140,13 @@ def _show_context(attempt: Attempt, error: str | None = None) -> dict:
         "ratings": SelfRating,
         "metrics": None if calm else metrics,
         "meaning_pending": is_owner and not calm and meaning_pending(attempt),
+        "calm": calm,
+        # The one thing to change next, shown first (to its owner: a coach has the figures and
+        # the transcript), and the goal this try set out with, checked.
+        "takeaway": attempt_takeaway(attempt, metrics) if is_owner else None,
+        "goal": goal_outcome(attempt, metrics) if is_owner else None,
+        "judged": bool(metrics and metrics["words"] and rates_judged(metrics)),
+        "length_note": length_note(metrics) if metrics and metrics["words"] else "",
         "marks": marks,
         "pace_chart": None if calm or not metrics else pace_chart(metrics),
         "comments": comments,
@@ -261,11 +271,15 @@ def pace_chart(metrics: dict):
 def report(attempt_id: int):
     """A printable report of the attempt, with its comments."""
     attempt = viewable_attempt(g.user, attempt_id)
-    metrics = None if g.user.calm_mode else attempt_metrics(attempt)
+    measured = attempt_metrics(attempt)
+    metrics = None if g.user.calm_mode else measured
     return render(
         "attempts/report.html",
         attempt=attempt,
         metrics=metrics,
+        takeaway=attempt_takeaway(attempt, measured),
+        calm=g.user.calm_mode,
+        judged=bool(metrics and metrics["words"] and rates_judged(metrics)),
         comments=comments_for(attempt),
         reviews=ratings_for(attempt),
     )
@@ -275,9 +289,10 @@ def report(attempt_id: int):
 def report_markdown(attempt_id: int):
     """The attempt's report as Markdown, to keep or send."""
     attempt = viewable_attempt(g.user, attempt_id)
-    text = markdown_report(
-        attempt, attempt_metrics(attempt), calm=g.user.calm_mode, comments=comments_for(attempt)
-    )
+    metrics = attempt_metrics(attempt)
+    text = markdown_report(attempt, metrics, calm=g.user.calm_mode,
+                           comments=comments_for(attempt),
+                           takeaway=attempt_takeaway(attempt, metrics))  # fmt: skip
     response = current_app.response_class(text, mimetype="text/markdown")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="rebound-attempt-{attempt.id}.md"'

@@ -61,9 +61,22 @@ OPENAPI = {
                     "text": {"type": "string"},
                     "words": {"type": "array", "items": {"$ref": "#/components/schemas/Word"}}}},
                 "metrics": {"oneOf": [{"$ref": "#/components/schemas/Metrics"}, {"type": "null"}]},
+                "takeaway": {"oneOf": [{"$ref": "#/components/schemas/Takeaway"}, {"type": "null"}]},
+                "goal": {"type": ["object", "null"], "description":
+                    "The goal this try set out with (the previous try's takeaway) and whether it met it.",
+                    "properties": {"key": {"type": "string"}, "text": {"type": "string"},
+                                   "met": {"type": ["boolean", "null"], "description":
+                                           "null while it cannot be told from the measures"},
+                                   "from_attempt_id": {"type": "integer"}}},
                 "comments": {"type": "array", "items": {"type": "object"}},
                 "ratings": {"type": "array", "items": {"type": "object"}},
             }},
+            "Takeaway": {"type": "object", "description":
+                "The one thing to change next: a coach's suggestion or low rubric score first, "
+                "then the measured checks in a fixed order (see app/reports/takeaway.py).",
+                "properties": {"key": {"type": "string"}, "headline": {"type": "string"},
+                               "why": {"type": "string", "description": "with the figure behind it"},
+                               "goal": {"type": "string", "description": "for the next try of the question"}}},
         },
     },
     "security": [{"bearer": []}],

@@ -18,6 +18,7 @@ from app.questions.practices import (
     unfinished_practice,
 )
 from app.questions.selection import MODES, categories, draw_questions, visible_question
+from app.reports.goals import next_goal
 from app.web.params import int_arg
 from app.web.rendering import render
 
@@ -76,6 +77,8 @@ def answer_page(
         answered=answered,
         feedback=latest_feedback(g.user.id, question.id),
         employer_feedback=feedback_for_question(question.id, g.user.id),
+        # The last try's takeaway: this try's goal, stored with it when it starts.
+        goal=next_goal(g.user.id, question),
         error=error,
     )
 
