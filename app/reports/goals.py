@@ -66,9 +66,12 @@ def carry_goal(attempt: Attempt) -> None:
 
 def goal_outcome(attempt: Attempt, metrics: dict | None) -> dict | None:
     """The goal this try set out with and whether it met it (``met``: True, False, or None
-    while it cannot be told); None when the try carried no goal."""
+    while it cannot be told; ``headline``: the goal in words without figures, for calm
+    mode); None when the try carried no goal."""
     if not attempt.goal:
         return None
     met = goal_met(attempt.goal, metrics, attempt.words) if metrics else None
-    return {"key": attempt.goal.get("key"), "text": attempt.goal.get("text", ""), "met": met,
-            "from_attempt_id": attempt.goal.get("from_attempt_id")}  # fmt: skip
+    goal = attempt.goal
+    return {"key": goal.get("key"), "text": goal.get("text", ""), "met": met,
+            "headline": goal.get("headline") or goal.get("text", ""),
+            "from_attempt_id": goal.get("from_attempt_id")}  # fmt: skip

@@ -29,8 +29,8 @@ def markdown_report(
     ]
     if takeaway:
         lines += ["## Fix this first", "", f"**{takeaway.headline}**", ""]
-        lines += [] if calm else [takeaway.why, ""]
-        lines += [f"Goal for the next try: {takeaway.goal}", ""]
+        # Calm mode keeps the headline, in words, and leaves out the figures.
+        lines += [] if calm else [takeaway.why, "", f"Goal for the next try: {takeaway.goal}", ""]
     lines += [
         "## Transcript",
         "",

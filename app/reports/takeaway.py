@@ -78,8 +78,8 @@ class Takeaway:
     def carried(self, from_attempt_id: int) -> dict:
         """As stored with the next try: the goal's words and what checks it, kept as they
         were, so the check on that try does not move when these rules change."""
-        return {"key": self.key, "text": self.goal, "target": self.target,
-                "from_attempt_id": from_attempt_id}  # fmt: skip
+        return {"key": self.key, "text": self.goal, "headline": self.headline,
+                "target": self.target, "from_attempt_id": from_attempt_id}  # fmt: skip
 
 
 def clock(seconds: float | None) -> str:
