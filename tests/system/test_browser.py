@@ -170,8 +170,15 @@ def test_record_submit_and_read_the_transcript(server, page):
     speaking = page.wait_for_selector(".word.speaking")
     assert float(speaking.get_attribute("data-start")) > 1.0
 
+    # One thing to fix comes first, above the transcript and every figure; the next try of
+    # the question shows it as that try's goal before recording.
+    takeaway = page.locator(".takeaway")
+    assert takeaway.get_by_role("heading").inner_text().startswith("Fix this first: ")
+    assert takeaway.bounding_box()["y"] < page.locator(".transcript").bounding_box()["y"]
+
     page.get_by_role("link", name="Try again").click()
     page.wait_for_selector("button.record")
+    assert page.get_by_text("Your goal for this try:").is_visible()
 
 
 def test_space_bar_records_and_think_time_counts_down(server, page):
