@@ -2,7 +2,7 @@
 
 ``takeaway_for`` walks an ordered list of checks and returns the first that fires. Each
 takeaway has a ``key``, a ``headline`` said to the candidate, one sentence of ``why`` with the
-figure behind it, and a ``goal`` for the next try of the same question that ``goal_met``
+figure behind it, and a ``goal`` for the next try of the same question that ``goals.goal_met``
 can check on that try's metrics. The order, and why:
 
 1. **A coach's suggested wording** (a reviewer's comment with "Try: …", not yet marked
@@ -19,7 +19,7 @@ can check on that try's metrics. The order, and why:
    interviewers remember and what candidates most often leave out; the action is their part.
 6. **A talking point missed**: the question's own checklist of what a good answer covers.
 7. **Too short** (under half the suggested time), **too long** (over 1.4 times it).
-8. **Pace** outside 100–165 words a minute, then **fillers** above 5 per 100 words: both
+8. **Pace** outside 100–165 words a minute, then **fillers** at 5 per 100 words or more: both
    only when the answer is long enough to measure them (``rates_judged``).
 9. **Long pauses** (4 or more), **hedges** (3 or more, over 3 per 100 words), **"we" hiding
    "I"**: delivery details that matter once the content is there.
@@ -108,7 +108,7 @@ def length_note(metrics: dict) -> str:
     return "About right."
 
 
-def _on_topic(metrics: dict) -> bool | None:
+def on_topic(metrics: dict) -> bool | None:
     """True or False when the answer was read by meaning; None when it was not."""
     relevance = metrics.get("relevance") or {}
     if relevance.get("similarity") is None or "on_topic" not in relevance:
@@ -116,14 +116,14 @@ def _on_topic(metrics: dict) -> bool | None:
     return bool(relevance["on_topic"])
 
 
-def _said(words: list[dict], phrase: str) -> bool:
+def said(words: list[dict], phrase: str) -> bool:
     """Whether at least half the content words of ``phrase`` were said."""
     return talking_points_covered(tokenise(words or []), [phrase])[0]["covered"]
 
 
 # Measured checks in order: each returns a Takeaway or None from (metrics, question).
 def _off_topic(m: dict, _q) -> Takeaway | None:
-    if _on_topic(m) is not False:
+    if on_topic(m) is not False:
         return None
     return Takeaway("off_topic", "Answer the question that was asked",
                     "Your answer read as being about something else (closeness to the question "
@@ -148,7 +148,7 @@ def _no_answer(m: dict, _q) -> Takeaway | None:
 def _star(part: str, headline: str, why: str, goal: str) -> Callable:
     def check(m: dict, _q) -> Takeaway | None:
         star = m.get("star") or {}
-        if not m.get("behavioural") or star.get(part, True) or _on_topic(m) is False:
+        if not m.get("behavioural") or star.get(part, True) or on_topic(m) is False:
             return None
         return Takeaway(f"star_{part}", headline, why, goal, {"part": part})
 
@@ -199,7 +199,7 @@ def _pace(m: dict, _q) -> Takeaway | None:
 
 
 def _fillers(m: dict, _q) -> Takeaway | None:
-    if not rates_judged(m) or m["fillers_per_100_words"] <= FILLERS_FLUENT:
+    if not rates_judged(m) or m["fillers_per_100_words"] < FILLERS_FLUENT:
         return None
     counts: dict[str, int] = {}
     for f in m["fillers"]:
@@ -323,45 +323,3 @@ def takeaway_for(metrics: dict | None, question=None, *, owner_id: int | None = 
         or _coach_rubric(owner_id, ratings, metrics, question)
         or measured_takeaway(metrics, question)
     )
-
-
-def _point_covered(m: dict, point: str) -> bool:
-    return any(p["point"] == point and p.get("covered") for p in m.get("talking_points") or [])
-
-
-# A stored goal's key → whether the new try's (metrics, words) meet its target; None: cannot tell.
-GOAL_CHECKS: dict[str, Callable[[dict, dict, list], bool | None]] = {
-    "coach_suggestion": lambda t, m, w: _said(w, t["phrase"]),
-    "off_topic": lambda t, m, w: _on_topic(m),
-    "no_answer": lambda t, m, w: m["words"] >= t["min_words"] and m["duration_s"] >= t["min_s"],
-    "star_result": lambda t, m, w: bool((m.get("star") or {}).get("result")),
-    "star_action": lambda t, m, w: bool((m.get("star") or {}).get("action")),
-    "talking_point": lambda t, m, w: _point_covered(m, t["point"]),
-    "too_short": lambda t, m, w: m["duration_s"] >= t["min_s"],
-    "too_long": lambda t, m, w: m["duration_s"] <= t["max_s"],
-    "pace_fast": lambda t, m, w: rates_judged(m) and m["wpm_speaking"] <= t["max_wpm"],
-    "pace_slow": lambda t, m, w: rates_judged(m) and m["wpm_speaking"] >= t["min_wpm"],
-    "fillers": lambda t, m, w: rates_judged(m) and m["fillers_per_100_words"] <= t["max_per_100"],
-    "pauses": lambda t, m, w: len(m["long_pauses"]) <= t["max"],
-    "hedges": lambda t, m, w: len(m["hedges"]) <= t["max"],
-    "ownership": lambda t, m, w: m["ownership"]["i"] >= m["ownership"]["we"],
-    "keep": lambda t, m, w: measured_takeaway(m).key == "keep",
-}
-
-
-def goal_met(goal: dict | None, metrics: dict | None, words: list | None = None) -> bool | None:
-    """Whether a try met the goal carried to it: True, False, or None when this cannot be
-    told from what was measured (no goal, no metrics, a coach's bar a coach must judge)."""
-    if not goal or not metrics:
-        return None
-    key, target = goal.get("key"), goal.get("target") or {}
-    if key == "coach_rubric":
-        key = target.get("measure")
-    check = GOAL_CHECKS.get(key)
-    if check is None:
-        return None
-    try:
-        result = check(target, metrics, words or [])
-    except (KeyError, TypeError):
-        return None  # a goal stored under older rules whose figures are no longer measured
-    return None if result is None else bool(result)

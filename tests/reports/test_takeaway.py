@@ -9,10 +9,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from app.reports.goals import goal_met
 from app.reports.speech import compute
 from app.reports.takeaway import (
     KEEP,
-    goal_met,
     length_note,
     measured_takeaway,
     rates_judged,
@@ -120,6 +120,10 @@ def test_pace_and_fillers_are_judged_only_with_enough_speech():
     assert not rates_judged(changed(words=25))
     assert not rates_judged(changed(speaking_s=12.0))
     assert takeaway_for(changed(words=25, wpm_speaking=200.0), QUESTION).key == "keep"
+    # Fillers: from 5 per 100 words ("noticeable" on the page), not below.
+    assert takeaway_for(changed(fillers_per_100_words=5.0), QUESTION).key == "fillers"
+    assert takeaway_for(changed(fillers_per_100_words=4.9), QUESTION).key == "keep"
+    assert takeaway_for(changed(words=25, fillers_per_100_words=20.0), QUESTION).key == "keep"
 
 
 def test_relevance_counts_only_when_the_answer_was_read_by_meaning():
