@@ -8,6 +8,8 @@ import pytest
 from app.extensions import db
 from app.models import Attempt, Comment
 from app.reports.attempts import transcript_values
+from app.reports.definitions import tracked_values
+from app.reports.speech import OFF_TOPIC, compute, metrics_fingerprint
 from tests.conftest import JSON, make_user, upload
 from tests.reports.test_feedback import make_attempt
 from tests.reports.test_metrics import words_from
@@ -39,8 +41,9 @@ def finish(app, attempt_id: int, text: str) -> None:
         words = words_from(text)
         attempt.duration_s = words[-1]["end"] + 0.5
         attempt.status = "done"
+        # The keyword figures (the worker's reading by meaning has its own tests).
         for column, value in transcript_values(text, words, attempt.duration_s,
-                                               attempt.question).items():  # fmt: skip
+                                               attempt.question, by_meaning=False).items():  # fmt: skip
             setattr(attempt, column, value)
         db.session.commit()
 
@@ -138,3 +141,22 @@ def test_calm_mode_keeps_the_takeaway_in_words(client, app, user):
     html = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
     assert "Fix this first: Give an answer, even a rough one" in html
     assert "Talk for at least" not in html and "words in" not in html
+
+
+def test_an_answer_read_as_off_topic_is_told_so_first(client, app, user):
+    attempt_id = make_attempt(app, WITH_RESULT)
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        metrics = compute(attempt.words, attempt.duration_s, attempt.question, by_meaning=False)
+        # As the worker stores an answer the sentence model read as about something else.
+        metrics |= {"relevance": {"on_topic": False, "similarity": 0.08},
+                    "off_topic_note": OFF_TOPIC, "read_by": "meaning"}  # fmt: skip
+        attempt.metrics, attempt.tracked_values = metrics, tracked_values(metrics)
+        attempt.metrics_version = metrics_fingerprint(attempt.question)
+        db.session.commit()
+    html = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert "Fix this first: Answer the question that was asked" in html
+    assert "(closeness to the question 0.08)" in html
+    assert html.index("Fix this first") < html.index("Off topic.")
+    body = client.get(f"/api/v1/attempts/{attempt_id}").json
+    assert body["takeaway"]["key"] == "off_topic"
