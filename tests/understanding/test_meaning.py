@@ -6,10 +6,18 @@ the rules on all of them, these pin a few decisions that must not drift.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
-from app.understanding.encoder import SentenceEncoder, read_safetensors, sentence_encoder
+from app.understanding.encoder import (
+    TOKEN_BUDGET,
+    SentenceEncoder,
+    _gelu,
+    read_safetensors,
+    sentence_encoder,
+)
 from app.understanding.meaning import understand
 from app.understanding.sentences import split_sentences
 
@@ -64,6 +72,24 @@ def test_embeddings_are_cached_per_text_and_batches_do_not_change_them():
     mixed = encoder.embed(["A much longer sentence that pads the batch around it, word after word.",
                            "I rewrote the plan with the client."])  # fmt: skip
     assert np.allclose(alone[0], mixed[1], atol=1e-6)
+
+
+def test_packed_batches_give_each_text_the_vector_it_gets_alone():
+    # Many texts of many lengths: several batches, each packed without padding for the dense
+    # layers and padded for attention; a slip in the scatter or gather mixes sentences up.
+    encoder = SentenceEncoder()
+    texts = [" ".join(["word"] * (i % 23 + 1)) + f" number {i} about the client" for i in range(60)]
+    texts.append("a long one " * (TOKEN_BUDGET // 2))  # more tokens than a batch holds
+    together = encoder.embed(texts)
+    for index in (0, 7, 33, 59, 60):
+        encoder._cache.clear()  # noqa: SLF001
+        assert np.allclose(encoder.embed([texts[index]])[0], together[index], atol=1e-5)
+
+
+def test_gelu_stays_within_a_thousandth_of_the_exact_one():
+    x = np.linspace(-8, 8, 4001, dtype=np.float32)
+    exact = np.array([v * 0.5 * (1 + math.erf(v / math.sqrt(2))) for v in x.tolist()])
+    assert np.abs(_gelu(x.copy()) - exact).max() < 1e-3
 
 
 def test_the_model_comes_from_the_installed_package_once_per_process():
@@ -121,6 +147,31 @@ def test_no_result_is_said_only_when_no_sentence_reads_as_one():
     assert understand(words_of(told), MANAGER)["star"]["result"] is False
     ended = told + " In the end she dropped the target and reopened tickets fell by half."
     assert understand(words_of(ended), MANAGER)["star"]["result"] is True
+
+
+def test_an_answer_about_work_that_answers_another_question_is_off_topic():
+    # Close to the question as a whole (a cosine above 0.2: it is about work), but closer
+    # still to "Tell me about yourself" and a dozen other reference questions.
+    about_me = (
+        "I studied chemistry and then worked in a laboratory for four years. Now I run quality "
+        "checks for a food company. I like roles with lots of variety and I am looking for a "
+        "larger company where I can grow."
+    )
+    signals = understand(words_of(about_me), MANAGER, MANAGER_POINTS)
+    assert signals["relevance"]["similarity"] > 0.2
+    assert signals["relevance"]["on_topic"] is False
+
+
+def test_a_sentence_that_sets_the_scene_is_not_taken_for_the_task():
+    told = (
+        "At a logistics firm where I scheduled drivers, my boss wanted every shift to start at "
+        "five. My worry was about the cost of overtime. I booked a one to one and brought a "
+        "spreadsheet of last quarter's hours. Six weeks later overtime was down and nobody had "
+        "quit."
+    )
+    assert understand(words_of(told), MANAGER)["star"]["task"] is False
+    tasked = told.replace("My worry was about", "My job was to cut")
+    assert understand(words_of(tasked), MANAGER)["star"]["task"] is True
 
 
 @pytest.mark.parametrize("question", [None, ""])
