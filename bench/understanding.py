@@ -101,7 +101,8 @@ def score(answers: list[dict], bank: dict, rules: str) -> dict[str, tuple[float,
 def halves(answers: list[dict]) -> dict[str, list[dict]]:
     odd = [a for a in answers if int(a["id"][1:]) % 2 == 1]
     even = [a for a in answers if int(a["id"][1:]) % 2 == 0]
-    return {"calibration (odd)": odd, "held out (even)": even, "all": answers}
+    return {"odd half (tuned on)": odd, "even half (tuned on since this pass)": even,
+            "all 66 (tuned on)": answers}
 
 
 def report(blind: bool = False) -> None:
@@ -123,30 +124,33 @@ def calibrate() -> None:
     """Grid search on the 66 tuning answers (never the blind set): the relevance thresholds
     with the best recall at precision of at least 0.9; STAR and talking-point thresholds by
     the better of P and R's minimum."""
-    odd, bank = load()
+    tuning, bank = load()
     best = {}
-    grid = itertools.product([x / 100 for x in range(8, 24, 2)], [x / 100 for x in range(18, 34, 2)],
-                             [4, 6, 8, 10, 12, 14, 16, 20, 40])  # fmt: skip
+    grid = itertools.product([0.05, 0.08, 0.1, 0.12], [0.18, 0.2, 0.22, 0.25, 0.27, 0.3, 0.35],
+                             [8, 10, 12, 13, 14, 16, 20])  # fmt: skip
     for low, high, rank in grid:
         if high < low:
             continue
         meaning.ON_TOPIC_MIN, meaning.CLEARLY_ON_TOPIC, meaning.RANK_MAX = low, high, rank
-        p, r, _ = score(odd, bank, "meaning")["off topic"]
+        p, r, _ = score(tuning, bank, "meaning")["off topic"]
         if p >= 0.9 and r > best.get("relevance", (0, 0, 0, 0))[3]:
             best["relevance"] = (low, high, rank, r, p)
     meaning.ON_TOPIC_MIN, meaning.CLEARLY_ON_TOPIC, meaning.RANK_MAX = best["relevance"][:3]
-    for star_min, bonus in itertools.product(
-        [x / 100 for x in range(22, 50, 2)], [0, 0.04, 0.08, 0.12, 0.16, 0.2]
+    for star_min, bonus, gate in itertools.product(
+        [0.22, 0.26, 0.3, 0.34], [0.08, 0.12, 0.16, 0.2], [None, 0.4, 0.45, 0.5, 0.55, 9]
     ):
         meaning.STAR_MIN, meaning.CUE_BONUS = star_min, bonus
-        p, r, _ = score(odd, bank, "meaning")["STAR part"]
-        if min(p, r) > best.get("star", (0, 0, 0, 0))[2]:
-            best["star"] = (star_min, bonus, min(p, r), (p, r))
+        meaning.CUE_GATED = {"task": gate} if gate else {}
+        p, r, _ = score(tuning, bank, "meaning")["STAR part"]
+        if min(p, r) > best.get("star", (0, 0, 0, 0))[3]:
+            best["star"] = (star_min, bonus, gate, min(p, r), (p, r))
+    meaning.STAR_MIN, meaning.CUE_BONUS = best["star"][:2]
+    meaning.CUE_GATED = {"task": best["star"][2]} if best["star"][2] else {}
     for point_min, alone_min in itertools.product(
-        [x / 100 for x in range(20, 50, 1)], [x / 100 for x in range(-10, 40, 5)]
+        [x / 100 for x in range(18, 40, 2)], [x / 100 for x in range(5, 40, 5)]
     ):
         meaning.POINT_MIN, meaning.POINT_ALONE_MIN = point_min, alone_min
-        p, r, _ = score(odd, bank, "meaning")["talking point"]
+        p, r, _ = score(tuning, bank, "meaning")["talking point"]
         if min(p, r) > best.get("points", (0, 0, 0))[2]:
             best["points"] = (point_min, alone_min, min(p, r), (p, r))
     for name, found in best.items():

@@ -23,7 +23,7 @@ from app.understanding.meaning import STAR_CUES, understand
 # Answers keep the metrics measured when their transcript was saved. Bump this whenever a
 # rule or list below changes what ``compute`` returns: every stored answer is then stale and
 # measured again (``app.reports.stored``).
-METRICS_VERSION = "2"  # 2: relevance, STAR and talking points by meaning
+METRICS_VERSION = "3"  # 2: relevance, STAR and talking points by meaning; 3: retuned (blind set)
 
 LONG_PAUSE_S = 1.5
 PACE_BAND = (100, 165)  # Microsoft Speaker Coach's recommended range, words per minute
