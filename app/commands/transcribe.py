@@ -11,10 +11,12 @@ from pathlib import Path
 import click
 
 from app.config import ConfigError, defaults, from_environment
+from app.delivery import analyse
 from app.recordings.audio import load_samples
 from app.recordings.errors import AudioRejected
 from app.reports.speech import compute as compute_metrics
 from app.transcription import TranscriptionError, load_engine
+from app.transcription.base import SAMPLE_RATE
 from app.transcription.segments import transcribe_by_pauses
 
 
@@ -92,7 +94,8 @@ def transcribe_command(
                 "text": data["text"],
                 "duration_s": data["duration_s"],
                 "words": words,
-                "metrics": compute_metrics(words, data["duration_s"], asked),
+                "metrics": compute_metrics(words, data["duration_s"], asked)
+                | {"delivery": analyse(samples, SAMPLE_RATE, words)},
             }
             click.echo(json.dumps(record))
         else:

@@ -22,7 +22,12 @@ MEANING_WAIT = timedelta(seconds=30)
 
 
 def transcript_values(
-    text: str, words: list[dict], duration_s: float, question, by_meaning: bool = True
+    text: str,
+    words: list[dict],
+    duration_s: float,
+    question,
+    by_meaning: bool = True,
+    delivery: dict | None = None,
 ) -> dict:
     """The columns of an attempt that hold its transcript: the text, the words, and the
     metrics measured from them with their fingerprint and tracked numbers.
@@ -33,6 +38,8 @@ def transcript_values(
     the sentence model once in the process that calls it: the worker, never a page.
     ``by_meaning=False`` measures with the keyword rules only and stores no fingerprint, so
     the answer counts as stale until ``app.reports.stored.measure_attempt`` reads it.
+    ``delivery`` is how the answer sounded (``app.delivery.analyse``), measured from the
+    audio by the caller, or None.
     """
     values = {"transcript_text": text, "words": words}
     try:
@@ -42,6 +49,7 @@ def transcript_values(
         # stored metrics the pages measure the answer when they show it.
         log.exception("metrics of a %s-word transcript could not be measured", len(words))
         return values | {"metrics": None, "metrics_version": None, "tracked_values": None}
+    metrics["delivery"] = delivery
     fingerprint = metrics_fingerprint(question) if by_meaning else None
     return values | {"metrics": metrics, "metrics_version": fingerprint,
                      "tracked_values": tracked_values(metrics) if metrics["words"] else None}  # fmt: skip
@@ -75,7 +83,9 @@ def attempt_metrics(attempt: Attempt) -> dict | None:
         return None
     if has_current_metrics(attempt):
         return attempt.metrics
-    return compute(attempt.words, attempt.duration_s, attempt.question, by_meaning=False)
+    metrics = compute(attempt.words, attempt.duration_s, attempt.question, by_meaning=False)
+    # Delivery was measured from the audio, which a page does not read: keep the stored one.
+    return metrics | {"delivery": (attempt.metrics or {}).get("delivery")}
 
 
 def attempt_tracked_values(attempt: Attempt) -> dict | None:

@@ -23,7 +23,8 @@ from app.understanding.meaning import STAR_CUES, understand
 # Answers keep the metrics measured when their transcript was saved. Bump this whenever a
 # rule or list below changes what ``compute`` returns: every stored answer is then stale and
 # measured again (``app.reports.stored``).
-METRICS_VERSION = "3"  # 2: relevance, STAR and talking points by meaning; 3: retuned (blind set)
+# 2: relevance, STAR and talking points by meaning; 3: retuned (blind set); 4: delivery
+METRICS_VERSION = "4"
 
 LONG_PAUSE_S = 1.5
 PACE_BAND = (100, 165)  # Microsoft Speaker Coach's recommended range, words per minute
@@ -424,6 +425,9 @@ def compute(words: list[dict], duration_s: float, question=None, by_meaning: boo
         },
         "behavioural": behavioural,
         **_content(tokens, question, fillers, by_meaning, behavioural),
+        # How it sounded, measured from the audio (app.delivery) by whoever has it: the
+        # worker and the CLI. Words alone cannot say, so it stays None here.
+        "delivery": None,
     }
 
 

@@ -58,21 +58,24 @@ def refresh_metrics(after: int = 0, limit: int | None = None) -> tuple[int, int 
     return stored, (todo[-1] if len(todo) < len(ids) else None)
 
 
-def measure_attempt(attempt_id: int) -> bool:
-    """Read one transcribed answer by meaning and store its metrics, unless they are current
-    already; the worker calls it right after saving a transcript. True when stored."""
-    return _measure_and_store([attempt_id]) == 1
+def measure_attempt(attempt_id: int, delivery: dict | None = None) -> bool:
+    """Read one transcribed answer by meaning and store its metrics, with ``delivery`` (how
+    it sounded, measured from the audio), unless they are current already; the worker calls
+    it right after saving a transcript. True when stored."""
+    return _measure_and_store([attempt_id], delivery) == 1
 
 
-def _measure_and_store(ids: list[int]) -> int:
+def _measure_and_store(ids: list[int], delivery: dict | None = None) -> int:
     attempts = db.session.execute(
-        db.select(Attempt).options(defer(Attempt.metrics), defer(Attempt.live_words))
+        db.select(Attempt).options(defer(Attempt.live_words))
         .where(Attempt.id.in_(ids), Attempt.status == AttemptStatus.DONE)
     ).scalars().all()  # fmt: skip
+    # A refresh has no audio: each answer keeps the delivery measured when it was saved.
     measured = [
         (attempt.id, attempt.metrics_version,
          transcript_values(attempt.transcript_text, attempt.words, attempt.duration_s,
-                           attempt.question))
+                           attempt.question,
+                           delivery=delivery or (attempt.metrics or {}).get("delivery")))
         for attempt in attempts
         if attempt.metrics_version != metrics_fingerprint(attempt.question)
     ]  # fmt: skip

@@ -34,8 +34,48 @@ _METRICS = {
                            "items": {"type": "object", "required": ["point", "covered"], "properties": {
             "point": {"type": "string"}, "covered": {"type": "boolean"},
             "start": {"type": "number"}, "end": {"type": "number"}, "text": {"type": "string"}}}},
+        "delivery": {"oneOf": [{"$ref": "#/components/schemas/Delivery"}, {"type": "null"}]},
         # The tracked numbers the API reports as they are, described once in the metric table.
         **{metric.key: metric.schema for metric in METRICS if metric.schema},
+    },
+}  # fmt: skip
+
+_TIMES = {"start": {"type": "number"}, "end": {"type": "number"}}
+_SPANS = {
+    "type": "array",
+    "items": {"type": "object", "required": ["start", "end"], "properties": _TIMES},
+}
+_DELIVERY = {
+    "type": "object",
+    "description": "How the answer sounded, measured from the audio with Praat once the "
+                   "transcript is saved (null until then, or when it could not be measured). "
+                   "Times are seconds into the recording.",
+    "required": ["pitch", "volume", "rising_endings", "filler_bursts", "repetitions", "rate"],
+    "properties": {
+        "pitch": {"type": "object", "properties": {
+            "median_hz": {"type": ["number", "null"]},
+            "spread_semitones": {"type": "number", "description": "robust standard deviation "
+                                 "of the pitch of voiced speech"},
+            "monotone_spans": _SPANS | {"description": "15 s windows whose pitch spread is "
+                                        "under 1 semitone"}}},
+        "volume": {"type": "object", "properties": {
+            "mean_db": {"type": ["number", "null"], "description": "mean level of voiced "
+                        "speech, Praat's dB (digital full scale is about 94 dB)"},
+            "trailing_off": _SPANS | {"description": "sentence ends at least 8 dB under "
+                                      "the rest of the sentence"}}},
+        "rising_endings": {"type": "array", "description": "statements whose pitch rises "
+                           "at the end", "items": {"type": "object", "properties": _TIMES | {
+            "text": {"type": "string"}}}},
+        "filler_bursts": {"type": "array", "description": "three or more fillers within "
+                          "30 s", "items": {"type": "object", "properties": _TIMES | {
+            "count": {"type": "integer"}}}},
+        "repetitions": {"type": "array", "description": "a word or two said twice, or a "
+                        "phrase started again", "items": {"type": "object",
+                                                          "properties": _TIMES | {
+            "text": {"type": "string"}}}},
+        "rate": {"type": "array", "description": "syllables per second of speaking time, "
+                 "per 15 s window", "items": {"type": "object", "properties": _TIMES | {
+            "syllables_per_s": {"type": "number"}}}},
     },
 }  # fmt: skip
 
@@ -51,6 +91,7 @@ OPENAPI = {
             "Word": {"type": "object", "properties": {"word": {"type": "string"},
                      "start": {"type": "number"}, "end": {"type": "number"}}},
             "Metrics": _METRICS,
+            "Delivery": _DELIVERY,
             "Attempt": {"type": "object", "properties": {
                 "id": {"type": "integer"}, "question_id": {"type": "integer"},
                 "status": {"enum": ["recording", "queued", "transcribing", "done", "failed"]},

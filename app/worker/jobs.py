@@ -19,6 +19,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import or_, update
 
+from app.delivery import analyse
 from app.extensions import db
 from app.models import Attempt, AttemptStatus, JobCounter, utcnow
 from app.recordings.audio import DecodeLimits, decode_arrived, load_samples, read_wav_samples
@@ -28,6 +29,7 @@ from app.recordings.streaming import NO_AUDIO, contiguous, fail_recording, join_
 from app.reports.attempts import transcript_values
 from app.reports.stored import measure_attempt
 from app.transcription import EngineUnavailable, ModelNotFound, TranscriptionError, load_engine
+from app.transcription.base import SAMPLE_RATE
 from app.transcription.segments import (
     final_transcript,
     live_segments,
@@ -181,6 +183,7 @@ def transcribe_attempt(attempt_id: int) -> None:
             "transcribed as soon as it is back.",
         )
         return
+    samples = None  # the whole recording, when it was decoded whole
     try:
         if attempt.last_piece_at is not None:
             # Streamed: the words before the boundary (if any) were transcribed while it was
@@ -192,7 +195,8 @@ def transcribe_attempt(attempt_id: int) -> None:
                 raise TranscriptionError("the recording could not be decoded")
             transcript = final_transcript(engine, samples, attempt.live_words, attempt.live_until_s)
         else:
-            transcript = transcribe_by_pauses(engine, whole_samples(store, attempt))
+            samples = whole_samples(store, attempt)
+            transcript = transcribe_by_pauses(engine, samples)
     except AudioRejected as err:
         # The recording itself is refused (the caps): trying again would not help.
         log.warning("attempt %s refused: %s", attempt_id, err)
@@ -231,7 +235,20 @@ def transcribe_attempt(attempt_id: int) -> None:
     )
     log.info("attempt %s transcribed in %.2f s", attempt_id, elapsed)
     if stored:
-        measure_attempt(attempt_id)
+        measure_attempt(attempt_id, delivery=delivery_of(store, attempt, samples, data["words"]))
+
+
+def delivery_of(store, attempt: Attempt, samples, words: list[dict]) -> dict | None:
+    """How the answer sounded (``app.delivery``), measured once its transcript is saved so
+    Stop to transcript never waits for it; None when it could not be measured (logged): the
+    words and their metrics stand without it."""
+    try:
+        if samples is None:
+            samples = whole_samples(store, attempt)  # streamed: decoded whole only now
+        return analyse(samples, SAMPLE_RATE, words)
+    except Exception:
+        log.exception("the delivery of attempt %s could not be measured", attempt.id)
+        return None
 
 
 def _finished(attempt_id: int) -> bool:

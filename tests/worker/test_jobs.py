@@ -225,7 +225,18 @@ def test_a_finished_job_stores_the_metrics_of_its_words(client, app, audio_fixtu
         attempt = db.session.get(Attempt, attempt_id)
         assert attempt.status == "done" and attempt.transcript_text == Heard.text
         expected = compute(attempt.words, attempt.duration_s, attempt.question)
-        assert attempt.metrics == expected and expected["fillers"][0]["text"] == "um"
+        # How it sounded is measured from the audio, not the words: the rest is the same.
+        assert attempt.metrics == expected | {"delivery": attempt.metrics["delivery"]}
+        assert expected["fillers"][0]["text"] == "um"
+        assert set(attempt.metrics["delivery"]) == {
+            "pitch",
+            "volume",
+            "rising_endings",
+            "filler_bursts",
+            "repetitions",
+            "rate",
+        }
+        assert attempt.metrics["delivery"]["pitch"]["median_hz"] > 0
         assert attempt.metrics_version == metrics_fingerprint(attempt.question)
         assert attempt.tracked_values == tracked_values(expected)
 
@@ -253,14 +264,14 @@ def test_the_transcript_is_saved_before_the_answer_is_read_by_meaning(
     monkeypatch.setattr("app.worker.jobs.engine_for_app", lambda: Heard())
     seen = []
 
-    def measure_after_saving(saved_id):
+    def measure_after_saving(saved_id, **options):
         # Another session, as a page would read it, while the model has not run yet.
         with app.app_context():
             row = db.session.get(Attempt, saved_id)
             seen.append((row.status, row.transcript_text, row.metrics_version,
                          row.metrics["read_by"]))  # fmt: skip
             db.session.rollback()
-        return measure_attempt(saved_id)
+        return measure_attempt(saved_id, **options)
 
     monkeypatch.setattr("app.worker.jobs.measure_attempt", measure_after_saving)
     with app.app_context():
