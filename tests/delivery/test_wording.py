@@ -17,8 +17,10 @@ def test_three_fillers_within_thirty_seconds_are_a_burst():
 
 
 def test_fillers_spread_over_more_than_thirty_seconds_are_not():
-    words = timed("um we shipped") + timed("uh it worked", start=20.0) + timed(
-        "hmm and then", start=40.0
+    words = (
+        timed("um we shipped")
+        + timed("uh it worked", start=20.0)
+        + timed("hmm and then", start=40.0)
     )
     assert filler_bursts(words) == []
 

@@ -1,0 +1,83 @@
+"""metrics.delivery as the worker stores it and the API and a refresh hand it on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.extensions import db
+from app.models import Attempt
+from app.reports.stored import refresh_metrics
+from app.transcription import Transcript
+from app.transcription.base import Word
+from app.worker.jobs import transcribe_attempt
+from tests.conftest import upload
+
+SALARY = Path(__file__).resolve().parents[2] / "bench" / "speech_set" / "audio" / "salary.ogg"
+SPAN = {"start": float, "end": float}
+
+
+class Said:
+    """An engine that hears the salary answer of the evaluation set, a word every 0.25 s."""
+
+    name, model_name = "said", "test"
+    text = ("I'm looking for something around ninety five thousand a year. Um, uh, I, I care "
+            "more about the team, um, and the chance to grow.")  # fmt: skip
+
+    def transcribe(self, samples, **options):
+        words = [Word(" " + raw, 0.4 + i * 0.25, 0.6 + i * 0.25)
+                 for i, raw in enumerate(self.text.split())]  # fmt: skip
+        return Transcript(text=self.text, words=words, duration_s=14.8)
+
+
+def shape(value, expected) -> bool:
+    """True when ``value`` has exactly the keys of ``expected`` and values of its types."""
+    if isinstance(expected, dict):
+        return (
+            isinstance(value, dict)
+            and set(value) == set(expected)
+            and all(shape(value[k], v) for k, v in expected.items())
+        )
+    if isinstance(expected, list):
+        return isinstance(value, list) and all(shape(item, expected[0]) for item in value)
+    return isinstance(value, expected)
+
+
+CONTRACT = {
+    "pitch": {"median_hz": float, "spread_semitones": float, "monotone_spans": [SPAN]},
+    "volume": {"mean_db": float, "trailing_off": [SPAN]},
+    "rising_endings": [SPAN | {"text": str}],
+    "filler_bursts": [SPAN | {"count": int}],
+    "repetitions": [SPAN | {"text": str}],
+    "rate": [SPAN | {"syllables_per_s": float}],
+}
+
+
+def test_the_api_gives_the_delivery_the_worker_measured(client, app, monkeypatch):
+    monkeypatch.setattr("app.worker.queue.queue.enqueue_transcription", lambda attempt_id: None)
+    attempt_id = upload(client, SALARY).json["id"]
+    monkeypatch.setattr("app.worker.jobs.engine_for_app", lambda: Said())
+    with app.app_context():
+        transcribe_attempt(attempt_id)
+    body = client.get(f"/api/v1/attempts/{attempt_id}").json
+    delivery = body["metrics"]["delivery"]
+    assert shape(delivery, CONTRACT), delivery
+    # The engine hears its sentence in each segment between pauses: three fillers in each.
+    fillers = [
+        w for w in body["transcript"]["words"] if w["word"].strip(" ,") in {"Um", "uh", "um"}
+    ]
+    assert len(fillers) >= 3 and sum(b["count"] for b in delivery["filler_bursts"]) == len(fillers)
+    assert {r["text"] for r in delivery["repetitions"]} == {"I, I"}
+    assert 70 < delivery["pitch"]["median_hz"] < 130 and delivery["pitch"]["monotone_spans"] == []
+
+    # Measured again under newer rules (no audio read): the delivery stays.
+    with app.app_context():
+        db.session.get(Attempt, attempt_id).metrics_version = "older"
+        db.session.commit()
+        assert refresh_metrics() == (1, None)
+        assert db.session.get(Attempt, attempt_id).metrics["delivery"] == delivery
+
+
+def test_the_openapi_document_describes_delivery(client):
+    schemas = client.get("/api/v1/openapi.json").json["components"]["schemas"]
+    assert set(schemas["Delivery"]["properties"]) == set(CONTRACT)
+    assert "delivery" in schemas["Metrics"]["properties"]
