@@ -42,6 +42,11 @@ def test_transcribe_json_prints_one_object_per_file(tmp_path, audio_fixtures):
     assert first["file"].endswith("answer.m4a") and "deadline" in first["text"]
     assert 9 < first["duration_s"] < 10.5
     assert set(first["words"][0]) == {"word", "start", "end"}
+    # How it sounded, measured from the same samples (app.delivery).
+    delivery = first["metrics"]["delivery"]
+    assert set(delivery) == {"pitch", "volume", "rising_endings", "filler_bursts",
+                             "repetitions", "rate"}  # fmt: skip
+    assert delivery["pitch"]["median_hz"] > 0 and delivery["rate"]
     assert "help" in json.loads(lines[1])["text"].lower()
     # It needed no database and made none.
     assert not (tmp_path / "instance").exists() and not any(tmp_path.iterdir())
@@ -67,6 +72,7 @@ def test_transcribe_bad_file_is_one_error_line_and_non_zero(tmp_path, audio_fixt
 def test_transcribe_silence_prints_empty_text(tmp_path, audio_fixtures):
     result = run("transcribe", "--json", str(audio_fixtures / "silence.webm"), cwd=tmp_path)
     assert result.returncode == 0 and json.loads(result.stdout)["text"] == ""
+    assert json.loads(result.stdout)["metrics"]["delivery"]["rate"] == []
 
 
 def test_flask_cli_sees_the_same_commands(tmp_path):
