@@ -14,7 +14,7 @@ import numpy as np
 import parselmouth
 
 PITCH_STEP_S = 0.02
-INTENSITY_STEP_S = 0.01
+INTENSITY_STEP_S = 0.02  # a syllable lasts about ten of these
 PITCH_FLOOR_HZ, PITCH_CEILING_HZ = 75.0, 500.0
 # de Jong & Wempe (2009) measure intensity with a 50 Hz minimum pitch (a 64 ms window):
 # smooth enough that each syllable gives one peak.

@@ -93,10 +93,11 @@ def repetitions(words: list[dict]) -> list[dict]:
     a few words later ("we built the, we built a"); never deliberate repeats ("very, very")."""
     said = [(i, plain(w["word"])) for i, w in enumerate(words)]
     said = [(i, p) for i, p in said if p and p not in SOUND_FILLERS]  # "I, um, I" is a restart
+    text = [p for _i, p in said]
     found: list[tuple[int, int]] = []
     n = 0
     while n < len(said):
-        span = _repeat_at(said, n, words)
+        span = _repeat_at(said, text, n, words)
         if span is None:
             n += 1
             continue
@@ -112,9 +113,10 @@ def repetitions(words: list[dict]) -> list[dict]:
     ]
 
 
-def _repeat_at(said: list[tuple[int, str]], n: int, words: list[dict]) -> int | None:
+def _repeat_at(
+    said: list[tuple[int, str]], text: list[str], n: int, words: list[dict]
+) -> int | None:
     """The position in ``said`` where a repeat starting at ``n`` ends, or None."""
-    text = [p for _i, p in said]
     for size in (2, 1):
         here, again = text[n : n + size], text[n + size : n + 2 * size]
         if len(again) == size and here == again and not set(here) <= DELIBERATE:
