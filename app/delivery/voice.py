@@ -13,14 +13,14 @@ in speech", JASA 69(3)) that pitch movements in speech differing by less than ab
 in student oral presentation speech", System 33(4)) turned the spread of pitch over windows
 of speech into feedback on monotony. A window whose robust spread is under 1 semitone keeps
 about 95 % of its voiced frames within +-2 semitones of its median: movements below what
-listeners tell apart. Calibrated on Piper's joe voice (bench/delivery.py): its natural
-answers spread 1.9 to 3.0 semitones per answer, pitch flattened with a Praat Manipulation
-0.0 to 0.2.
+listeners tell apart. Calibrated on Piper's joe voice (bench/delivery.py --calibrate): its
+natural 15 s windows spread 1.8 to 4.4 semitones, windows flattened with a Praat Manipulation
+0.04 to 0.12.
 
 Trailing off: the last half second of a sentence against its body, each taken as the 75th
 percentile of intensity (the level of its vowels, not its pauses or consonants); a drop of
 ``TRAILING_DB`` (10 dB) or more. Piper's unmodified sentence ends drop -4 to 12 dB (95 % under
-9 dB), ends faded by 20 dB over their last 0.8 s drop 10 to 24 dB: the threshold sits between,
+10 dB), ends faded by 20 dB over their last 0.8 s drop 10 to 24 dB: the threshold sits between,
 and a fade of 10 dB where a voice normally keeps its level is clearly heard. Rising ending: a statement whose last voiced frames sit
 ``RISE_ST`` (3 semitones) or more above the lowest point of its last second; uptalk rises are
 several semitones, and declarative ends of the Piper voice rise 1.2 semitones at the median

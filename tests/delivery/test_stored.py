@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.extensions import db
-from app.models import Attempt
+from app.models import Attempt, User
 from app.reports.stored import refresh_metrics
 from app.transcription import Transcript
 from app.transcription.base import Word
@@ -81,3 +81,22 @@ def test_the_openapi_document_describes_delivery(client):
     schemas = client.get("/api/v1/openapi.json").json["components"]["schemas"]
     assert set(schemas["Delivery"]["properties"]) == set(CONTRACT)
     assert "delivery" in schemas["Metrics"]["properties"]
+
+
+def test_the_answer_page_shows_the_voice_card_with_playable_spans_unless_calm(
+    client, app, monkeypatch
+):
+    monkeypatch.setattr("app.worker.queue.queue.enqueue_transcription", lambda attempt_id: None)
+    attempt_id = upload(client, SALARY).json["id"]
+    monkeypatch.setattr("app.worker.jobs.engine_for_app", lambda: Said())
+    with app.app_context():
+        transcribe_attempt(attempt_id)
+    html = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert "<h3>Voice</h3>" in html and "semitones of pitch spread" in html
+    assert 'class="jump restart" href="#player" data-start="' in html and "“I, I”" in html
+    assert "<strong>Voice</strong>: measured from the recording with Praat" in html
+    with app.app_context():
+        owner = db.session.get(User, db.session.get(Attempt, attempt_id).owner_id)
+        owner.calm_mode = True
+        db.session.commit()
+    assert "<h3>Voice</h3>" not in client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
