@@ -85,7 +85,7 @@ def test_the_top_of_app_holds_at_most_a_dozen_modules():
 
 
 @pytest.mark.parametrize("package", ["web", "accounts", "questions", "recordings", "worker",
-                                     "transcription", "feedback", "reports", "privacy",
+                                     "transcription", "feedback", "reports", "privacy", "delivery",
                                      "commands"])  # fmt: skip
 def test_each_package_says_what_it_holds(package):
     init = APP / package / "__init__.py"
