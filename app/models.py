@@ -238,6 +238,12 @@ class Attempt(db.Model):
         )
 
     @property
+    def heard_nothing(self) -> bool:
+        """True for a transcribed answer with no words: not "Transcribed", and not rated.
+        Reads the text, not the words: lists load answers without their words column."""
+        return self.status == AttemptStatus.DONE and not (self.transcript_text or "").strip()
+
+    @property
     def has_recording(self) -> bool:
         """True while a recording is stored: not before the first piece (``audio_key`` is
         empty while streaming, and stays so if none arrived), not after retention."""

@@ -155,5 +155,8 @@ def pins(attempt: Attempt, comments: list[Comment]) -> tuple[dict[int, list[Comm
             )
         else:
             continue
+        # Whisper splits "5%" into "5" and "%": the marker goes after the whole token.
+        while anchor + 1 < len(words) and not words[anchor + 1]["word"][:1].isspace():
+            anchor += 1
         anchors.setdefault(anchor, []).append(comment)
     return anchors, covered

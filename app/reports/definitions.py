@@ -29,6 +29,8 @@ class Metric:
     help: str
     value: Callable[[dict], float] = field(repr=False)
     band: tuple[float, float] | None = None
+    # Decimal places shown on every page ("196 words/min", "4.3 fillers per 100 words").
+    digits: int = 0
     chart: bool = False  # drawn on the progress page, answer by answer
     # Its entry in the OpenAPI description of ``metrics``, where the API reports it as is.
     schema: dict | None = None
@@ -66,6 +68,7 @@ METRICS: tuple[Metric, ...] = (
         better="lower",
         band=(0, FILLERS_FLUENT),
         chart=True,
+        digits=1,
         value=lambda m: m["fillers_per_100_words"],
         schema={"type": "number"},
         help="Counts um, uh, er, ah, hmm, “you know”, “I mean”, “kind of”, “sort of”, "
@@ -99,7 +102,7 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         key="duration_s",
         label="Length",
-        unit="s",
+        unit="m:ss",
         better="none",
         value=lambda m: m["duration_s"],
         schema={"type": "number"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.models import Attempt
 from app.reports.definitions import BY_KEY
 from app.reports.takeaway import RATES_MIN_WORDS, Takeaway, length_note, rates_judged
+from app.reports.units import clock, gap, metric_value, number
 
 
 def markdown_report(
@@ -23,7 +24,7 @@ def markdown_report(
         "",
         f"- Category: {q.category}",
         f"- Answered: {attempt.created_at:%Y-%m-%d %H:%M} UTC",
-        f"- Length: {attempt.duration_s:.0f} s (suggested {q.answer_seconds} s)"
+        f"- Length: {clock(attempt.duration_s)} (suggested {clock(q.answer_seconds)})"
         + (f". {note}" if note else ""),
         "",
     ]
@@ -45,20 +46,21 @@ def markdown_report(
         lines += [
             "## Delivery",
             "",
-            f"- Pace: {metrics['wpm_speaking']:.0f} words per minute while speaking, "
-            f"{metrics['wpm_total']:.0f} over the whole recording "
+            f"- Pace: {number(metrics['wpm_speaking'])} words per minute while speaking, "
+            f"{number(metrics['wpm_total'])} over the whole recording "
             f"(recommended {pace.band_text})"
             if judged
             else f"- Pace: not measured (fewer than {RATES_MIN_WORDS} words)",
             f"- Filler words: {len(metrics['fillers'])}"
-            + (f" ({fillers.label.lower()}: {metrics['fillers_per_100_words']})" if judged else "")
+            + (f" ({fillers.label.lower()}: {metric_value('fillers_per_100_words', metrics['fillers_per_100_words'])})" if judged else "")
             + (
-                ": " + ", ".join(f'"{f["text"]}" at {f["start"]:.1f} s' for f in metrics["fillers"])
+                ": "
+                + ", ".join(f'"{f["text"]}" at {clock(f["start"])}' for f in metrics["fillers"])
                 if metrics["fillers"]
                 else ""
             ),
             f"- Long pauses (over 1.5 s): {len(metrics['long_pauses'])}"
-            + (f", longest {metrics['longest_pause_s']:.1f} s" if metrics["long_pauses"] else ""),
+            + (f", longest {gap(metrics['longest_pause_s'])}" if metrics["long_pauses"] else ""),
             f"- Hedges: {', '.join(h['text'] for h in metrics['hedges']) or 'none'}",
             f"- I / we: {metrics['ownership']['i']} / {metrics['ownership']['we']}",
             "",

@@ -50,14 +50,16 @@ def question_progress(attempts: list[Attempt]) -> dict | None:
             "changes": changes}  # fmt: skip
 
 
-def compare_values(before: dict, after: dict) -> list[tuple[str, float, float, float]]:
-    """Each tracked number of two answers' metrics: (title, before, after, change)."""
+def compare_values(before: dict, after: dict) -> list[dict]:
+    """Each tracked number of two answers' metrics, and whether it moved the better way."""
     first, second = tracked_values(before), tracked_values(after)
-    return [
-        (metric.title, first[metric.key], second[metric.key],
-         round(second[metric.key] - first[metric.key], 1))
-        for metric in METRICS
-    ]  # fmt: skip
+    rows = []
+    for metric in METRICS:
+        a, b = first[metric.key], second[metric.key]
+        improved, worse = change(metric, a, b)
+        rows.append({"key": metric.key, "label": metric.title, "first": a, "latest": b,
+                     "delta": round(b - a, 1), "improved": improved, "worse": worse})  # fmt: skip
+    return rows
 
 
 # The progress charts draw this many answers at most: the latest ones.

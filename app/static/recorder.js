@@ -199,7 +199,10 @@
       try {
         stream = await navigator.mediaDevices.getUserMedia({ audio: true });
       } catch (err) {
-        showError("The microphone is not available (" + err.name + "). Allow microphone access for this site, or upload a recording below.");
+        // microphone.js words it: a denied microphone and a missing one need different advice.
+        const advice = window.ReboundMicrophone ? window.ReboundMicrophone.advice(err)
+          : "The microphone could not be opened.";
+        showError(advice + " You can also upload a recording below.");
         return;
       }
       chunks = []; blob = null;

@@ -44,6 +44,7 @@ from app.reports.goals import attempt_takeaway, carry_goal, goal_outcome
 from app.reports.markdown import markdown_report
 from app.reports.pages import page_of
 from app.reports.takeaway import length_note, rates_judged
+from app.reports.units import clock
 from app.web.charts import line_chart
 from app.web.errors import error_response, wants_json
 from app.web.params import int_arg
@@ -263,7 +264,8 @@ def pace_chart(metrics: dict):
         points,
         label="Pace over the answer, words per minute",
         band=BY_KEY["wpm_speaking"].band,
-        x_labels=(f"{points[0][0]:.0f} s", f"{points[-1][0]:.0f} s"),
+        integer=True,
+        x_labels=(clock(points[0][0]), clock(points[-1][0])),
     )
 
 
@@ -347,6 +349,9 @@ def retry_failed(attempt_id: int):
 def rate(attempt_id: int):
     """Record how the answer felt to the candidate (used to find questions to revisit)."""
     attempt = owned_attempt(g.user, attempt_id)
+    if attempt.heard_nothing:
+        # Nothing was heard: a rating would bring back a question for the wrong reason.
+        return error_response(409, "This answer has no speech to rate. Record it again first.")
     value = request.form.get("rating", "")
     attempt.self_rating = value if value in set(SelfRating) else None
     db.session.commit()

@@ -278,6 +278,10 @@ def init_app(app: Flask) -> None:
             g.user = current_user if current_user.is_authenticated else None
             return None
         if not current_user.is_authenticated:
+            if request.endpoint == "practice.index" and request.method == "GET":
+                # The first page a visitor sees says what Rebound is, with a microphone check.
+                g.user = None
+                return render_template("auth/welcome.html")
             return login_manager.unauthorized()
         g.user = current_user._get_current_object()
         return None

@@ -79,6 +79,10 @@ def answer_page(
         employer_feedback=feedback_for_question(question.id, g.user.id),
         # The last try's takeaway: this try's goal, stored with it when it starts.
         goal=next_goal(g.user.id, question),
+        first_recording=db.session.execute(
+            db.select(Attempt.id).where(Attempt.owner_id == g.user.id).limit(1)
+        ).first()
+        is None,
         error=error,
     )
 

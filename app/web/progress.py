@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tempfile
 
 from flask import Blueprint, current_app, g, send_file
@@ -19,7 +20,7 @@ from app.reports.progress import (
     latest_done,
     tracked_series,
 )
-from app.web.charts import line_chart
+from app.web.charts import line_chart, when_labels
 from app.web.rendering import render
 
 bp = Blueprint("progress", __name__)
@@ -45,32 +46,33 @@ def dashboard():
     points = tracked_series(latest_done(g.user.id, CHART_ANSWERS))
     charts = []
     if points and not g.user.calm_mode:
-        labels = (f"{points[0][0].created_at:%d %b}", f"{points[-1][0].created_at:%d %b}")
+        labels = when_labels(points[0][0].created_at, points[-1][0].created_at)
         for metric in (m for m in METRICS if m.chart):
             values = [(i, values[metric.key]) for i, (_, values) in enumerate(points)]
             charts.append({
                 "title": metric.title,
-                "svg": line_chart(values, label=metric.title, band=metric.band, x_labels=labels),
+                "key": metric.key,
+                "svg": line_chart(values, label=metric.title, band=metric.band,
+                                  integer=metric.digits == 0, x_labels=labels),
                 "rows": [(a, v[metric.key]) for a, v in points],
             })  # fmt: skip
     rated = mean_scores(g.user.id, CHART_ANSWERS)
     if rated and not g.user.calm_mode:
         title = "Rubric score from reviewers (mean of criteria, 1–5)"
-        labels = (f"{rated[0][0].created_at:%d %b}", f"{rated[-1][0].created_at:%d %b}")
+        labels = when_labels(rated[0][0].created_at, rated[-1][0].created_at)
         charts.append({
             "title": title,
+            "key": None,
             "svg": line_chart([(i, s) for i, (_, s) in enumerate(rated)], label=title, y_max=5,
-                              x_labels=labels),
+                              integer=True, x_labels=labels),
             "rows": rated,
         })  # fmt: skip
     counts = answers_per_question(g.user.id)
     questions = {q.id: q for q in db.session.execute(practice_questions(g.user.id)).scalars()}
-    most = [(questions[qid], n) for qid, n in counts.most_common(5) if qid in questions]
-    least = [
-        (questions[qid], n)
-        for qid, n in sorted(counts.items(), key=lambda kv: kv[1])[:5]
-        if qid in questions
-    ]
+    # Most and least practised split the list, so no question is named in both.
+    ranked = [(questions[qid], n) for qid, n in counts.most_common() if qid in questions]
+    half = min(5, math.ceil(len(ranked) / 2))
+    most, least = ranked[:half], list(reversed(ranked[half:]))[:5]
     never = len(questions) - len(counts)
     total, done = answer_totals(g.user.id)
     return render("progress/dashboard.html", charts=charts, most=most, least=least, never=never,

@@ -497,7 +497,7 @@ def test_every_page_has_no_accessibility_violations(server, browser, audio_fixtu
             ],
             recruiter: ["/review", "/review/rubrics", candidate_url, candidate_url + "?q=conflict",
                         attempt_url, invite_url],
-            anon: ["/login", "/signup", "/password/forgot", "/password/reset/not-a-token",
+            anon: ["/", "/login", "/signup", "/password/forgot", "/password/reset/not-a-token",
                    "/email/confirm/not-a-token"],
         }  # fmt: skip
         problems, seen = [], set()

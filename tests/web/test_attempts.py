@@ -113,7 +113,9 @@ def test_pending_attempt_follows_its_progress(client, app, audio_fixtures, monke
     assert fragment.status_code == 200
     html = fragment.get_data(as_text=True)
     assert f'data-events="/api/v1/attempts/{body["id"]}/events"' in html
-    assert 'data-status="queued"' in html and "Waiting for a worker" in html
+    assert (
+        'data-status="queued"' in html and "Your answer is saved" in html and "worker" not in html
+    )
 
 
 @pytest.mark.slow
