@@ -71,7 +71,7 @@ def sign_up(page, base: str, email: str, name: str, coach: bool = False) -> None
     if coach:
         page.get_by_label("a recruiter or coach giving feedback").check()
     page.get_by_role("button", name="Create account").click()
-    page.wait_for_url(base + "/")
+    page.wait_for_url(base + ("/review" if coach else "/"))
 
 
 def upload(page, base: str, question_id: int, recording: Path) -> str:

@@ -81,7 +81,7 @@ def tour(server, browser, audio_fixtures):
     coach.get_by_label("Password").fill("recruiter test passphrase")
     coach.get_by_label("a recruiter or coach giving feedback").check()
     coach.get_by_role("button", name="Create account").click()
-    coach.wait_for_url(server + "/")
+    coach.wait_for_url(server + "/review")
     coach.goto(invite_url)
     coach.get_by_role("button", name="Accept the invitation").click()
     coach.wait_for_url(server + "/review")
@@ -108,8 +108,10 @@ def tour(server, browser, audio_fixtures):
             "/questions/new", "/questions/import", "/history", "/progress", "/interviews",
             "/interviews/new", interview_url, "/shares", "/settings", "/password",
             attempt_url, attempt_url + "/report", step_url,
+            step_url.rsplit("/", 1)[0] + "/summary",
         ],
-        coach: ["/", "/review", "/review/rubrics", candidate_url, attempt_url, "/settings",
+        coach: ["/", "/review", "/review/rubrics", candidate_url, candidate_url + "?q=conflict",
+                attempt_url, "/practise", "/settings",
                 "/shares", "/progress"],
         visitor: ["/", "/login", "/signup", "/password/forgot", "/password/reset/not-a-token",
                   "/email/confirm/not-a-token"],
