@@ -52,7 +52,11 @@ def markdown_report(
             if judged
             else f"- Pace: not measured (fewer than {RATES_MIN_WORDS} words)",
             f"- Filler words: {len(metrics['fillers'])}"
-            + (f" ({fillers.label.lower()}: {metric_value('fillers_per_100_words', metrics['fillers_per_100_words'])})" if judged else "")
+            + (
+                f" ({fillers.label.lower()}: {metric_value('fillers_per_100_words', metrics['fillers_per_100_words'])})"
+                if judged
+                else ""
+            )
             + (
                 ": "
                 + ", ".join(f'"{f["text"]}" at {clock(f["start"])}' for f in metrics["fillers"])
