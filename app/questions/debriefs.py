@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from sqlalchemy.exc import IntegrityError
+
 from app.extensions import db
 from app.models import (
     BANK_SCOPE,
@@ -106,9 +108,8 @@ def add_questions(interview: Interview, texts: list[str], category: str) -> int:
 def dictation_question(interview: Interview) -> Question:
     """The prompt the candidate answers to record the questions they remember."""
     scope, key = user_scope(interview.owner_id), f"{DICTATION_PREFIX}{interview.id}"
-    question = db.session.execute(
-        db.select(Question).filter_by(scope=scope, key=key)
-    ).scalar_one_or_none()
+    find = db.select(Question).filter_by(scope=scope, key=key)
+    question = db.session.execute(find).scalar_one_or_none()
     if question is None:
         question = Question(scope=scope, key=key, owner_id=interview.owner_id,
                             text=f"Which questions do you remember from {interview.company}?",
@@ -118,7 +119,13 @@ def dictation_question(interview: Interview) -> Question:
                                   "Rough wording is fine: you can edit them before saving."],
                             answer_seconds=120, tags=["dictation"], source="debrief")  # fmt: skip
         db.session.add(question)
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # The debrief page opened twice at once (a page and its htmx refresh): the other
+            # request made the prompt first. Use that one instead of answering with a 500.
+            db.session.rollback()
+            question = db.session.execute(find).scalar_one()
     return question
 
 

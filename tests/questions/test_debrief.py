@@ -8,6 +8,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Interview, Practice, Question
+from app.questions import debriefs
 from app.questions.debriefs import feedback_request, split_questions
 from tests.conftest import login, make_user
 from tests.reports.test_feedback import STORY, make_attempt
@@ -191,3 +192,39 @@ def test_timeline_counts_practice_between_interviews(client, app):
     client.post("/settings", data={"calm_mode": "on"})
     assert "Rejected" not in client.get("/interviews").get_data(as_text=True)
     assert first
+
+
+def test_the_dictation_prompt_made_by_a_request_at_the_same_moment_is_reused(client, app):
+    # Two requests for a new debrief at once both found no dictation prompt and both made
+    # one; the second insert broke the unique key and the page answered 500.
+    make_user(app, "race@example.com")
+    login(client, app, "race@example.com")
+    interview_id = log_interview(client)
+    with app.app_context():
+        interview = db.session.get(Interview, interview_id)
+        first = debriefs.dictation_question(interview)
+        real_execute = db.session.execute
+        calls = []
+
+        def miss_once(statement, *args, **kwargs):
+            result = real_execute(statement, *args, **kwargs)
+            if not calls:  # the other request has not committed yet when this one looks
+                calls.append(statement)
+                return _Nothing()
+            return result
+
+        db.session.execute = miss_once
+        try:
+            again = debriefs.dictation_question(interview)
+        finally:
+            db.session.execute = real_execute
+        assert again.id == first.id
+        count = db.session.execute(
+            db.select(db.func.count()).select_from(Question).filter_by(key=first.key)
+        ).scalar_one()
+        assert count == 1
+
+
+class _Nothing:
+    def scalar_one_or_none(self):
+        return None
