@@ -18,7 +18,9 @@ log = logging.getLogger(__name__)
 
 # How long after its transcript a page waits for the worker's reading by meaning; past
 # this (a worker that failed to read it), the hourly refresh will, and the page stops asking.
-MEANING_WAIT = timedelta(seconds=30)
+# Generous: a worker loading the sentence model for the first time on a busy 2-core machine
+# took over 30 s (a browser test run beside three others), and asking costs one GET a second.
+MEANING_WAIT = timedelta(seconds=120)
 
 
 def transcript_values(
