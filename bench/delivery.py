@@ -307,8 +307,10 @@ def evaluate_human(clips: list[dict]) -> None:
           f"voiced speech, not judged for monotone: {', '.join(unjudged) or 'none'}")  # fmt: skip
     print_table([("monotone", "clip", monotone), ("trailing off", "clip of 1.2 s or more", trailing),
                  ("rising ending", "statement", rising)])  # fmt: skip
-    print(f"monotone flags on the clips as recorded: {sum(f for t, f in monotone if not t)} "
-          f"of {sum(1 for t, _f in monotone if not t)}")
+    print(
+        f"monotone flags on the clips as recorded: {sum(f for t, f in monotone if not t)} "
+        f"of {sum(1 for t, _f in monotone if not t)}"
+    )
 
 
 def print_table(rows: list[tuple[str, str, list[tuple[bool, bool]]]]) -> None:

@@ -21,7 +21,7 @@ def analyse(samples: np.ndarray, sample_rate: int, words: list[dict]) -> dict:
     words = [w for w in words if w.get("word", "").strip()]
     result = {
         "pitch": {"median_hz": None, "spread_semitones": 0.0, "monotone_spans": []},
-        "volume": {"mean_db": None, "trailing_off": []},
+        "volume": {"mean_db": None, "too_quiet": False, "trailing_off": []},
         "rising_endings": [],
         "filler_bursts": filler_bursts(words),
         "repetitions": repetitions(words),

@@ -24,7 +24,17 @@ percentile of intensity (the level of its vowels, not its pauses or consonants);
 and a fade of 10 dB where a voice normally keeps its level is clearly heard. Rising ending: a statement whose last voiced frames sit
 ``RISE_ST`` (3 semitones) or more above the lowest point of its last second; uptalk rises are
 several semitones, and declarative ends of the Piper voice rise 1.2 semitones at the median
-(bench/delivery.py --calibrate). Speaking rate: syllable nuclei
+(bench/delivery.py --calibrate). Too quiet (``TOO_QUIET_DBFS``, -41 dBFS): the recording's level is all we know, and it is
+the voice and the microphone together (its distance and input gain), so the advice is to
+speak up or move closer or raise the input level. Praat gives dB re 20 uPa with a sample of
+1.0 taken as 1 Pa, so full scale is ``FULL_SCALE_DB`` (93.98 dB) and dBFS = dB - 93.98. The
+mean level of voiced frames is close to the active speech level of ITU-T P.56, whose nominal
+level for speech in digital telephony and codecs is -26 dBov (ITU-T P.800 and G.191 test
+speech); 15 dB under it a listener must turn the volume up a long way and a speech recogniser
+meets the noise floor of a laptop microphone (Whisper is trained on speech normalised near
+that nominal level). Our real recordings sit at -27 to -16 dBFS (bench/speech_set/human) and
+Piper's at -23 to -20 (bench/speech_set/audio), so the threshold is 14 dB or more from both;
+the same speech 30 dB quieter (-57 to -46) is under it (tests/delivery/test_voice.py). Speaking rate: syllable nuclei
 as intensity peaks in voiced frames, after de Jong & Wempe (2009, "Praat script to detect
 syllable nuclei and measure speech rate automatically", Behavior Research Methods 41(2)).
 """
@@ -47,6 +57,8 @@ RISE_LOOK_S = 1.0
 RISE_END_S = 0.12
 OCTAVE_GUARD_ST = 8.0
 PEAK_DIP_DB = 2.0  # de Jong & Wempe: a nucleus stands 2 dB above the dip before it
+FULL_SCALE_DB = 93.98  # Praat's dB of a full-scale sample (20 log10(1 / 2e-5))
+TOO_QUIET_DBFS = -41.0  # 15 dB under the -26 dBov nominal speech level (ITU-T P.56/P.800)
 SILENCE_BELOW_DB = 25.0  # de Jong & Wempe: silence is 25 dB under the 99th percentile
 
 
@@ -100,7 +112,8 @@ def contours_step(contours: Contours) -> float:
 
 
 def volume(contours: Contours, sentences: list[Sentence], start: float, end: float) -> dict:
-    """Mean level of the voiced speech, and the sentences whose ends trail off."""
+    """Mean level of the voiced speech, whether it is too quiet to be heard well, and the
+    sentences whose ends trail off."""
     levels = contours.levels(start, end)
     voiced = levels[contours.voiced_at(contours.intensity_times[
         (contours.intensity_times >= start) & (contours.intensity_times <= end)])]  # fmt: skip
@@ -109,10 +122,17 @@ def volume(contours: Contours, sentences: list[Sentence], start: float, end: flo
         drop = end_drop(contours, sentence)
         if drop is not None and drop >= TRAILING_DB:
             trailing.append(_ending_span(sentence, TAIL_S))
+    mean_db = float(np.mean(voiced)) if voiced.size else None
     return {
-        "mean_db": round(float(np.mean(voiced)), 1) if voiced.size else None,
+        "mean_db": round(mean_db, 1) if mean_db is not None else None,
+        "too_quiet": too_quiet(mean_db),
         "trailing_off": trailing,
     }
+
+
+def too_quiet(mean_db: float | None) -> bool:
+    """True when voiced speech averages under ``TOO_QUIET_DBFS`` (no level measured: False)."""
+    return mean_db is not None and mean_db - FULL_SCALE_DB < TOO_QUIET_DBFS
 
 
 def end_drop(contours: Contours, sentence: Sentence) -> float | None:

@@ -61,7 +61,11 @@ _DELIVERY = {
         "volume": {"type": "object", "properties": {
             "mean_db": {"type": ["number", "null"], "description": "mean level of voiced "
                         "speech, Praat's dB (digital full scale is about 94 dB)"},
-            "trailing_off": _SPANS | {"description": "sentence ends at least 8 dB under "
+            "too_quiet": {"type": "boolean", "description": "voiced speech averages under "
+                          "-41 dBFS (15 dB under the nominal speech level): too quiet to be "
+                          "heard well; speak up, move closer or raise the microphone's input "
+                          "level"},
+            "trailing_off": _SPANS | {"description": "sentence ends at least 10 dB under "
                                       "the rest of the sentence"}}},
         "rising_endings": {"type": "array", "description": "statements whose pitch rises "
                            "at the end", "items": {"type": "object", "properties": _TIMES | {

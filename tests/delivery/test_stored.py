@@ -44,7 +44,7 @@ def shape(value, expected) -> bool:
 
 CONTRACT = {
     "pitch": {"median_hz": float, "spread_semitones": float, "monotone_spans": [SPAN]},
-    "volume": {"mean_db": float, "trailing_off": [SPAN]},
+    "volume": {"mean_db": float, "too_quiet": bool, "trailing_off": [SPAN]},
     "rising_endings": [SPAN | {"text": str}],
     "filler_bursts": [SPAN | {"count": int}],
     "repetitions": [SPAN | {"text": str}],
@@ -100,3 +100,22 @@ def test_the_answer_page_shows_the_voice_card_with_playable_spans_unless_calm(
         owner.calm_mode = True
         db.session.commit()
     assert "<h3>Voice</h3>" not in client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+
+
+def test_a_too_quiet_answer_says_so_on_the_voice_card_with_what_to_do(client, app, monkeypatch):
+    monkeypatch.setattr("app.worker.queue.queue.enqueue_transcription", lambda attempt_id: None)
+    attempt_id = upload(client, SALARY).json["id"]
+    monkeypatch.setattr("app.worker.jobs.engine_for_app", lambda: Said())
+    with app.app_context():
+        transcribe_attempt(attempt_id)
+    html = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert "Too quiet to be heard well" not in html
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        delivery = attempt.metrics["delivery"]
+        attempt.metrics = attempt.metrics | {
+            "delivery": delivery | {"volume": delivery["volume"] | {"too_quiet": True}}
+        }
+        db.session.commit()
+    html = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert "Too quiet to be heard well" in html and "raise its input level" in html

@@ -121,3 +121,35 @@ def test_silence_and_no_words_give_the_empty_shape():
     assert empty["pitch"] == {"median_hz": None, "spread_semitones": 0.0, "monotone_spans": []}
     silent = analyse(np.zeros(3 * RATE), RATE, [{"word": " Hi.", "start": 0.5, "end": 1.0}])
     assert silent["pitch"]["monotone_spans"] == [] and silent["rising_endings"] == []
+
+
+HUMAN = SET.parent / "human"
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        (SET / "salary.ogg", SALARY),
+        (
+            HUMAN / "librivox-0920.flac",
+            "Had he married a more a amiable woman, he might have been "
+            "made still more respectable than he was.",
+        ),
+    ],
+    ids=["piper", "human"],
+)
+def test_the_same_answer_30_db_quieter_is_too_quiet(path, text):
+    samples, _info = load_samples(path, 600, 30)
+    loud = np.flatnonzero(np.abs(samples) > 0.02)
+    start, end = loud[0] / RATE, loud[-1] / RATE
+    parts = text.split()
+    step = (end - start) / len(parts)
+    words = [{"word": " " + w, "start": start + i * step, "end": start + (i + 1) * step}
+             for i, w in enumerate(parts)]  # fmt: skip
+    as_recorded = analyse(samples, RATE, words)["volume"]
+    assert as_recorded["too_quiet"] is False
+    quieter = analyse(samples * 10 ** (-30 / 20), RATE, words)["volume"]
+    assert quieter["too_quiet"] is True
+    assert as_recorded["mean_db"] - quieter["mean_db"] == pytest.approx(30, abs=1)
+    # The fade and pitch measures are relative: a quieter recording changes none of them.
+    assert quieter["trailing_off"] == as_recorded["trailing_off"]
