@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.models import Attempt
 from app.reports.definitions import BY_KEY
 from app.reports.takeaway import RATES_MIN_WORDS, Takeaway, length_note, rates_judged
-from app.reports.units import clock, gap, metric_value, number
+from app.reports.units import clock, gap, metric_value, number, plural
 
 
 def markdown_report(
@@ -69,6 +69,9 @@ def markdown_report(
             f"- I / we: {metrics['ownership']['i']} / {metrics['ownership']['we']}",
             "",
         ]
+        if metrics.get("delivery"):
+            lines += ["## Voice", ""] + [f"- {line}" for line in voice_lines(metrics["delivery"])]
+            lines.append("")
         if metrics["behavioural"]:
             lines += ["## Structure (STAR)", ""]
             for part, found in metrics["star"].items():
@@ -89,3 +92,58 @@ def markdown_report(
             ]
             lines.append("")
     return "\n".join(lines)
+
+
+def _at(spans: list[dict]) -> str:
+    """Spans as the Voice card shows them: "at 12.0–15.0 s, 62.4–64.0 s"."""
+    return "at " + ", ".join(f"{s['start']:.1f}–{s['end']:.1f} s" for s in spans)
+
+
+def voice_lines(delivery: dict) -> list[str]:
+    """How the answer sounded (``metrics.delivery``), one line a measure, for both exports:
+    the Markdown report and the printable page. Delivery stored before a measure existed
+    (no ``too_quiet``) reads as without it."""
+    pitch, volume = delivery["pitch"], delivery["volume"]
+    lines = []
+    if pitch.get("median_hz"):
+        flat = pitch["monotone_spans"]
+        lines.append(
+            f"Pitch spread: {number(pitch['spread_semitones'], 1)} semitones around "
+            f"{number(pitch['median_hz'])} Hz; "
+            + (f"flat stretches (under 1 semitone) {_at(flat)}" if flat else "no flat stretch")
+        )
+    else:
+        lines.append("Pitch: too little voiced speech to measure")
+    if volume.get("too_quiet"):
+        lines.append(
+            "Too quiet to be heard well: speak up, sit closer to the microphone or raise its "
+            "input level"
+        )
+    if volume["trailing_off"]:
+        lines.append(f"Sentence ends that fade (10 dB or more): {_at(volume['trailing_off'])}")
+    if delivery["rising_endings"]:
+        lines.append(
+            "Statements that end rising: "
+            + ", ".join(f'"{r["text"]}" at {clock(r["start"])}' for r in delivery["rising_endings"])
+        )
+    if delivery["filler_bursts"]:
+        lines.append(
+            "Filler bursts (three or more within 30 s): "
+            + ", ".join(
+                f"{plural(b['count'], 'filler')} {_at([b])}" for b in delivery["filler_bursts"]
+            )
+        )
+    if delivery["repetitions"]:
+        lines.append(
+            "Restarts and repeated words: "
+            + ", ".join(f'"{r["text"]}" at {clock(r["start"])}' for r in delivery["repetitions"])
+        )
+    if delivery["rate"]:
+        lines.append(
+            "Syllables per second, 15 s at a time: "
+            + ", ".join(
+                f"{number(r['syllables_per_s'], 1)} at {clock(r['start'])}"
+                for r in delivery["rate"]
+            )
+        )
+    return lines

@@ -41,7 +41,7 @@ from app.recordings.upload import delete_attempt, retry, save_recording
 from app.reports.attempts import attempt_metrics, meaning_pending, transcript_marks
 from app.reports.definitions import BY_KEY
 from app.reports.goals import attempt_takeaway, carry_goal, goal_outcome
-from app.reports.markdown import markdown_report
+from app.reports.markdown import markdown_report, voice_lines
 from app.reports.pages import page_of
 from app.reports.takeaway import length_note, rates_judged
 from app.reports.units import clock
@@ -282,6 +282,7 @@ def report(attempt_id: int):
         takeaway=attempt_takeaway(attempt, measured),
         calm=g.user.calm_mode,
         judged=bool(metrics and metrics["words"] and rates_judged(metrics)),
+        voice=voice_lines(metrics["delivery"]) if metrics and metrics.get("delivery") else [],
         comments=comments_for(attempt),
         reviews=ratings_for(attempt),
     )

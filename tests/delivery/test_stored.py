@@ -6,6 +6,7 @@ from pathlib import Path
 
 from app.extensions import db
 from app.models import Attempt, User
+from app.reports.markdown import voice_lines
 from app.reports.stored import refresh_metrics
 from app.transcription import Transcript
 from app.transcription.base import Word
@@ -119,3 +120,41 @@ def test_a_too_quiet_answer_says_so_on_the_voice_card_with_what_to_do(client, ap
         db.session.commit()
     html = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
     assert "Too quiet to be heard well" in html and "raise its input level" in html
+
+
+def test_both_exports_carry_the_voice_unless_calm(client, app, monkeypatch):
+    monkeypatch.setattr("app.worker.queue.queue.enqueue_transcription", lambda attempt_id: None)
+    attempt_id = upload(client, SALARY).json["id"]
+    monkeypatch.setattr("app.worker.jobs.engine_for_app", lambda: Said())
+    with app.app_context():
+        transcribe_attempt(attempt_id)
+        delivery = db.session.get(Attempt, attempt_id).metrics["delivery"]
+    spread = f"Pitch spread: {delivery['pitch']['spread_semitones']:.1f} semitones"
+    markdown = client.get(f"/attempts/{attempt_id}/report.md").get_data(as_text=True)
+    assert "## Voice" in markdown and f"- {spread}" in markdown
+    assert 'Restarts and repeated words: "I, I" at 0:' in markdown
+    printable = client.get(f"/attempts/{attempt_id}/report").get_data(as_text=True)
+    assert "<h2>Voice</h2>" in printable and f"<li>{spread}" in printable
+    assert "Syllables per second, 15 s at a time: " in printable
+    with app.app_context():
+        owner = db.session.get(User, db.session.get(Attempt, attempt_id).owner_id)
+        owner.calm_mode = True
+        db.session.commit()
+    markdown = client.get(f"/attempts/{attempt_id}/report.md").get_data(as_text=True)
+    printable = client.get(f"/attempts/{attempt_id}/report").get_data(as_text=True)
+    assert "Voice" not in markdown and "Pitch spread" not in markdown
+    assert "<h2>Voice</h2>" not in printable and "Pitch spread" not in printable
+
+
+def test_delivery_stored_before_too_quiet_existed_still_exports():
+    old = {
+        "pitch": {"median_hz": None, "spread_semitones": 0.0, "monotone_spans": []},
+        "volume": {"mean_db": None, "trailing_off": [{"start": 1.0, "end": 1.5}]},
+        "rising_endings": [], "filler_bursts": [{"start": 0.0, "end": 9.0, "count": 3}],
+        "repetitions": [], "rate": [],
+    }  # fmt: skip
+    assert voice_lines(old) == [
+        "Pitch: too little voiced speech to measure",
+        "Sentence ends that fade (10 dB or more): at 1.0–1.5 s",
+        "Filler bursts (three or more within 30 s): 3 fillers at 0.0–9.0 s",
+    ]
