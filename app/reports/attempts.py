@@ -97,6 +97,7 @@ def attempt_tracked_values(attempt: Attempt) -> dict | None:
     if has_current_metrics(attempt):
         return attempt.tracked_values
     metrics = compute(attempt.words, attempt.duration_s, attempt.question, by_meaning=False)
+    metrics["delivery"] = (attempt.metrics or {}).get("delivery")  # from the audio: kept
     return tracked_values(metrics) if metrics["words"] else None
 
 

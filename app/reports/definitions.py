@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from app.delivery.voice import MONOTONE_ST
 from app.reports.speech import FILLERS_FLUENT, FILLERS_HESITANT, LONG_PAUSE_S, PACE_BAND
 
 
@@ -27,7 +28,9 @@ class Metric:
     # "band": closer to ``band`` is better; "lower", "higher"; "none": no direction.
     better: str
     help: str
-    value: Callable[[dict], float] = field(repr=False)
+    # None when the answer does not have it (pitch spread of an answer measured before
+    # delivery existed, or whose voice could not be measured): shown as "–", left off charts.
+    value: Callable[[dict], float | None] = field(repr=False)
     band: tuple[float, float] | None = None
     # Decimal places shown on every page ("196 words/min", "4.3 fillers per 100 words").
     digits: int = 0
@@ -88,6 +91,21 @@ METRICS: tuple[Metric, ...] = (
         help=f"Gaps of more than {LONG_PAUSE_S:g} seconds between two words.",
     ),
     Metric(
+        key="pitch_spread",
+        label="Pitch spread",
+        unit="semitones",
+        # A livelier voice moves more, but more is not better without end: no direction.
+        better="none",
+        chart=True,
+        digits=1,
+        value=lambda m: pitch_spread(m.get("delivery")),
+        help="How far your pitch moves around its middle over voiced speech, measured from "
+        "the recording with Praat (a robust standard deviation, in semitones). A 15-second "
+        f"stretch under {MONOTONE_ST:g} semitone sounds flat; lively speech usually spreads "
+        "2–4. Answers measured before Rebound listened to the voice, or whose voice could "
+        "not be measured, show –.",
+    ),
+    Metric(
         key="star_parts",
         label="STAR parts found",
         unit="",
@@ -112,8 +130,15 @@ METRICS: tuple[Metric, ...] = (
 BY_KEY = {metric.key: metric for metric in METRICS}
 
 
-def tracked_values(metrics: dict) -> dict[str, float]:
-    """The tracked numbers of one answer, by key."""
+def pitch_spread(delivery: dict | None) -> float | None:
+    """Semitones of pitch spread, or None without a measured voice."""
+    if not delivery or not delivery["pitch"].get("median_hz"):
+        return None
+    return delivery["pitch"]["spread_semitones"]
+
+
+def tracked_values(metrics: dict) -> dict[str, float | None]:
+    """The tracked numbers of one answer, by key (None where the answer lacks one)."""
     return {metric.key: metric.value(metrics) for metric in METRICS}
 
 
@@ -123,8 +148,11 @@ def distance_from_band(metric: Metric, value: float) -> float:
     return max(low - value, 0, value - high)
 
 
-def change(metric: Metric, before: float, after: float) -> tuple[bool, bool]:
-    """Whether going from ``before`` to ``after`` is better, or worse, for this metric."""
+def change(metric: Metric, before: float | None, after: float | None) -> tuple[bool, bool]:
+    """Whether going from ``before`` to ``after`` is better, or worse, for this metric
+    (neither when one of them is missing)."""
+    if before is None or after is None:
+        return False, False
     if metric.better == "band":
         old, new = distance_from_band(metric, before), distance_from_band(metric, after)
         return new < old, new > old

@@ -40,11 +40,11 @@ def question_progress(attempts: list[Attempt]) -> dict | None:
     best = min(rows, key=lambda row: best_key(row[1]))
     changes = []
     for metric in METRICS:
-        before, after = first[1][metric.key], latest[1][metric.key]
+        before, after = first[1].get(metric.key), latest[1].get(metric.key)
         improved, worse = change(metric, before, after)
         changes.append({"key": metric.key, "label": metric.title, "first": before,
-                        "best": best[1][metric.key], "latest": after,
-                        "delta": round(after - before, 1), "improved": improved,
+                        "best": best[1].get(metric.key), "latest": after,
+                        "delta": delta(before, after), "improved": improved,
                         "worse": worse})  # fmt: skip
     return {"first": first[0], "best": best[0], "latest": latest[0], "count": len(rows),
             "changes": changes}  # fmt: skip
@@ -58,8 +58,13 @@ def compare_values(before: dict, after: dict) -> list[dict]:
         a, b = first[metric.key], second[metric.key]
         improved, worse = change(metric, a, b)
         rows.append({"key": metric.key, "label": metric.title, "first": a, "latest": b,
-                     "delta": round(b - a, 1), "improved": improved, "worse": worse})  # fmt: skip
+                     "delta": delta(a, b), "improved": improved, "worse": worse})  # fmt: skip
     return rows
+
+
+def delta(before: float | None, after: float | None) -> float | None:
+    """``after - before`` to one decimal, or None when either is missing."""
+    return None if before is None or after is None else round(after - before, 1)
 
 
 # The progress charts draw this many answers at most: the latest ones.

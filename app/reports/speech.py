@@ -23,8 +23,9 @@ from app.understanding.meaning import STAR_CUES, understand
 # Answers keep the metrics measured when their transcript was saved. Bump this whenever a
 # rule or list below changes what ``compute`` returns: every stored answer is then stale and
 # measured again (``app.reports.stored``).
-# 2: relevance, STAR and talking points by meaning; 3: retuned (blind set); 4: delivery
-METRICS_VERSION = "4"
+# 2: relevance, STAR and talking points by meaning; 3: retuned (blind set); 4: delivery;
+# 5: pitch spread among the tracked values (stored tracked_values lack it until measured again)
+METRICS_VERSION = "5"
 
 LONG_PAUSE_S = 1.5
 PACE_BAND = (100, 165)  # Microsoft Speaker Coach's recommended range, words per minute

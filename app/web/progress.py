@@ -48,13 +48,17 @@ def dashboard():
     if points and not g.user.calm_mode:
         labels = when_labels(points[0][0].created_at, points[-1][0].created_at)
         for metric in (m for m in METRICS if m.chart):
-            values = [(i, values[metric.key]) for i, (_, values) in enumerate(points)]
+            # An answer without this figure (no voice measured) leaves a gap, not a zero.
+            values = [(i, v[metric.key]) for i, (_, v) in enumerate(points)
+                      if v.get(metric.key) is not None]  # fmt: skip
+            if not values:
+                continue
             charts.append({
                 "title": metric.title,
                 "key": metric.key,
                 "svg": line_chart(values, label=metric.title, band=metric.band,
                                   integer=metric.digits == 0, x_labels=labels),
-                "rows": [(a, v[metric.key]) for a, v in points],
+                "rows": [(a, v.get(metric.key)) for a, v in points],
             })  # fmt: skip
     rated = mean_scores(g.user.id, CHART_ANSWERS)
     if rated and not g.user.calm_mode:
