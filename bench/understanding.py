@@ -101,8 +101,11 @@ def score(answers: list[dict], bank: dict, rules: str) -> dict[str, tuple[float,
 def halves(answers: list[dict]) -> dict[str, list[dict]]:
     odd = [a for a in answers if int(a["id"][1:]) % 2 == 1]
     even = [a for a in answers if int(a["id"][1:]) % 2 == 0]
-    return {"odd half (tuned on)": odd, "even half (tuned on since this pass)": even,
-            "all 66 (tuned on)": answers}
+    return {
+        "odd half (tuned on)": odd,
+        "even half (tuned on since this pass)": even,
+        "all 66 (tuned on)": answers,
+    }
 
 
 def report(blind: bool = False) -> None:
