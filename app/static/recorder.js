@@ -331,6 +331,8 @@
 
     const thinkSeconds = Number(root.dataset.thinkSeconds) || 0;
     if (thinkSeconds > 0) startThinking(thinkSeconds);
+    // The buttons and the space bar work from here on (scripts run after the page shows).
+    root.dataset.ready = "true";
   }
 
   document.addEventListener("DOMContentLoaded", () => {

@@ -10,6 +10,7 @@ from flask import (
     g,
     jsonify,
     redirect,
+    render_template,
     request,
     send_file,
     url_for,
@@ -52,6 +53,8 @@ from app.web.practice import answer_page
 from app.web.rendering import render
 
 bp = Blueprint("attempts", __name__)
+# The id of the line that asks for the reading by meaning (templates/attempts/_meaning_pending).
+MEANING_PENDING_ID = "meaning-pending"
 
 
 @bp.post("/attempts")
@@ -106,9 +109,15 @@ def show(attempt_id: int):
     interview_id = dictation_interview_id(attempt.question)
     if interview_id is not None and attempt.owner_id == g.user.id and not htmx:
         return redirect(url_for("debriefs.show", interview_id=interview_id) + "#questions")
+    asking_for_meaning = htmx and request.headers.get("HX-Trigger") == MEANING_PENDING_ID
+    if asking_for_meaning and meaning_pending(attempt):
+        # Still being read: only the line that asks is replaced, nothing the candidate uses.
+        return render_template("attempts/_meaning_pending.html", attempt=attempt)
     body = render("attempts/show.html", "status", **_show_context(attempt))
     # 286 tells htmx to stop polling: the transcript will not change any more.
     status = 286 if request.headers.get("HX-Request") and not attempt.is_pending else 200
+    if asking_for_meaning:  # the reading is there: replace the answer's block, once
+        return body, status, {"HX-Retarget": "#attempt-status", "HX-Reswap": "outerHTML"}
     return body, status
 
 

@@ -107,12 +107,20 @@ def test_the_page_asks_again_until_the_worker_has_read_the_answer(client, app, p
     page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
     marker = re.search(r'<p id="meaning-pending"[^>]*>', page)
     assert marker and f'hx-get="/attempts/{attempt_id}"' in marker.group(0)
-    assert 'hx-target="#attempt-status"' in marker.group(0)
+    assert 'hx-target="this"' in marker.group(0)
     assert "star-span" not in page  # keyword figures meanwhile
+    asking = HTMX | {"HX-Trigger": "meaning-pending"}
+    # Meanwhile only the asking line comes back: the player and the transcript stay as they
+    # are (a word in focus, an answer playing).
+    waiting = client.get(f"/attempts/{attempt_id}", headers=asking)
+    html = waiting.get_data(as_text=True)
+    assert waiting.status_code == 200 and html.strip().startswith('<p id="meaning-pending"')
+    assert "transcript" not in html and "player" not in html
     with app.app_context():
         assert measure_attempt(attempt_id)
-    fragment = client.get(f"/attempts/{attempt_id}", headers=HTMX)
+    fragment = client.get(f"/attempts/{attempt_id}", headers=asking)
     assert fragment.status_code == 286  # done: htmx swaps it in and asks no more
+    assert fragment.headers["HX-Retarget"] == "#attempt-status"  # the whole block, once
     html = fragment.get_data(as_text=True)
     assert 'id="meaning-pending"' not in html and "star-span" in html
     with app.app_context():

@@ -573,6 +573,7 @@ def test_the_practice_and_review_loops_with_the_keyboard_alone(server, browser):
         tab_to(candidate, "button.primary[type=submit]")
         candidate.keyboard.press("Enter")
         candidate.wait_for_selector("text=Question 1 of 5")
+        candidate.wait_for_selector(".recorder[data-ready=true]")  # its script has run
 
         candidate.keyboard.press("Space")  # focus is on the page itself: the shortcut records
         candidate.get_by_role("button", name="Stop").wait_for()
