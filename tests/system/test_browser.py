@@ -442,6 +442,43 @@ def upload_answer(page, server, question_id: int, fixture: Path) -> str:
     return server + response.json()["url"]
 
 
+def candidate_shares_with_coach(server, candidate, coach, name: str, second: Path):
+    """A candidate with two answers to question 1, a practice set and an interview, who shares
+    with a new coach; the coach signs up and accepts. Both end on the first answer's page
+    (candidate) and the review queue (coach). Returns the answer, set step, interview and invitation URLs.
+    Emails: ``{name}-candidate@example.com`` and ``{name}-coach@example.com``."""
+    sign_up(candidate, server, f"{name}-candidate@example.com")
+    attempt_url = upload_answer(candidate, server, 1, second.parent / "answer.wav")
+    upload_answer(candidate, server, 1, second)
+    candidate.goto(server + "/")
+    candidate.get_by_role("button", name="Start practising").click()
+    candidate.wait_for_url("**/practice/*/1")
+    step_url = candidate.url
+    candidate.goto(server + "/interviews/new")
+    candidate.get_by_label("Company").fill("Contoso")
+    candidate.get_by_role("button", name="Save interview").click()
+    candidate.wait_for_url("**/interviews/*")
+    interview_url = candidate.url
+    candidate.goto(server + "/shares")
+    candidate.get_by_label("Their email").fill(f"{name}-coach@example.com")
+    candidate.get_by_role("button", name="Share", exact=True).click()
+    candidate.wait_for_selector(f"text=Shared with {name}-coach@example.com")
+    invite_url = candidate.locator("code").first.inner_text()
+    candidate.goto(attempt_url)
+    candidate.wait_for_selector(".transcript .word")
+
+    coach.goto(server + "/signup")
+    coach.get_by_label("Email").fill(f"{name}-coach@example.com")
+    coach.get_by_label("Password").fill("recruiter test passphrase")
+    coach.get_by_label("a recruiter or coach giving feedback").check()
+    coach.get_by_role("button", name="Create account").click()
+    coach.wait_for_url(server + "/review")
+    coach.goto(invite_url)
+    coach.get_by_role("button", name="Accept the invitation").click()
+    coach.wait_for_url(server + "/review")
+    return attempt_url, step_url, interview_url, invite_url
+
+
 def test_every_page_has_no_accessibility_violations(server, browser, audio_fixtures):
     """axe-core on every HTML page, as a candidate, a recruiter and a visitor: no violation.
     Every GET route that renders a page must be in the tour."""
@@ -450,35 +487,9 @@ def test_every_page_has_no_accessibility_violations(server, browser, audio_fixtu
     candidate_ctx, recruiter_ctx, anon_ctx = (new_context(browser) for _ in range(3))
     candidate, recruiter, anon = (c.new_page() for c in (candidate_ctx, recruiter_ctx, anon_ctx))
     try:
-        sign_up(candidate, server, "axe-candidate@example.com")
-        attempt_url = upload_answer(candidate, server, 1, audio_fixtures / "answer.wav")
-        upload_answer(candidate, server, 1, audio_fixtures / "short.wav")
-        candidate.goto(server + "/")
-        candidate.get_by_role("button", name="Start practising").click()
-        candidate.wait_for_url("**/practice/*/1")
-        step_url = candidate.url
-        candidate.goto(server + "/interviews/new")
-        candidate.get_by_label("Company").fill("Contoso")
-        candidate.get_by_role("button", name="Save interview").click()
-        candidate.wait_for_url("**/interviews/*")
-        interview_url = candidate.url
-        candidate.goto(server + "/shares")
-        candidate.get_by_label("Their email").fill("axe-coach@example.com")
-        candidate.get_by_role("button", name="Share", exact=True).click()
-        candidate.wait_for_selector("text=Shared with axe-coach@example.com")
-        invite_url = candidate.locator("code").first.inner_text()
-        candidate.goto(attempt_url)
-        candidate.wait_for_selector(".transcript .word")
-
-        recruiter.goto(server + "/signup")
-        recruiter.get_by_label("Email").fill("axe-coach@example.com")
-        recruiter.get_by_label("Password").fill("recruiter test passphrase")
-        recruiter.get_by_label("a recruiter or coach giving feedback").check()
-        recruiter.get_by_role("button", name="Create account").click()
-        recruiter.wait_for_url(server + "/review")
-        recruiter.goto(invite_url)
-        recruiter.get_by_role("button", name="Accept the invitation").click()
-        recruiter.wait_for_url(server + "/review")
+        attempt_url, step_url, interview_url, invite_url = candidate_shares_with_coach(
+            server, candidate, recruiter, "axe", audio_fixtures / "short.wav"
+        )
         recruiter.goto(attempt_url)
         recruiter.get_by_label("Comment", exact=True).fill("Name the client.")
         recruiter.get_by_role("button", name="Add comment").click()

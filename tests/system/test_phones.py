@@ -9,10 +9,10 @@ import pytest
 
 from tests.system.test_browser import (  # noqa: F401 (fixtures)
     browser,
+    candidate_shares_with_coach,
     new_context,
     playwright,
     server,
-    sign_up,
     upload_answer,
 )
 
@@ -56,35 +56,9 @@ def tour(server, browser, audio_fixtures):
     candidate_ctx, candidate = watched_context(browser, WIDE)
     coach_ctx, coach = watched_context(browser, WIDE)
     visitor_ctx, visitor = watched_context(browser, WIDE)
-    sign_up(candidate, server, "phone-candidate@example.com")
-    attempt_url = upload_answer(candidate, server, 1, audio_fixtures / "answer.wav")
-    upload_answer(candidate, server, 1, audio_fixtures / "story.wav")
-    candidate.goto(server + "/")
-    candidate.get_by_role("button", name="Start practising").click()
-    candidate.wait_for_url("**/practice/*/1")
-    step_url = candidate.url
-    candidate.goto(server + "/interviews/new")
-    candidate.get_by_label("Company").fill("Contoso")
-    candidate.get_by_role("button", name="Save interview").click()
-    candidate.wait_for_url("**/interviews/*")
-    interview_url = candidate.url
-    candidate.goto(server + "/shares")
-    candidate.get_by_label("Their email").fill("phone-coach@example.com")
-    candidate.get_by_role("button", name="Share", exact=True).click()
-    candidate.wait_for_selector("text=Shared with phone-coach@example.com")
-    invite_url = candidate.locator("code").first.inner_text()
-    candidate.goto(attempt_url)
-    candidate.wait_for_selector(".transcript .word")
-
-    coach.goto(server + "/signup")
-    coach.get_by_label("Email").fill("phone-coach@example.com")
-    coach.get_by_label("Password").fill("recruiter test passphrase")
-    coach.get_by_label("a recruiter or coach giving feedback").check()
-    coach.get_by_role("button", name="Create account").click()
-    coach.wait_for_url(server + "/review")
-    coach.goto(invite_url)
-    coach.get_by_role("button", name="Accept the invitation").click()
-    coach.wait_for_url(server + "/review")
+    attempt_url, step_url, interview_url, _ = candidate_shares_with_coach(
+        server, candidate, coach, "phone", audio_fixtures / "story.wav"
+    )
     coach.goto(attempt_url)
     coach.locator("#w-3").click()  # plays from that word
     coach.wait_for_timeout(700)
