@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, defer, mapped_column, relationship
 
 from app.extensions import db
@@ -60,6 +60,8 @@ class User(UserMixin, db.Model):
     # Retention: delete recordings older than this many days (None keeps them).
     retention_days: Mapped[int | None] = mapped_column()
     retention_drops_transcripts: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The mock interviewer speaks its questions (Piper); off: captions only.
+    interviewer_voice: Mapped[bool] = mapped_column(default=True, server_default=true())
     # Set once the owner of ``email`` proved it (a mailed link, or an admin created the
     # account); only then do invitations sent to that address reach this account.
     email_verified_at: Mapped[datetime | None] = mapped_column()
@@ -122,6 +124,9 @@ class Question(db.Model):
     answer_seconds: Mapped[int] = mapped_column(default=120)
     tags: Mapped[list] = mapped_column(JSON, default=list)
     talking_points: Mapped[list] = mapped_column(JSON, default=list)
+    # What the mock interviewer asks after an answer, by trigger (``app.interviewer.follow_ups``):
+    # {"star.result": "And how did it end?", ...}; the general wordings fill any gap.
+    follow_ups: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     source: Mapped[str] = mapped_column(String(200), default="")
     # Set for a question the candidate remembers from a real interview.
     interview_id: Mapped[int | None] = mapped_column(
@@ -310,6 +315,8 @@ class Share(db.Model):
     attempt_ids: Mapped[list] = mapped_column(JSON, default=list)
     question_ids: Mapped[list] = mapped_column(JSON, default=list)
     interview_ids: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    # Mock interviews shared whole: each covers the answers given in it.
+    mock_interview_ids: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     # Questions whose later answers the candidate chose to share too ("share this question's
     # later answers"): question id (as text) -> ISO time from which its answers are covered.
     follow_questions: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
@@ -405,6 +412,8 @@ class Assignment(db.Model):
     interview_id: Mapped[int | None] = mapped_column(ForeignKey("interviews.id"), index=True)
     due_on: Mapped[date | None] = mapped_column()
     note: Mapped[str] = mapped_column(Text, default="")
+    # The recruiter's own follow-ups for this question, by trigger: asked before the bank's.
+    follow_ups: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     question: Mapped[Question] = relationship(lazy="joined")
@@ -427,6 +436,81 @@ class Interview(db.Model):
     # The practice plan, in order: the interview's own questions, related bank questions,
     # and any a recruiter added. Built when the candidate asks for the plan.
     plan_question_ids: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MockInterview(db.Model):
+    """A mock interview: the interviewer asks questions aloud, listens and follows up.
+
+    ``mode`` is ``practice`` (feedback after each answer, retakes allowed) or ``real`` (no
+    feedback and no retakes until the end). ``status`` is ``asking`` while the current turn
+    waits for its answer, ``listening`` from an answer until the next turn is chosen, and
+    ``finished`` after the last.
+    """
+
+    __tablename__ = "mock_interviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    mode: Mapped[str] = mapped_column(String(20), default="practice")
+    status: Mapped[str] = mapped_column(String(20), default="asking")
+    question_ids: Mapped[list] = mapped_column(JSON, default=list)
+    # Where the questions came from: {"category": …}, {"assignments": true}, {"debrief": id}.
+    source: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Seconds of silence that end an answer (0: only Stop does), and of thinking before
+    # the recorder starts in real mode.
+    silence_seconds: Mapped[int] = mapped_column(default=5)
+    think_seconds: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+
+    turns: Mapped[list[InterviewTurn]] = relationship(
+        order_by="InterviewTurn.position", lazy="selectin", cascade="all, delete-orphan",
+        back_populates="mock_interview",
+    )  # fmt: skip
+
+
+class InterviewTurn(db.Model):
+    """One thing the interviewer asked: a question, or a follow-up and the trigger behind it."""
+
+    __tablename__ = "interview_turns"
+    __table_args__ = (
+        UniqueConstraint("mock_interview_id", "position", name="uq_interview_turns_position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mock_interview_id: Mapped[int] = mapped_column(
+        ForeignKey("mock_interviews.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(20), default="question")  # or "follow_up"
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    # The rule that asked a follow-up (``app.interviewer.follow_ups``), None for a question.
+    trigger: Mapped[str | None] = mapped_column(String(40))
+    # The answer given (the latest take, in practice mode); None until answered.
+    attempt_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attempts.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    mock_interview: Mapped[MockInterview] = relationship(back_populates="turns")
+    question: Mapped[Question] = relationship(lazy="joined")
+
+
+class InterviewerSpeech(db.Model):
+    """A text the interviewer says, synthesised once per text and voice and stored like a
+    recording; ``digest`` (of voice and text) finds it again."""
+
+    __tablename__ = "interviewer_speech"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    voice: Mapped[str] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(Text)
+    audio_key: Mapped[str] = mapped_column(String(200))
+    mime: Mapped[str] = mapped_column(String(60))
+    duration_s: Mapped[float] = mapped_column(default=0.0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
