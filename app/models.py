@@ -488,6 +488,8 @@ class InterviewTurn(db.Model):
     text: Mapped[str] = mapped_column(Text)
     # The rule that asked a follow-up (``app.interviewer.follow_ups``), None for a question.
     trigger: Mapped[str | None] = mapped_column(String(40))
+    # Why the rule fired, with the figure behind it, as said on the debrief.
+    why: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The answer given (the latest take, in practice mode); None until answered.
     attempt_id: Mapped[int | None] = mapped_column(
         ForeignKey("attempts.id", ondelete="SET NULL"), index=True

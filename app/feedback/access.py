@@ -17,6 +17,8 @@ from app.models import (
     WITHOUT_WORDS_OR_METRICS,
     Attempt,
     Interview,
+    InterviewTurn,
+    MockInterview,
     Question,
     Share,
     User,
@@ -58,6 +60,8 @@ class Scope:
     questions: set[int]
     assigned: dict[int, datetime]
     followed: dict[int, datetime]
+    # The answers given in the mock interviews shared whole.
+    interview_answers: frozenset[int] = frozenset()
 
 
 def followed_questions(share: Share) -> dict[int, datetime]:
@@ -71,12 +75,24 @@ def followed_questions(share: Share) -> dict[int, datetime]:
     return followed
 
 
+def mock_interview_answers(share: Share) -> frozenset[int]:
+    """The answers given in the mock interviews this share names (each turn's answer)."""
+    if not share.mock_interview_ids:
+        return frozenset()
+    return frozenset(db.session.execute(
+        db.select(InterviewTurn.attempt_id).join(MockInterview)
+        .where(MockInterview.id.in_(share.mock_interview_ids),
+               MockInterview.owner_id == share.candidate_id,
+               InterviewTurn.attempt_id.is_not(None))
+    ).scalars())  # fmt: skip
+
+
 def coverage(shares: list[Share]) -> list[tuple[Share, Scope]]:
     """Each active share with what it covers, worked out once per request."""
     return [
         (s, Scope(set(s.question_ids) | debrief_question_ids(s),
                   assigned_since(s.recruiter_id, s.candidate_id) if s.recruiter_id else {},
-                  followed_questions(s)))
+                  followed_questions(s), mock_interview_answers(s)))
         for s in shares if s.active
     ]  # fmt: skip
 
@@ -95,6 +111,7 @@ def covers(share: Share, scope: Scope, attempt: Attempt) -> bool:
         share.everything
         or attempt.id in share.attempt_ids
         or attempt.question_id in scope.questions
+        or attempt.id in scope.interview_answers
     ):
         return True
     for since in (scope.followed.get(attempt.question_id),
@@ -199,4 +216,35 @@ def shared_interviews(recruiter: User, candidate_id: int) -> list[Interview]:
     }
     return list(db.session.execute(
         db.select(Interview).where(Interview.id.in_(ids), Interview.owner_id == candidate_id)
+    ).scalars())  # fmt: skip
+
+
+def viewable_mock_interview(user: User, interview_id: int) -> MockInterview:
+    """A mock interview its owner may see, or a recruiter it was shared with (whole, or a
+    share of everything); else 404."""
+    interview = db.session.get(MockInterview, interview_id)
+    if interview is None:
+        abort(404)
+    if interview.owner_id == user.id:
+        return interview
+    if any(
+        s.candidate_id == interview.owner_id
+        and (s.everything or interview.id in (s.mock_interview_ids or []))
+        for s in shares_with(user)
+    ):
+        return interview
+    abort(404)
+
+
+def shared_mock_interviews(recruiter: User, candidate_id: int) -> list[MockInterview]:
+    """The candidate's mock interviews this recruiter may see, newest first."""
+    shares = [s for s in shares_with(recruiter) if s.candidate_id == candidate_id]
+    if not shares:
+        return []
+    query = db.select(MockInterview).where(MockInterview.owner_id == candidate_id)
+    if not any(s.everything for s in shares):
+        ids = {i for s in shares for i in (s.mock_interview_ids or [])}
+        query = query.where(MockInterview.id.in_(ids))
+    return list(db.session.execute(
+        query.order_by(MockInterview.created_at.desc(), MockInterview.id.desc())
     ).scalars())  # fmt: skip

@@ -19,7 +19,7 @@ import enum
 from app.accounts.identity import AccountError, find_user, normalise_email
 from app.accounts.mail import mail_configured
 from app.extensions import db
-from app.models import Attempt, Share, User, utcnow
+from app.models import Attempt, MockInterview, Share, User, utcnow
 
 
 class InvitationRefused(AccountError):
@@ -102,6 +102,25 @@ def share_attempt(candidate: User, attempt: Attempt, share_ids: list[int],
             share.attempt_ids = [*share.attempt_ids, attempt.id]
         if later:
             _follow(share, attempt)
+    db.session.commit()
+    return list(chosen)
+
+
+def share_mock_interview(candidate: User, interview: MockInterview,
+                         share_ids: list[int]) -> list[Share]:  # fmt: skip
+    """Add one of the candidate's mock interviews, with every answer in it, to some of their
+    active shares. A share of everything already covers it. Returns the shares it reached."""
+    if interview.owner_id != candidate.id:
+        raise AccountError("You can only share your own interviews.")
+    chosen = db.session.execute(
+        db.select(Share).where(Share.id.in_(share_ids), Share.candidate_id == candidate.id,
+                               Share.revoked_at.is_(None))
+    ).unique().scalars().all()  # fmt: skip
+    if not chosen:
+        raise AccountError("Choose who to share it with.")
+    for share in chosen:
+        if not share.everything and interview.id not in (share.mock_interview_ids or []):
+            share.mock_interview_ids = [*(share.mock_interview_ids or []), interview.id]
     db.session.commit()
     return list(chosen)
 

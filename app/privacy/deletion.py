@@ -15,6 +15,8 @@ from app.models import (
     Attempt,
     Comment,
     Interview,
+    InterviewTurn,
+    MockInterview,
     InterviewFeedback,
     Practice,
     Question,
@@ -40,6 +42,11 @@ def delete_history(user: User, question_id: int) -> int:
 def delete_account(user: User) -> None:
     """Remove the account and everything it owns; keep others' answers to its questions."""
     store = current_app.extensions["rebound_store"]
+    # Mock interviews first: their turns point at the answers and questions removed below.
+    # (Their speech stays: it is the interviewer's, shared by every account.)
+    mock_ids = db.select(MockInterview.id).where(MockInterview.owner_id == user.id)
+    db.session.execute(db.delete(InterviewTurn).where(InterviewTurn.mock_interview_id.in_(mock_ids)))
+    db.session.execute(db.delete(MockInterview).where(MockInterview.owner_id == user.id))
     for attempt in (
         db.session.execute(db.select(Attempt).where(Attempt.owner_id == user.id)).scalars().all()
     ):

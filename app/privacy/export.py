@@ -8,7 +8,8 @@ import zipfile
 from contextlib import suppress
 from typing import BinaryIO
 
-from app.models import Attempt, utcnow
+from app.extensions import db
+from app.models import Attempt, MockInterview, utcnow
 from app.recordings.errors import RecordingMissing
 from app.reports.records import attempt_records
 
@@ -61,5 +62,25 @@ def export_zip(user, attempts: list[Attempt], own_questions: list, store, out: B
                 for q in own_questions
             ],  # fmt: skip
             "attempts": records,
+            "mock_interviews": [_mock_interview(m) for m in _mock_interviews(user)],
         }
         archive.writestr("rebound.json", json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _mock_interviews(user) -> list[MockInterview]:
+    return list(db.session.execute(
+        db.select(MockInterview).where(MockInterview.owner_id == user.id).order_by(MockInterview.id)
+    ).scalars())  # fmt: skip
+
+
+def _mock_interview(interview: MockInterview) -> dict:
+    """A mock interview as exported: what was asked, why, and which answer replied."""
+    return {
+        "id": interview.id,
+        "mode": interview.mode,
+        "status": interview.status,
+        "created_at": interview.created_at.isoformat(timespec="seconds") + "Z",
+        "turns": [{"kind": t.kind, "question_id": t.question_id, "text": t.text,
+                   "trigger": t.trigger, "attempt_id": t.attempt_id}
+                  for t in interview.turns],  # fmt: skip
+    }

@@ -17,6 +17,8 @@ from app.web import (
     debriefs,
     display,
     errors,
+    interview_api,
+    interviews,
     ops,
     practice,
     progress,
@@ -36,7 +38,9 @@ BLUEPRINTS = (
     shares.bp,
     review.bp,
     debriefs.bp,
+    interviews.bp,
     api.bp,
+    interview_api.bp,
 )
 
 
@@ -51,3 +55,4 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     # The API checks CSRF itself: only cookie-authenticated calls need the token.
     csrf.exempt(api.bp)
+    csrf.exempt(interview_api.bp)

@@ -116,6 +116,23 @@ OPENAPI = {
                 "comments": {"type": "array", "items": {"type": "object"}},
                 "ratings": {"type": "array", "items": {"type": "object"}},
             }},
+            "Turn": {"type": "object", "description": "One thing the interviewer asked.", "properties": {
+                "id": {"type": "integer"}, "position": {"type": "integer"},
+                "kind": {"enum": ["question", "follow_up"]}, "question_id": {"type": "integer"},
+                "text": {"type": "string", "description": "the caption: what is said"},
+                "speech_url": {"type": ["string", "null"], "description": "null when the voice is off or not installed"},
+                "trigger": {"type": ["string", "null"], "description":
+                    "the rule that asked a follow-up: relevance.off_topic, star.result, star.action, "
+                    "talking_point, length.short or length.long"},
+                "why": {"type": ["string", "null"]}, "attempt_id": {"type": ["integer", "null"]}}},
+            "MockInterview": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "mode": {"enum": ["practice", "real"]},
+                "status": {"enum": ["asking", "listening", "finished"]},
+                "turns": {"type": "array", "items": {"$ref": "#/components/schemas/Turn"}},
+                "current_turn": {"oneOf": [{"$ref": "#/components/schemas/Turn"}, {"type": "null"}]},
+                "turn": {"$ref": "#/components/schemas/Turn", "description": "on creation: the first question"},
+                "greeting": {"type": "object"}, "closing": {"type": "object"},
+                "voice_note": {"type": ["string", "null"]}, "url": {"type": "string"}}},
             "Takeaway": {"type": "object", "description":
                 "The one thing to change next: a coach's suggestion or low rubric score first, "
                 "then the measured checks in a fixed order (see app/reports/takeaway.py).",
@@ -234,6 +251,66 @@ OPENAPI = {
             "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
             "responses": {"200": {"description": "the attempt", "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Attempt"}}}}, "401": _ERROR, "404": _ERROR},
+        }},
+        "/api/v1/mock-interviews": {"post": {
+            "summary": "Start a mock interview: the interviewer asks its first question",
+            "description": "Questions: `question_ids` (3-8 of yours), or a draw of `count` (3-8, "
+                           "default 5) from `category` / `categories` (none: any), or your coach's "
+                           "`assignments`, or a debrief's plan (`debrief_id`). `mode`: `practice` "
+                           "(feedback after each answer, retakes) or `real` (none until the end). "
+                           "`silence_seconds`: a silence that ends an answer in the page (0: only Stop).",
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
+                "question_ids": {"type": "array", "items": {"type": "integer"}, "minItems": 3, "maxItems": 8},
+                "category": {"type": "string"}, "categories": {"type": "array", "items": {"type": "string"}},
+                "count": {"type": "integer", "minimum": 3, "maximum": 8},
+                "assignments": {"type": "boolean"}, "debrief_id": {"type": "integer"},
+                "mode": {"enum": ["practice", "real"]},
+                "silence_seconds": {"enum": [0, 3, 5, 8]}}}}}},
+            "responses": {"201": {"description": "the interview, with `turn`: the question being asked",
+                                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MockInterview"}}}},
+                          "400": _ERROR, "401": _ERROR, "422": _ERROR},
+        }},
+        "/api/v1/mock-interviews/{id}": {"get": {
+            "summary": "Where a mock interview stands: its turns, the current one, each follow-up's trigger",
+            "description": "`status`: `asking` (the current turn waits for its answer), `listening` "
+                           "(an answer is being read; the next turn follows within moments), `finished`.",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "the interview", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/MockInterview"}}}}, "401": _ERROR, "404": _ERROR},
+        }},
+        "/api/v1/mock-interviews/{id}/turns/{turn_id}/answer": {"post": {
+            "summary": "Answer the current turn",
+            "description": "Multipart `audio` (the recording), or JSON `{attempt_id}` for an answer "
+                           "streamed with the attempts API. In practice mode the last answered turn "
+                           "may be answered again while its next turn has no answer (a retake).",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                           {"name": "turn_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "requestBody": {"content": {
+                "application/json": {"schema": {"type": "object", "required": ["attempt_id"],
+                                                "properties": {"attempt_id": {"type": "integer"}}}},
+                "multipart/form-data": {"schema": {"type": "object", "required": ["audio"], "properties": {
+                    "audio": {"type": "string", "format": "binary"}, "upload_id": {"type": "string"}}}}}},
+            "responses": {"202": {"description": "the interview, now `listening` (or already moved on)",
+                                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MockInterview"}}}},
+                          "400": _ERROR, "401": _ERROR, "404": _ERROR,
+                          "409": {**_ERROR, "description": "not the turn being asked, or no retakes in real mode"},
+                          "413": _ERROR, "422": _ERROR, "429": _ERROR, "507": _ERROR},
+        }},
+        "/api/v1/mock-interviews/{id}/turns/{turn_id}/speech": {"get": {
+            "summary": "The turn as the interviewer says it",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                           {"name": "turn_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "Opus audio", "content": {"audio/ogg": {"schema": {"type": "string", "format": "binary"}}}},
+                          "304": {"description": "not modified"}, "401": _ERROR, "404": _ERROR,
+                          "503": {**_ERROR, "description": "the interviewer's voice is not installed: use the text"}},
+        }},
+        "/api/v1/mock-interviews/{id}/speech/{part}": {"get": {
+            "summary": "The interviewer's greeting or closing line",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                           {"name": "part", "in": "path", "required": True, "schema": {"enum": ["greeting", "closing"]}}],
+            "responses": {"200": {"description": "Opus audio", "content": {"audio/ogg": {"schema": {"type": "string", "format": "binary"}}}},
+                          "304": {"description": "not modified"}, "401": _ERROR, "404": _ERROR,
+                          "503": {**_ERROR, "description": "the interviewer's voice is not installed: use the text"}},
         }},
     },
 }  # fmt: skip

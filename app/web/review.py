@@ -7,7 +7,12 @@ from datetime import date
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
 from app.extensions import db
-from app.feedback.access import shared_attempts, shared_interviews, shares_with
+from app.feedback.access import (
+    shared_attempts,
+    shared_interviews,
+    shared_mock_interviews,
+    shares_with,
+)
 from app.feedback.coaching import assignment_states, review_queue
 from app.feedback.errors import FeedbackError
 from app.feedback.reviews import parse_rubric, reviewed_attempt_ids, rubrics_for
@@ -53,6 +58,7 @@ def candidate(candidate_id: int):
                   more=max(len(found) - QUESTION_RESULTS, 0),
                   categories=categories(g.user.id),
                   interviews=shared_interviews(g.user, candidate_id),
+                  mock_interviews=shared_mock_interviews(g.user, candidate_id),
                   attempts=shared_attempts(g.user, candidate_id),
                   assignments=assignment_states(g.user, candidate_id),
                   reviewed=reviewed_attempt_ids(g.user))  # fmt: skip

@@ -21,6 +21,7 @@ from sqlalchemy import or_, update
 
 from app.delivery import analyse
 from app.extensions import db
+from app.interviewer.interviews import advance_for_attempt
 from app.models import Attempt, AttemptStatus, JobCounter, utcnow
 from app.recordings.audio import DecodeLimits, decode_arrived, load_samples, read_wav_samples
 from app.recordings.errors import TRANSIENT, AudioRejected, RecordingMissing, StorageError
@@ -201,6 +202,7 @@ def transcribe_attempt(attempt_id: int) -> None:
         # The recording itself is refused (the caps): trying again would not help.
         log.warning("attempt %s refused: %s", attempt_id, err)
         _finish(attempt_id, {"jobs_failed": 1}, status=AttemptStatus.FAILED, error=str(err))
+        advance_for_attempt(attempt_id)
         return
     except (TranscriptionError, StorageError, OSError) as err:
         log.warning("attempt %s failed: %s", attempt_id, err)
@@ -210,6 +212,7 @@ def transcribe_attempt(attempt_id: int) -> None:
             status=AttemptStatus.FAILED,
             error=f"Transcription failed: {err}. Press Retry to try again.",
         )
+        advance_for_attempt(attempt_id)
         return
     finally:
         beat.stopped.set()
@@ -236,6 +239,8 @@ def transcribe_attempt(attempt_id: int) -> None:
     log.info("attempt %s transcribed in %.2f s", attempt_id, elapsed)
     if stored:
         measure_attempt(attempt_id, delivery=delivery_of(store, attempt, samples, data["words"]))
+        # A mock interview waits on this answer: its next turn is chosen now.
+        advance_for_attempt(attempt_id)
 
 
 def delivery_of(store, attempt: Attempt, samples, words: list[dict]) -> dict | None:

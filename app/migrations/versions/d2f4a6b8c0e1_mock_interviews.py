@@ -44,6 +44,7 @@ def upgrade():
         sa.Column('question_id', sa.Integer(), nullable=False),
         sa.Column('text', sa.Text(), nullable=False),
         sa.Column('trigger', sa.String(length=40), nullable=True),
+        sa.Column('why', sa.Text(), server_default='', nullable=False),
         sa.Column('attempt_id', sa.Integer(), nullable=True),
         sa.Column('created_at', sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(['attempt_id'], ['attempts.id'], name=op.f('fk_interview_turns_attempt_id_attempts'), ondelete='SET NULL'),

@@ -1,0 +1,143 @@
+"""JSON API of mock interviews: start one, answer its turns, read where it stands, hear it.
+
+The interview page drives the same routes as a script would.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
+
+from app.extensions import csrf, db
+from app.feedback.access import owned_attempt, viewable_mock_interview
+from app.interviewer.choice import questions_for
+from app.interviewer.interviews import (
+    CLOSING,
+    SILENCE_CHOICES,
+    InterviewError,
+    advance,
+    answer_turn,
+    greeting,
+    start_interview,
+)
+from app.interviewer.records import interview_record
+from app.models import InterviewTurn, MockInterview
+from app.recordings.errors import AudioRejected
+from app.recordings.upload import save_recording
+from app.web.params import json_id
+from app.web.voice import speech_response
+
+bp = Blueprint("interview_api", __name__, url_prefix="/api/v1/mock-interviews")
+
+
+@bp.before_request
+def _csrf_unless_bearer():
+    """Bearer-token calls carry no cookies, so need no CSRF token; session calls do."""
+    if (request.method not in ("GET", "HEAD", "OPTIONS") and not g.get("bearer")
+            and current_app.config.get("WTF_CSRF_ENABLED", True)):  # fmt: skip
+        csrf.protect()
+
+
+def _owned(interview_id: int) -> MockInterview:
+    interview = viewable_mock_interview(g.user, interview_id)
+    if interview.owner_id != g.user.id:
+        abort(404)  # a coach reads the interview; only its candidate answers it
+    return interview
+
+
+@bp.post("")
+def create():
+    """Start an interview: ``{"question_ids": [...]}`` or ``{"category": "...", "count": n}``
+    (or ``"categories"``, ``"assignments": true``, ``"debrief_id"``), ``"mode"``."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return jsonify(
+            error='Send a JSON object: {"category": "Behavioural", "count": 5, "mode": "real"}.'
+        ), 400
+    categories = data.get("categories") or ([data["category"]] if data.get("category") else [])
+    silence = data.get("silence_seconds", 5)
+    try:
+        if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
+            raise InterviewError("categories must be a list of category names.")
+        if not isinstance(silence, int) or silence not in SILENCE_CHOICES:
+            raise InterviewError(
+                "silence_seconds must be one of " + ", ".join(map(str, SILENCE_CHOICES)) + "."
+            )
+        questions, source = questions_for(
+            g.user,
+            question_ids=data.get("question_ids"),
+            categories=categories,
+            count=data.get("count"),
+            assignments=data.get("assignments") is True,
+            debrief_id=json_id(data.get("debrief_id")),
+        )
+        interview = start_interview(
+            g.user,
+            questions,
+            mode=data.get("mode", "practice") if isinstance(data.get("mode"), str) else "",
+            source=source,
+            silence_seconds=silence,
+        )
+    except InterviewError as err:
+        return jsonify(error=str(err)), 422
+    record = interview_record(interview, g.user)
+    return jsonify(record | {"turn": record["current_turn"]}), 201
+
+
+@bp.get("/<int:interview_id>")
+def show(interview_id: int):
+    """Where the interview stands: its turns, the current one, and each follow-up's trigger."""
+    interview = viewable_mock_interview(g.user, interview_id)
+    if interview.owner_id == g.user.id and interview.status == "listening":
+        # The worker moves it on when it has read the answer; this catches a late reading.
+        advance(interview)
+    return jsonify(interview_record(interview, g.user))
+
+
+@bp.post("/<int:interview_id>/turns/<int:turn_id>/answer")
+def answer(interview_id: int, turn_id: int):
+    """Answer a turn: multipart ``audio``, or ``{"attempt_id": n}`` for an answer streamed
+    with the attempts API. 202: the next turn is chosen once the answer is read."""
+    interview = _owned(interview_id)
+    turn = db.session.get(InterviewTurn, turn_id)
+    if turn is None or turn.mock_interview_id != interview.id:
+        return jsonify(error="No such turn in this interview."), 404
+    if request.is_json:
+        data = request.get_json(silent=True)
+        attempt_id = json_id(data.get("attempt_id")) if isinstance(data, dict) else None
+        if attempt_id is None:
+            return jsonify(
+                error='Send {"attempt_id": 12} for a streamed answer, or the audio as multipart.'
+            ), 400
+        attempt = owned_attempt(g.user, attempt_id)
+    else:
+        if request.files.get("audio") is None:
+            return jsonify(error="Attach the answer as the multipart field 'audio'."), 400
+        try:
+            attempt = save_recording(
+                request.files["audio"], g.user.id, turn.question,
+                upload_id=request.form.get("upload_id"),
+            )  # fmt: skip
+        except AudioRejected as err:
+            return jsonify(error=str(err)), err.status
+    try:
+        answer_turn(interview, turn, attempt)
+    except InterviewError as err:
+        return jsonify(error=str(err)), 409
+    return jsonify(interview_record(interview, g.user)), 202
+
+
+@bp.get("/<int:interview_id>/turns/<int:turn_id>/speech")
+def turn_speech(interview_id: int, turn_id: int):
+    """The turn as the interviewer says it (Opus)."""
+    interview = viewable_mock_interview(g.user, interview_id)
+    turn = db.session.get(InterviewTurn, turn_id)
+    if turn is None or turn.mock_interview_id != interview.id:
+        return jsonify(error="No such turn in this interview."), 404
+    return speech_response(turn.text)
+
+
+@bp.get("/<int:interview_id>/speech/<any(greeting, closing):part>")
+def spoken_part(interview_id: int, part: str):
+    """The interviewer's greeting or closing line (Opus)."""
+    interview = viewable_mock_interview(g.user, interview_id)
+    return speech_response(greeting(interview) if part == "greeting" else CLOSING)

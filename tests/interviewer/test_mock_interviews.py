@@ -1,0 +1,297 @@
+"""Mock interviews through the API and the pages: starting, answering turns, follow-ups with
+their triggers, retakes, finishing, sharing, and who may see what."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import db
+from app.models import Attempt, MockInterview, Question, Share, utcnow
+from app.reports.attempts import transcript_values
+from tests.conftest import JSON, login, make_user
+from tests.reports.test_metrics import words_from
+
+# A behavioural story with an action and no result; the result alone; a complete story.
+NO_RESULT = (
+    "Last year at my previous job the release of our billing project was late by two weeks. "
+    "My role was to fix the release plan with the client. So I talked to the client, then I "
+    "rewrote the plan with the team and I set up a daily check with the developers."
+)
+RESULT = "In the end we shipped on time, and the client renewed the contract for two more years."
+COMPLETE = NO_RESULT + " As a result we delivered on time and the client renewed the contract."
+
+
+@pytest.fixture
+def user(client):
+    client.get("/")  # the local user, id 1
+    return 1
+
+
+def behavioural_ids(app, n: int) -> list[int]:
+    with app.app_context():
+        questions = db.session.execute(db.select(Question).order_by(Question.id)).scalars()
+        return [q.id for q in questions if "behavioural" in (q.tags or [])][:n]
+
+
+def answer_attempt(app, question_id: int, text: str, owner_id: int = 1) -> int:
+    """An answer as the worker leaves it: transcribed, with its keyword figures."""
+    with app.app_context():
+        question = db.session.get(Question, question_id)
+        words = words_from(text)
+        attempt = Attempt(owner_id=owner_id, question_id=question_id, status="done",
+                          audio_key="ab/x.webm", audio_mime="audio/webm",
+                          duration_s=words[-1]["end"] + 0.5)  # fmt: skip
+        for column, value in transcript_values(
+            text, words, attempt.duration_s, question, by_meaning=False
+        ).items():
+            setattr(attempt, column, value)
+        db.session.add(attempt)
+        db.session.commit()
+        return attempt.id
+
+
+def start(client, app, mode: str = "practice", n: int = 3) -> dict:
+    ids = behavioural_ids(app, n)
+    response = client.post(
+        "/api/v1/mock-interviews", json={"question_ids": ids, "mode": mode}, headers=JSON
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def answer(client, interview: dict, turn: dict, attempt_id: int):
+    return client.post(
+        f"/api/v1/mock-interviews/{interview['id']}/turns/{turn['id']}/answer",
+        json={"attempt_id": attempt_id},
+        headers=JSON,
+    )
+
+
+def test_start_asks_the_first_question(client, app, user):
+    body = start(client, app)
+    assert body["status"] == "asking"
+    assert body["turn"]["kind"] == "question"
+    assert body["turn"]["question_id"] == behavioural_ids(app, 1)[0]
+    assert body["turn"] == body["current_turn"]
+    assert body["turn"]["text"]
+    assert body["greeting"]["text"].startswith("Hello")
+
+
+def test_start_by_category_draws_the_count(client, app, user):
+    response = client.post(
+        "/api/v1/mock-interviews", json={"category": "Conflict", "count": 3}, headers=JSON
+    )
+    body = response.get_json()
+    assert response.status_code == 201, body
+    assert len(body["question_ids"]) == 3
+    with app.app_context():
+        categories = {db.session.get(Question, i).category for i in body["question_ids"]}
+    assert categories == {"Conflict"}
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "says"),
+    [
+        ({"category": "Conflict", "count": 9}, 422, "3 to 8"),
+        ({"category": "Conflict", "count": 3, "mode": "exam"}, 422, "practice, real"),
+        ({"question_ids": [1, 2]}, 422, "3 to 8"),
+        ({"question_ids": [1, 2, 999999]}, 422, "999999"),
+        ({"question_ids": ["a", 2, 3]}, 422, "whole numbers"),
+        ({"category": "No such category", "count": 3}, 422, "at least 3"),
+        ({"category": "Conflict", "silence_seconds": 4}, 422, "silence_seconds"),
+        ([1, 2, 3], 400, "JSON object"),
+    ],
+)
+def test_bad_requests_say_what_to_change(client, app, user, payload, status, says):
+    response = client.post("/api/v1/mock-interviews", json=payload, headers=JSON)
+    assert response.status_code == status
+    assert says in response.get_json()["error"]
+
+
+def test_an_answer_without_a_result_gets_the_result_follow_up(client, app, user):
+    interview = start(client, app)
+    first = interview["turn"]
+    response = answer(client, interview, first, answer_attempt(app, first["question_id"], NO_RESULT))
+    assert response.status_code == 202
+    state = client.get(f"/api/v1/mock-interviews/{interview['id']}", headers=JSON).get_json()
+    assert state["status"] == "asking"
+    follow_up = state["current_turn"]
+    assert follow_up["kind"] == "follow_up"
+    assert follow_up["trigger"] == "star.result"
+    assert follow_up["question_id"] == first["question_id"]
+    assert "result" in follow_up["why"].lower()
+    assert [t["kind"] for t in state["turns"]] == ["question", "follow_up"]
+
+    # Answering it with the result closes it: the next question comes.
+    answer(client, interview, follow_up, answer_attempt(app, first["question_id"], RESULT))
+    state = client.get(f"/api/v1/mock-interviews/{interview['id']}", headers=JSON).get_json()
+    assert state["current_turn"]["kind"] == "question"
+    assert state["current_turn"]["question_id"] == interview["question_ids"][1]
+
+
+def test_a_complete_answer_moves_to_the_next_question(client, app, user):
+    interview = start(client, app)
+    first = interview["turn"]
+    answer(client, interview, first, answer_attempt(app, first["question_id"], COMPLETE))
+    state = client.get(f"/api/v1/mock-interviews/{interview['id']}", headers=JSON).get_json()
+    assert state["current_turn"]["kind"] == "question"
+    assert state["current_turn"]["question_id"] == interview["question_ids"][1]
+
+
+def test_at_most_two_follow_ups_per_question(client, app, user):
+    interview = start(client, app)
+    first = interview["turn"]
+    short = "Well I am not sure."
+    turn = first
+    kinds = []
+    for _ in range(4):
+        answer(client, interview, turn, answer_attempt(app, first["question_id"], short))
+        state = client.get(f"/api/v1/mock-interviews/{interview['id']}", headers=JSON).get_json()
+        turn = state["current_turn"]
+        kinds.append(turn["kind"])
+        if turn["question_id"] != first["question_id"]:
+            break
+    assert kinds.count("follow_up") == 2
+    assert kinds[2] == "question"
+    triggers = [t["trigger"] for t in state["turns"] if t["trigger"]]
+    assert len(set(triggers)) == 2
+
+
+def test_the_last_answer_finishes_the_interview(client, app, user):
+    interview = start(client, app)
+    for _ in range(10):
+        state = client.get(f"/api/v1/mock-interviews/{interview['id']}", headers=JSON).get_json()
+        if state["status"] == "finished":
+            break
+        turn = state["current_turn"]
+        answer(client, interview, turn, answer_attempt(app, turn["question_id"], COMPLETE))
+    assert state["status"] == "finished"
+    assert state["current_turn"] is None
+    assert all(t["attempt_id"] for t in state["turns"])
+    page = client.get(f"/mock-interviews/{interview['id']}").get_data(as_text=True)
+    assert "Replay it as a conversation" in page
+    assert page.count('class="card turn ') == len(state["turns"])
+
+
+def test_practice_mode_allows_a_retake_and_chooses_again(client, app, user):
+    interview = start(client, app)
+    first = interview["turn"]
+    answer(client, interview, first, answer_attempt(app, first["question_id"], NO_RESULT))
+    state = client.get(f"/api/v1/mock-interviews/{interview['id']}", headers=JSON).get_json()
+    assert state["current_turn"]["trigger"] == "star.result"
+    # The retake tells the whole story: no follow-up is needed any more.
+    response = answer(client, interview, first, answer_attempt(app, first["question_id"], COMPLETE))
+    assert response.status_code == 202
+    state = client.get(f"/api/v1/mock-interviews/{interview['id']}", headers=JSON).get_json()
+    assert [t["kind"] for t in state["turns"]] == ["question", "question"]
+
+
+def test_real_mode_refuses_a_retake(client, app, user):
+    interview = start(client, app, mode="real")
+    first = interview["turn"]
+    answer(client, interview, first, answer_attempt(app, first["question_id"], NO_RESULT))
+    response = answer(client, interview, first, answer_attempt(app, first["question_id"], COMPLETE))
+    assert response.status_code == 409
+    assert "real mode" in response.get_json()["error"]
+
+
+def test_an_answer_to_another_question_is_refused(client, app, user):
+    interview = start(client, app)
+    other = interview["question_ids"][1]
+    response = answer(client, interview, interview["turn"], answer_attempt(app, other, COMPLETE))
+    assert response.status_code == 409
+    assert "another question" in response.get_json()["error"]
+
+
+def test_an_answer_still_transcribing_waits_then_moves_on(client, app, user):
+    interview = start(client, app)
+    first = interview["turn"]
+    attempt_id = answer_attempt(app, first["question_id"], NO_RESULT)
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        attempt.status, attempt.finished_at, attempt.metrics_version = "transcribing", None, None
+        db.session.commit()
+    answer(client, interview, first, attempt_id)
+    state = client.get(f"/api/v1/mock-interviews/{interview['id']}", headers=JSON).get_json()
+    assert state["status"] == "listening"
+    with app.app_context():  # the worker stores the reading, then moves the interview on
+        from app.interviewer.interviews import advance_for_attempt
+
+        attempt = db.session.get(Attempt, attempt_id)
+        attempt.status, attempt.finished_at = "done", utcnow()
+        attempt.metrics_version = "read"
+        db.session.commit()
+        advance_for_attempt(attempt_id)
+    state = client.get(f"/api/v1/mock-interviews/{interview['id']}", headers=JSON).get_json()
+    assert state["status"] == "asking"
+    assert state["current_turn"]["trigger"] == "star.result"
+
+
+def test_others_interviews_are_not_found(client, app, user):
+    interview = start(client, app)
+    make_user(app, "other@example.com")
+    login(client, app, "other@example.com")
+    base = f"/api/v1/mock-interviews/{interview['id']}"
+    assert client.get(base, headers=JSON).status_code == 404
+    assert client.get(f"/mock-interviews/{interview['id']}").status_code == 404
+    turn = interview["turn"]["id"]
+    assert client.post(f"{base}/turns/{turn}/answer", json={"attempt_id": 1},
+                       headers=JSON).status_code == 404  # fmt: skip
+    assert client.get(f"{base}/turns/{turn}/speech").status_code == 404
+    assert client.post(f"/mock-interviews/{interview['id']}/finish").status_code == 404
+
+
+def test_a_shared_interview_shows_its_answers_to_the_coach(client, app, user):
+    interview = start(client, app)
+    first = interview["turn"]
+    attempt_id = answer_attempt(app, first["question_id"], NO_RESULT)
+    answer(client, interview, first, attempt_id)
+    elsewhere = answer_attempt(app, interview["question_ids"][2], COMPLETE)
+    make_user(app, "r@example.com", "recruiter")
+    coach = app.test_client()
+    login(coach, app, "r@example.com")
+    data = {"email": "r@example.com", "what": "chosen", "attempt": str(elsewhere)}
+    assert client.post("/shares", data=data).status_code == 302
+    page = f"/mock-interviews/{interview['id']}"
+    assert coach.get(page).status_code == 404
+    assert coach.get(f"/attempts/{attempt_id}").status_code == 404
+
+    with app.app_context():
+        share_id = db.session.execute(db.select(Share.id)).scalar_one()
+    assert client.post(f"{page}/share", data={"share_id": str(share_id)}).status_code == 302
+    debrief = coach.get(page)
+    assert debrief.status_code == 200
+    html = debrief.get_data(as_text=True)
+    assert first["text"] in html and "Asked because" in html and "star.result" in html
+    assert coach.get(f"/attempts/{attempt_id}").status_code == 200
+    assert coach.get(f"/api/v1{page}", headers=JSON).status_code == 200
+    assert "Shared mock interviews" in coach.get("/review/candidates/1").get_data(as_text=True)
+    # The coach comments on an answer in it, but never answers for the candidate.
+    assert coach.post(f"/attempts/{attempt_id}/comments", data={"body": "Say the number."}
+                      ).status_code in (200, 302)  # fmt: skip
+    follow_up = coach.get(f"/api/v1{page}", headers=JSON).get_json()["current_turn"]
+    assert answer(coach, interview, follow_up, attempt_id).status_code == 404
+
+
+def test_the_pages_start_run_and_end_an_interview(client, app, user):
+    index = client.get("/mock-interviews").get_data(as_text=True)
+    assert "Start the interview" in index
+    response = client.post("/mock-interviews", data={"source": "categories", "category": "Conflict",
+                                                     "count": "3", "mode": "real",
+                                                     "silence_seconds": "5"})  # fmt: skip
+    assert response.status_code == 302
+    room = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'class="room"' in room and "Begin the interview" in room and 'data-mode="real"' in room
+    with app.app_context():
+        interview = db.session.execute(db.select(MockInterview)).scalar_one()
+        assert interview.think_seconds == 5
+    assert client.post(f"/mock-interviews/{interview.id}/finish").status_code == 302
+    debrief = client.get(f"/mock-interviews/{interview.id}").get_data(as_text=True)
+    assert "Not answered." in debrief
+
+
+def test_a_form_error_is_shown_with_the_choices_kept(client, app, user):
+    response = client.post("/mock-interviews", data={"source": "categories",
+                                                     "category": "No such", "count": "3"})  # fmt: skip
+    assert response.status_code == 422
+    assert "at least 3" in response.get_data(as_text=True)
