@@ -166,11 +166,7 @@ def _is_retake(interview: MockInterview, turn: InterviewTurn) -> bool:
     """The turn just answered, while the one chosen after it has no answer yet."""
     turns = interview.turns
     index = turns.index(turn)
-    return (
-        turn.attempt_id is not None
-        and index == len(turns) - 2
-        and turns[-1].attempt_id is None
-    )
+    return turn.attempt_id is not None and index == len(turns) - 2 and turns[-1].attempt_id is None
 
 
 def _ready(attempt: Attempt | None) -> bool:
@@ -232,7 +228,10 @@ def _prepare_voice(interview: MockInterview, question: Question, opening: bool =
     """Have the worker make, while the candidate answers, everything the interviewer may say
     next: this question's follow-ups and the next question (the greeting and closing too at
     the start), so the next turn's voice is ready at Stop."""
-    texts = [question.text, *possible_wordings(question, follow_ups_for(question, interview.owner_id))]
+    texts = [
+        question.text,
+        *possible_wordings(question, follow_ups_for(question, interview.owner_id)),
+    ]
     ids = interview.question_ids
     if question.id in ids and ids.index(question.id) + 1 < len(ids):
         following = db.session.get(Question, ids[ids.index(question.id) + 1])
@@ -306,7 +305,9 @@ def advance_for_attempt(attempt_id: int) -> None:
         except Exception:
             # The answer is saved either way; the page asking for the state tries again.
             db.session.rollback()
-            log.exception("interview %s could not move on after answer %s", interview_id, attempt_id)
+            log.exception(
+                "interview %s could not move on after answer %s", interview_id, attempt_id
+            )
 
 
 def finish_interview(interview: MockInterview) -> None:
@@ -322,7 +323,6 @@ def answered_turns(interview: MockInterview) -> list[tuple[InterviewTurn, Attemp
     """Every turn in order with its answer (None where none was given)."""
     ids = [t.attempt_id for t in interview.turns if t.attempt_id]
     attempts = {
-        a.id: a
-        for a in db.session.execute(db.select(Attempt).where(Attempt.id.in_(ids))).scalars()
+        a.id: a for a in db.session.execute(db.select(Attempt).where(Attempt.id.in_(ids))).scalars()
     }
     return [(t, attempts.get(t.attempt_id)) for t in interview.turns]

@@ -24,8 +24,11 @@ def turn_record(turn: InterviewTurn, voiced: bool) -> dict:
         "kind": turn.kind,
         "question_id": turn.question_id,
         "text": turn.text,
-        "speech_url": url_for("interview_api.turn_speech", interview_id=turn.mock_interview_id,
-                              turn_id=turn.id) if voiced else None,  # fmt: skip
+        "speech_url": url_for(
+            "interview_api.turn_speech", interview_id=turn.mock_interview_id, turn_id=turn.id
+        )
+        if voiced
+        else None,  # fmt: skip
         "trigger": turn.trigger,
         "why": turn.why or None,
         "attempt_id": turn.attempt_id,

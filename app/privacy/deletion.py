@@ -45,7 +45,9 @@ def delete_account(user: User) -> None:
     # Mock interviews first: their turns point at the answers and questions removed below.
     # (Their speech stays: it is the interviewer's, shared by every account.)
     mock_ids = db.select(MockInterview.id).where(MockInterview.owner_id == user.id)
-    db.session.execute(db.delete(InterviewTurn).where(InterviewTurn.mock_interview_id.in_(mock_ids)))
+    db.session.execute(
+        db.delete(InterviewTurn).where(InterviewTurn.mock_interview_id.in_(mock_ids))
+    )
     db.session.execute(db.delete(MockInterview).where(MockInterview.owner_id == user.id))
     for attempt in (
         db.session.execute(db.select(Attempt).where(Attempt.owner_id == user.id)).scalars().all()

@@ -80,7 +80,14 @@ def _mock_interview(interview: MockInterview) -> dict:
         "mode": interview.mode,
         "status": interview.status,
         "created_at": interview.created_at.isoformat(timespec="seconds") + "Z",
-        "turns": [{"kind": t.kind, "question_id": t.question_id, "text": t.text,
-                   "trigger": t.trigger, "attempt_id": t.attempt_id}
-                  for t in interview.turns],  # fmt: skip
+        "turns": [
+            {
+                "kind": t.kind,
+                "question_id": t.question_id,
+                "text": t.text,
+                "trigger": t.trigger,
+                "attempt_id": t.attempt_id,
+            }
+            for t in interview.turns
+        ],  # fmt: skip
     }

@@ -40,7 +40,8 @@
     // Stop → the next turn's voice, for the benchmark and the tests.
     const timings = (window.ReboundInterviewTimings = []);
 
-    let stream = null, level = 0, recorder = null, chunks = [], streamer = null;
+    let stream = null, audioContext = null, levelFrame = null, level = 0;
+    let recorder = null, chunks = [], streamer = null;
     let mimeType = "", startedAt = 0, tick = null, heardSpeech = false, quietSince = null;
     let currentTurn = null, stoppedAt = null, lastAnnounced = null;
 
@@ -76,12 +77,14 @@
       });
     }
 
+    // The microphone is opened for each answer and closed after it, as a recorder would:
+    // the browser shows it in use only while the candidate answers.
     function watchLevel() {
       try {
-        const context = new (window.AudioContext || window.webkitAudioContext)();
-        const analyser = context.createAnalyser();
+        audioContext = new (window.AudioContext || window.webkitAudioContext)();
+        const analyser = audioContext.createAnalyser();
         analyser.fftSize = 1024;
-        context.createMediaStreamSource(stream).connect(analyser);
+        audioContext.createMediaStreamSource(stream).connect(analyser);
         const data = new Float32Array(analyser.fftSize);
         const draw = () => {
           analyser.getFloatTimeDomainData(data);
@@ -89,13 +92,33 @@
           for (let i = 0; i < data.length; i++) sum += data[i] * data[i];
           level = Math.min(1, Math.sqrt(sum / data.length) * 5);
           meter.value = level;
-          requestAnimationFrame(draw);
+          levelFrame = requestAnimationFrame(draw);
         };
         draw();
       } catch (err) {
         meter.hidden = true; // no meter, and no silence detection: Stop still works
         level = 1;
       }
+    }
+
+    function releaseMicrophone() {
+      if (levelFrame) cancelAnimationFrame(levelFrame);
+      if (audioContext) audioContext.close();
+      if (stream) stream.getTracks().forEach((t) => t.stop());
+      stream = null; audioContext = null; levelFrame = null; meter.value = 0; level = 0;
+    }
+
+    async function openMicrophone() {
+      try {
+        stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      } catch (err) {
+        const advice = window.ReboundMicrophone ? window.ReboundMicrophone.advice(err)
+          : "The microphone could not be opened.";
+        showError(advice);
+        return false;
+      }
+      watchLevel();
+      return true;
     }
 
     // Silence ends the answer once the candidate has spoken: a visible, announced countdown
@@ -150,6 +173,11 @@
         await speak(turn.speech_url);
       }
       await thinkFirst();
+      if (!(await openMicrophone())) {
+        beginButton.hidden = false;
+        beginButton.textContent = "Try again";
+        return;
+      }
       record(turn);
     }
 
@@ -171,7 +199,7 @@
         chunks.push(e.data);
         if (streamer) streamer.add(e.data);
       });
-      recorder.addEventListener("stop", () => answered(turn));
+      recorder.addEventListener("stop", () => { releaseMicrophone(); answered(turn); });
       recorder.start(1000);
       startedAt = performance.now();
       room.dataset.recording = "true";
@@ -228,7 +256,7 @@
       if (!sent || sent.response.status !== 202) {
         let message = "Your answer could not be sent.";
         try { message = (await sent.response.json()).error || message; } catch (err) { /* none */ }
-        showError(message + " Press Begin to try this question again.");
+        showError(message + " Press Try again to answer this question again.");
         beginButton.hidden = false;
         beginButton.textContent = "Try again";
         return;
@@ -294,17 +322,9 @@
         showError("This browser cannot record audio. Practise single questions and upload recordings instead.");
         return;
       }
-      if (!stream) {
-        try {
-          stream = await navigator.mediaDevices.getUserMedia({ audio: true });
-        } catch (err) {
-          const advice = window.ReboundMicrophone ? window.ReboundMicrophone.advice(err)
-            : "The microphone could not be opened.";
-          showError(advice);
-          return;
-        }
-        watchLevel();
-      }
+      // Ask for the microphone now, so a refusal is explained before the first question.
+      if (!(await openMicrophone())) return;
+      releaseMicrophone();
       beginButton.hidden = true;
       let state;
       try { state = await getState(); } catch (err) { showError(err.message); beginButton.hidden = false; return; }

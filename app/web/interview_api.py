@@ -73,7 +73,7 @@ def create():
         interview = start_interview(
             g.user,
             questions,
-            mode=data.get("mode", "practice") if isinstance(data.get("mode"), str) else "",
+            mode=data.get("mode") if isinstance(data.get("mode"), str) else "practice",
             source=source,
             silence_seconds=silence,
         )

@@ -35,17 +35,26 @@ def _choices(**extra) -> dict:
     return {
         "categories": categories(g.user.id),
         "assignments": open_assignments(g.user),
-        "debriefs": [i for i in db.session.execute(
-            db.select(Interview).where(Interview.owner_id == g.user.id)
-            .order_by(Interview.created_at.desc())
-        ).scalars() if i.plan_question_ids],  # fmt: skip
+        "debriefs": [
+            i
+            for i in db.session.execute(
+                db.select(Interview)
+                .where(Interview.owner_id == g.user.id)
+                .order_by(Interview.created_at.desc())
+            ).scalars()
+            if i.plan_question_ids
+        ],  # fmt: skip
         "counts": range(MIN_QUESTIONS, MAX_QUESTIONS + 1),
         "default_count": DEFAULT_QUESTIONS,
         "silence_choices": SILENCE_CHOICES,
-        "past": list(db.session.execute(
-            db.select(MockInterview).where(MockInterview.owner_id == g.user.id)
-            .order_by(MockInterview.created_at.desc(), MockInterview.id.desc()).limit(20)
-        ).scalars()),  # fmt: skip
+        "past": list(
+            db.session.execute(
+                db.select(MockInterview)
+                .where(MockInterview.owner_id == g.user.id)
+                .order_by(MockInterview.created_at.desc(), MockInterview.id.desc())
+                .limit(20)
+            ).scalars()
+        ),  # fmt: skip
         "error": None,
         "form": {},
         "chosen": [],
@@ -79,8 +88,8 @@ def create():
         )
     except InterviewError as err:
         return render(
-            "interviews/index.html", **_choices(error=str(err), form=request.form,
-                                              chosen=request.form.getlist("category"))
+            "interviews/index.html",
+            **_choices(error=str(err), form=request.form, chosen=request.form.getlist("category")),
         ), 422
     return redirect(url_for("interviews.show", interview_id=interview.id))
 
@@ -103,9 +112,13 @@ def show(interview_id: int):
             if metrics else None,
         })  # fmt: skip
     shares = (
-        list(db.session.execute(
-            db.select(Share).where(Share.candidate_id == g.user.id, Share.revoked_at.is_(None))
-        ).unique().scalars())  # fmt: skip
+        list(
+            db.session.execute(
+                db.select(Share).where(Share.candidate_id == g.user.id, Share.revoked_at.is_(None))
+            )
+            .unique()
+            .scalars()
+        )  # fmt: skip
         if owner
         else []
     )
