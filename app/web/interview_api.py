@@ -5,7 +5,7 @@ The interview page drives the same routes as a script would.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, request
 
 from app.extensions import csrf, db
 from app.feedback.access import owned_attempt, viewable_mock_interview
