@@ -2,6 +2,7 @@
 
     python bench/understanding.py              # the tables of the 66 answers tuned on
     python bench/understanding.py --blind      # the blind set (run once, rules final)
+    python bench/understanding.py --blind2     # the third pass's blind set (blind2.yaml)
     python bench/understanding.py --calibrate  # search the thresholds on the 66 answers
     python bench/understanding.py --cost       # time and memory of a 3-minute answer, 1 core
 
@@ -41,6 +42,7 @@ from app.understanding import meaning  # noqa: E402
 
 SET = ROOT / "bench" / "understanding_set" / "answers.yaml"
 BLIND = ROOT / "bench" / "understanding_set" / "blind.yaml"
+BLIND2 = ROOT / "bench" / "understanding_set" / "blind2.yaml"
 
 
 def load(path: Path = SET) -> tuple[list[dict], dict]:
@@ -108,10 +110,10 @@ def halves(answers: list[dict]) -> dict[str, list[dict]]:
     }
 
 
-def report(blind: bool = False) -> None:
-    answers, bank = load(BLIND if blind else SET)
+def report(blind: Path | None = None) -> None:
+    answers, bank = load(blind or SET)
     print(f"{len(answers)} answers; precision / recall (positives)")
-    splits = {"blind": answers} if blind else halves(answers)
+    splits = {blind.stem: answers} if blind else halves(answers)
     for split, chosen in splits.items():
         print(f"\n{split}, {len(chosen)} answers")
         print("| decision | keywords P | keywords R | meaning P | meaning R | positives |")
@@ -213,8 +215,11 @@ if __name__ == "__main__":
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--cost", action="store_true")
     parser.add_argument("--blind", action="store_true")
+    parser.add_argument("--blind2", action="store_true")
     args = parser.parse_args()
     if args.cost:
         cost()
     else:
-        calibrate() if args.calibrate else report(args.blind)
+        calibrate() if args.calibrate else report(
+            BLIND2 if args.blind2 else BLIND if args.blind else None
+        )
