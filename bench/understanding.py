@@ -37,6 +37,7 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.questions.paraphrases import paraphrases_of  # noqa: E402
 from app.reports import speech  # noqa: E402
 from app.understanding import meaning  # noqa: E402
 
@@ -66,14 +67,18 @@ def decisions(answer: dict, question: dict, rules: str) -> dict[str, list[tuple[
     """(truth, predicted) pairs per decision for one answer under ``rules``."""
     words = words_of(answer["text"])
     tokens = speech.tokenise(words)
-    points = list(question.get("talking_points") or [])
+    points = [
+        p["point"] if isinstance(p, dict) else p for p in question.get("talking_points") or []
+    ]
     if rules == "keywords":
         star = {part: bool(found) for part, found in speech.find_star(tokens).items()}
         covered = [p["covered"] for p in speech.talking_points_covered(tokens, points)]
         off = False
     else:
         skip = {i for f in speech.find_fillers(tokens) for i in f["indexes"]}
-        signals = meaning.understand(words, question["text"], points, skip)
+        signals = meaning.understand(
+            words, question["text"], points, skip, paraphrases=paraphrases_of(points)
+        )
         star, off = signals["star"], not signals["relevance"]["on_topic"]
         covered = [p["covered"] for p in signals["talking_points"]]
     out = {"off topic": [(not answer.get("on_topic", True), off)],
@@ -174,7 +179,7 @@ def cost() -> None:
     complete = [a for a in answers if a["kind"] == "complete"]
     question = bank[complete[0]["q"]]
     asked = type("Question", (), {"text": question["text"], "tags": question["tags"],
-                                   "answer_seconds": 180, "talking_points": question["talking_points"]})  # fmt: skip
+                                   "answer_seconds": 180, "talking_points": [p["point"] if isinstance(p, dict) else p for p in question["talking_points"]]})  # fmt: skip
 
     def answer_of(offset: int) -> list[dict]:
         words: list[dict] = []

@@ -158,8 +158,27 @@ def validate_question(raw: dict, source: str, position: int) -> QuestionSpec:
         tips=_list(raw["tips"], source, label, "tips", 2, 4),
         answer_seconds=_int(raw["answer_seconds"], source, label, "answer_seconds", 15, 600),
         tags=tags,
-        talking_points=_list(raw.get("talking_points"), source, label, "talking_points", 0, 8),
+        talking_points=_list(
+            [_point(v, source, label) for v in raw.get("talking_points") or []],
+            source,
+            label,
+            "talking_points",
+            0,
+            8,
+        ),  # fmt: skip
     )
+
+
+def _point(value, source, label):
+    """A talking point's text: a string, or a mapping ``{point: ..., also: [...]}`` whose
+    ``also`` lists the point said in other words (read by ``app.questions.paraphrases``)."""
+    if not isinstance(value, dict):
+        return value
+    unknown = sorted(set(value) - {"point", "also"})
+    if unknown:
+        raise BankError(source, "a talking point takes only 'point' and 'also'", label, unknown[0])
+    _list(value.get("also"), source, label, "also", 0, 6)
+    return _text(value.get("point"), source, label, "point", limit=300)
 
 
 def parse_yaml(content: str, source: str) -> list[dict]:
