@@ -27,6 +27,7 @@ TRIGGERS = {
 POINT = "{point}"
 POINT_TRIGGER = "talking_point"
 MAX_WORDING = 300  # said aloud after an answer: a sentence or two
+MAX_WRITTEN = len(TRIGGERS) * (MAX_WORDING + 30)  # every trigger, worded at full length
 SYNTAX = "star.result: And how did it end?"
 # ``{name}`` or a lone brace: only ``{point}`` is ever filled in.
 BRACES = re.compile(r"\{[^{}]*\}|[{}]")
@@ -77,6 +78,9 @@ def clean_follow_ups(mapping: dict) -> dict:
 def parse_follow_ups(text: str) -> tuple[dict, list[str]]:
     """Read ``trigger: wording`` items (split by ``|`` or new lines) into a mapping, with
     the problems of the syntax and of the mapping (``check_follow_ups``)."""
+    if len(text or "") > MAX_WRITTEN:
+        return {}, [f"Follow-ups are {len(text)} characters; one wording per trigger fits in "
+                    f"{MAX_WRITTEN}."]  # fmt: skip
     mapping: dict[str, str] = {}
     errors = []
     items = [item.strip() for line in (text or "").splitlines() for item in line.split("|")]

@@ -89,6 +89,9 @@ def test_check_follow_ups_lists_every_problem():
     assert check_follow_ups(["star.result"])[0].startswith("Follow-ups must map a trigger")
     mapping, errors = parse_follow_ups("star.result: A\n\n length.long : B ")
     assert (mapping, errors) == ({"star.result": "A", "length.long": "B"}, [])
+    mapping, errors = parse_follow_ups("star.result: A\n" * 1000)
+    assert mapping == {} and errors == ["Follow-ups are 15000 characters; one wording per "
+                                        "trigger fits in 1980."]  # fmt: skip
 
 
 def test_the_import_page_stores_follow_ups_on_the_question(client, app):
