@@ -105,7 +105,7 @@ def _open(rule: Rule, question, answers: list[dict]) -> dict | None:
     if rule.first_answer_only:
         judged = answers[:1]
     elif rule.trigger == "relevance.off_topic":
-        judged = answers
+        judged = [a for a in answers if _heard(a)]
     else:
         judged = [a for a in answers if _heard(a) and on_topic(a) is not False]
     if not judged:
@@ -126,10 +126,11 @@ def _wording(trigger: str, question, overrides: dict | None) -> str:
 
 
 def follow_up_for(
-    question, answers: list[dict], asked: list[str], overrides: dict | None = None
+    question, answers: list[dict | None], asked: list[str], overrides: dict | None = None
 ) -> FollowUp | None:
     """The next follow-up after ``answers`` (the metrics of the question's answer, then of
-    each follow-up answer so far), or None to move on; ``asked``: triggers already asked."""
+    each follow-up answer so far; None for one not measured), or None to move on;
+    ``asked``: the triggers already asked after this question."""
     if not answers or len(asked) >= MAX_FOLLOW_UPS:
         return None
     if not _heard(answers[0]) or not _heard(answers[-1]):

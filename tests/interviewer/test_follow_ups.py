@@ -152,6 +152,9 @@ def test_no_follow_up_after_an_answer_with_no_words(last):
     assert trigger(QUESTION, [changed(words=0)]) is None
     assert trigger(QUESTION, [no_result, last], ["star.action"]) is None
     assert trigger(QUESTION, []) is None
+    # A follow-up answer in between with no words (or none measured) settles nothing.
+    away = changed(relevance={"on_topic": False, "similarity": 0.05})
+    assert trigger(QUESTION, [away, last, away], ["star.action"]) == "relevance.off_topic"
 
 
 def test_the_recruiters_wording_wins_then_the_banks_then_the_general_one():
