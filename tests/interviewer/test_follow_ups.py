@@ -14,15 +14,17 @@ from app.questions.follow_ups import TRIGGERS
 from app.reports.attempts import transcript_values
 from tests.reports.test_metrics import words_from
 from tests.reports.test_takeaway import changed
-from tests.understanding.test_meaning import MANAGER, MANAGER_POINTS, SALARY_ANSWER
+from tests.understanding.test_meaning import MANAGER, SALARY_ANSWER
 
-# The bank's question (conflict.yaml), as the worker measures answers to it.
+# A question as the worker measures answers to it: the bank's text, with a talking point of
+# our own (the bank's come with paraphrases that the stories below would touch).
+COST = "the cost of the change"
 QUESTION = SimpleNamespace(text=MANAGER, tags=["behavioural", "star"], answer_seconds=120,
-                           talking_points=MANAGER_POINTS, follow_ups={}, key="cf-manager")  # fmt: skip
+                           talking_points=[COST], follow_ups={}, key="cf-manager")  # fmt: skip
 WHY_HERE = SimpleNamespace(text="Why do you want to work here specifically?", tags=["motivation"],
                            answer_seconds=90, talking_points=[], follow_ups={}, key="mo-why")  # fmt: skip
 # A story with a situation, a task and the candidate's action, and no ending; it leaves the
-# first talking point out.
+# talking point out.
 NO_RESULT = (
     "Last year I was working in customer support for a phone company. My job was to set up the "
     "queue rules. I wrote my manager a short note with examples of reopened tickets and asked "
@@ -78,11 +80,10 @@ def test_each_trigger_fires_on_an_answer_measured_as_the_app_does(
 
 def test_a_follow_up_says_its_wording_and_why():
     found = follow_up_for(QUESTION, [measured(NO_RESULT + " " + ENDING)], [])
-    point = "disagreement about substance, not personality"
     assert found == FollowUp(
         "talking_point",
-        f"Could you say a little about one more thing: {point}?",
-        f"The question's talking point “{point}” was not heard in your answer.",
+        f"Could you say a little about one more thing: {COST}?",
+        f"The question's talking point “{COST}” was not heard in your answer.",
     )
     long = follow_up_for(WHY_HERE, [measured(WHY_HERE_ANSWER, WHY_HERE, 200.0)], [])
     assert (
@@ -122,8 +123,8 @@ def test_a_follow_up_answer_that_settles_a_trigger_closes_it():
     assert trigger(QUESTION, [first]) == "star.result"
     # The ending alone leaves the talking point open ...
     assert trigger(QUESTION, [first, measured(ENDING)], ["star.result"]) == "talking_point"
-    # ... an ending that also says what the disagreement was about closes it too.
-    settled = measured("It was about substance, not personality. " + ENDING)
+    # ... an ending that also says what the change cost closes it too.
+    settled = measured("It cost us two weeks of overtime to change the rules. " + ENDING)
     assert trigger(QUESTION, [first, settled], ["star.result"]) is None
 
 
@@ -173,9 +174,13 @@ def test_the_recruiters_wording_wins_then_the_banks_then_the_general_one():
 
 def test_possible_wordings_cover_every_follow_up_that_can_be_said():
     story = possible_wordings(QUESTION)
-    assert len(story) == 5 + len(MANAGER_POINTS)
-    for point in MANAGER_POINTS:
-        assert f"Could you say a little about one more thing: {point}?" in story
+    assert len(story) == 6
+    assert f"Could you say a little about one more thing: {COST}?" in story
+    two = SimpleNamespace(**{**vars(QUESTION), "talking_points": [COST, {"point": "who decided"}]})
+    assert possible_wordings(two, {"talking_point": "And {point}?"})[3:5] == [
+        f"And {COST}?",
+        "And who decided?",
+    ]
     assert "What did you do yourself?" in story
     # Not a story and no talking points: no STAR or talking-point follow-up can fire.
     plain = possible_wordings(WHY_HERE, {"length.long": "Shorter, please."})
