@@ -72,6 +72,7 @@ OBJECT_ROUTES = {
     "debriefs.plan": ("interview", "owner"),
     "debriefs.share": ("interview", "owner"),
     "debriefs.add_to_plan": ("interview", "reviewer"),
+    "api.question_speech": ("question", "owner"),
 }
 
 
