@@ -24,7 +24,7 @@ from app.interviewer.voice import (
 from app.models import InterviewerSpeech
 from app.privacy.deletion import delete_account
 from app.privacy.retention import sweep_orphans
-from tests.conftest import make_user
+from tests.conftest import build_app, make_user
 
 QUESTION = "Tell me about a time you missed a deadline."
 
@@ -124,3 +124,15 @@ def test_deleting_an_account_keeps_the_shared_speech(app):
         delete_account(find_user("a@example.com"))
         assert stored_speech(QUESTION).id == speech.id
     assert stored_file(app, speech).exists()
+
+
+def test_speech_waits_behind_every_transcript_on_the_real_queue(tmp_path, model_cache):
+    app = build_app(
+        tmp_path, model_cache, QUEUE_IMMEDIATE=False, QUEUE_PATH=str(tmp_path / "q.sqlite3")
+    )
+    queue = app.extensions["rebound_queue"]
+    assert queue.enqueue_speech(["What did you do yourself?"])
+    assert queue.enqueue_live(7)
+    assert queue.enqueue_transcription(8)
+    order = [queue.huey.dequeue().name for _ in range(3)]
+    assert order == ["transcribe_attempt", "transcribe_live", "prepare_speech"]
