@@ -151,6 +151,10 @@ def defaults(data_dir: Path) -> dict:
         "MODEL_CACHE_DIR": str(model_cache_dir()),
         "JOB_LEASE_SECONDS": 60,
         "QUEUE_IMMEDIATE": False,
+        # The mock interviewer's next lines are synthesised while the candidate answers (a
+        # worker job), so each turn's voice is ready at Stop; off, each is made when first
+        # asked for.
+        "SPEAK_AHEAD": True,
         "PRACTICE_MAX_QUESTIONS": 20,
         "MAX_CONCURRENT_UPLOADS": 2,
         "DECODE_TIMEOUT_SECONDS": 120,

@@ -93,6 +93,9 @@ def build_app(folder: Path, model_cache: Path, migrate: bool = True, **config):
             "WTF_CSRF_ENABLED": False,
             # Cheap hashing keeps the suite fast; test_auth checks the real default.
             "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+            # Jobs run inline here: every line an interview may say would be synthesised
+            # in each test that starts one (tests/interviewer/test_voice.py turns it on).
+            "SPEAK_AHEAD": False,
             **config,
         }
     )

@@ -134,6 +134,6 @@ def speak_ahead(texts: Iterable[str]) -> bool:
     """Ask a worker to prepare the speech of ``texts`` (at a low priority); False if the
     queue could not be reached (the speech is then made when first asked for)."""
     wanted = [t for t in dict.fromkeys(normalised(t) for t in texts) if t]
-    if not wanted or voice_missing():
+    if not wanted or not current_app.config["SPEAK_AHEAD"] or voice_missing():
         return False
     return current_app.extensions["rebound_queue"].enqueue_speech(wanted)

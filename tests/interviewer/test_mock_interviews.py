@@ -339,3 +339,19 @@ def test_how_it_sounded_is_added_after_the_next_turn_is_chosen(app, user):
         assert attempt.metrics["delivery"] == delivery
         assert attempt.metrics["words"] > 0  # the rest of the reading is kept
         assert add_delivery(attempt_id, None) is False
+
+
+def test_starting_an_interview_prepares_what_the_interviewer_may_say(client, app, user):
+    app.config["SPEAK_AHEAD"] = True
+    interview = start(client, app, points=True)
+    from app.interviewer.voice import stored_speech
+
+    with app.app_context():
+        first = db.session.get(Question, interview["turn"]["question_id"])
+        following = db.session.get(Question, interview["question_ids"][1])
+        for text in (interview["greeting"]["text"], first.text, following.text,
+                     interview["closing"]["text"]):  # fmt: skip
+            assert stored_speech(text) is not None, text
+    # Each is then served from storage, as Opus.
+    speech = client.get(interview["turn"]["speech_url"])
+    assert speech.status_code == 200 and speech.mimetype == "audio/ogg"

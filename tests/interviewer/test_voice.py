@@ -79,10 +79,17 @@ def test_prepare_speech_makes_only_what_is_missing(app, synthesised):
 
 def test_speak_ahead_runs_as_a_worker_job(app, synthesised):
     # Tests run the queue inline (QUEUE_IMMEDIATE): the job has run when the call returns.
+    app.config["SPEAK_AHEAD"] = True
     with app.test_request_context():
         assert speak_ahead(["What did you do yourself?", "Can you put a number on it?"])
         assert stored_speech("Can you put a number on it?") is not None
     assert len(synthesised) == 2
+
+
+def test_speaking_ahead_can_be_turned_off(app, synthesised):
+    with app.test_request_context():
+        assert speak_ahead(["What did you do yourself?"]) is False
+    assert synthesised == []
 
 
 def test_a_missing_voice_package_gives_text_and_a_note(app, no_voice_package, caplog):
