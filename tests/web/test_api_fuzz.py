@@ -100,12 +100,17 @@ def assert_answer_is_clean(case, response) -> None:
 def openapi_path(rule: str) -> str:
     """``/api/v1/attempts/<int:attempt_id>/chunks/<int:seq>`` becomes
     ``/api/v1/attempts/{id}/chunks/{seq}``: an object's own id is ``{id}``, others keep
-    their names."""
-    return re.sub(
-        r"<(?:[^:>]+:)?([^>]+)>",
-        lambda m: "{id}" if m.group(1).endswith("_id") else "{" + m.group(1) + "}",
-        rule,
-    )
+    their names (a turn of an interview: ``{id}/turns/{turn_id}``)."""
+    first_id = True
+
+    def name(match: re.Match) -> str:
+        nonlocal first_id
+        if match.group(1).endswith("_id") and first_id:
+            first_id = False
+            return "{id}"
+        return "{" + match.group(1) + "}"
+
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", name, rule)
 
 
 def test_the_description_covers_every_api_route(app):
