@@ -2,6 +2,7 @@
 
     python bench/understanding.py              # the tables of the 66 answers tuned on
     python bench/understanding.py --blind      # the blind set (run once, rules final)
+    python bench/understanding.py --blind2     # the third pass's blind set (blind2.yaml)
     python bench/understanding.py --calibrate  # search the thresholds on the 66 answers
     python bench/understanding.py --cost       # time and memory of a 3-minute answer, 1 core
 
@@ -36,11 +37,13 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.questions.paraphrases import paraphrases_of  # noqa: E402
 from app.reports import speech  # noqa: E402
 from app.understanding import meaning  # noqa: E402
 
 SET = ROOT / "bench" / "understanding_set" / "answers.yaml"
 BLIND = ROOT / "bench" / "understanding_set" / "blind.yaml"
+BLIND2 = ROOT / "bench" / "understanding_set" / "blind2.yaml"
 
 
 def load(path: Path = SET) -> tuple[list[dict], dict]:
@@ -64,14 +67,18 @@ def decisions(answer: dict, question: dict, rules: str) -> dict[str, list[tuple[
     """(truth, predicted) pairs per decision for one answer under ``rules``."""
     words = words_of(answer["text"])
     tokens = speech.tokenise(words)
-    points = list(question.get("talking_points") or [])
+    points = [
+        p["point"] if isinstance(p, dict) else p for p in question.get("talking_points") or []
+    ]
     if rules == "keywords":
         star = {part: bool(found) for part, found in speech.find_star(tokens).items()}
         covered = [p["covered"] for p in speech.talking_points_covered(tokens, points)]
         off = False
     else:
         skip = {i for f in speech.find_fillers(tokens) for i in f["indexes"]}
-        signals = meaning.understand(words, question["text"], points, skip)
+        signals = meaning.understand(
+            words, question["text"], points, skip, paraphrases=paraphrases_of(points)
+        )
         star, off = signals["star"], not signals["relevance"]["on_topic"]
         covered = [p["covered"] for p in signals["talking_points"]]
     out = {"off topic": [(not answer.get("on_topic", True), off)],
@@ -108,10 +115,10 @@ def halves(answers: list[dict]) -> dict[str, list[dict]]:
     }
 
 
-def report(blind: bool = False) -> None:
-    answers, bank = load(BLIND if blind else SET)
+def report(blind: Path | None = None) -> None:
+    answers, bank = load(blind or SET)
     print(f"{len(answers)} answers; precision / recall (positives)")
-    splits = {"blind": answers} if blind else halves(answers)
+    splits = {blind.stem: answers} if blind else halves(answers)
     for split, chosen in splits.items():
         print(f"\n{split}, {len(chosen)} answers")
         print("| decision | keywords P | keywords R | meaning P | meaning R | positives |")
@@ -172,7 +179,7 @@ def cost() -> None:
     complete = [a for a in answers if a["kind"] == "complete"]
     question = bank[complete[0]["q"]]
     asked = type("Question", (), {"text": question["text"], "tags": question["tags"],
-                                   "answer_seconds": 180, "talking_points": question["talking_points"]})  # fmt: skip
+                                   "answer_seconds": 180, "talking_points": [p["point"] if isinstance(p, dict) else p for p in question["talking_points"]]})  # fmt: skip
 
     def answer_of(offset: int) -> list[dict]:
         words: list[dict] = []
@@ -213,8 +220,11 @@ if __name__ == "__main__":
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--cost", action="store_true")
     parser.add_argument("--blind", action="store_true")
+    parser.add_argument("--blind2", action="store_true")
     args = parser.parse_args()
     if args.cost:
         cost()
     else:
-        calibrate() if args.calibrate else report(args.blind)
+        calibrate() if args.calibrate else report(
+            BLIND2 if args.blind2 else BLIND if args.blind else None
+        )

@@ -310,6 +310,13 @@ def advance_for_attempt(attempt_id: int) -> None:
             )
 
 
+def turn_answered_by(attempt_id: int) -> InterviewTurn | None:
+    """The mock interview turn this answer replied to, if it was given in one."""
+    return db.session.execute(
+        db.select(InterviewTurn).where(InterviewTurn.attempt_id == attempt_id).limit(1)
+    ).scalar_one_or_none()
+
+
 def finish_interview(interview: MockInterview) -> None:
     """End the interview now (the candidate pressed "End interview"); unanswered turns stay
     in the debrief as asked and not answered."""

@@ -25,7 +25,7 @@ def turn_record(turn: InterviewTurn, voiced: bool) -> dict:
         "question_id": turn.question_id,
         "text": turn.text,
         "speech_url": url_for(
-            "interview_api.turn_speech", interview_id=turn.mock_interview_id, turn_id=turn.id
+            "interview_api.turn_speech", mock_interview_id=turn.mock_interview_id, turn_id=turn.id
         )
         if voiced
         else None,  # fmt: skip
@@ -41,7 +41,7 @@ def interview_record(interview: MockInterview, viewer: User) -> dict:
     current = current_turn(interview)
 
     def spoken(part: str) -> str | None:
-        return url_for("interview_api.spoken_part", interview_id=interview.id,
+        return url_for("interview_api.spoken_part", mock_interview_id=interview.id,
                        part=part) if voiced else None  # fmt: skip
 
     return {
@@ -58,5 +58,5 @@ def interview_record(interview: MockInterview, viewer: User) -> dict:
         "voice_note": None if voiced or not viewer.interviewer_voice else voice_missing(),
         "turns": [turn_record(t, voiced) for t in interview.turns],
         "current_turn": turn_record(current, voiced) if current is not None else None,
-        "url": url_for("interviews.show", interview_id=interview.id),
+        "url": url_for("interviews.show", mock_interview_id=interview.id),
     }

@@ -18,9 +18,11 @@ def assign(
     due_on: date | None = None,
     note: str = "",
     interview: Interview | None = None,
+    follow_ups: dict | None = None,
 ) -> Assignment:
     """Ask the candidate to practise ``question``; they see it on their home page (and in
-    ``interview``'s plan when it is given)."""
+    ``interview``'s plan when it is given). ``follow_ups`` (checked by the caller with
+    ``questions.follow_ups.check_follow_ups``) are what the mock interviewer asks after it."""
     assignment = Assignment(
         recruiter_id=recruiter.id,
         candidate_id=candidate_id,
@@ -28,6 +30,7 @@ def assign(
         interview_id=interview.id if interview is not None else None,
         due_on=due_on,
         note=(note or "").strip()[:MAX_NOTE],
+        follow_ups=dict(follow_ups or {}),
     )
     db.session.add(assignment)
     db.session.commit()
@@ -60,6 +63,20 @@ def assigned_since(recruiter_id: int, candidate_id: int) -> dict[int, datetime]:
         .group_by(Assignment.question_id)
     ).all()  # fmt: skip
     return dict(rows)
+
+
+def follow_ups_for(question: Question, candidate_id: int) -> dict:
+    """The follow-ups a recruiter wrote when assigning this question to this candidate: the
+    latest assignment that has some, while its recruiter still shares with them; else {}."""
+    rows = db.session.execute(
+        db.select(Assignment.follow_ups)
+        .join(Share, (Share.recruiter_id == Assignment.recruiter_id)
+              & (Share.candidate_id == Assignment.candidate_id))
+        .where(Assignment.candidate_id == candidate_id, Assignment.question_id == question.id,
+               Share.revoked_at.is_(None))
+        .order_by(Assignment.created_at.desc(), Assignment.id.desc())
+    ).scalars()  # fmt: skip
+    return next((dict(found) for found in rows if found), {})
 
 
 def open_assignments(user) -> list:

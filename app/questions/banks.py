@@ -17,6 +17,7 @@ import yaml
 
 from app.extensions import db
 from app.models import BANK_SCOPE, Question
+from app.questions.follow_ups import check_follow_ups, clean_follow_ups, parse_follow_ups
 
 QUESTION_FIELDS = {
     "id",
@@ -28,6 +29,7 @@ QUESTION_FIELDS = {
     "answer_seconds",
     "tags",
     "talking_points",
+    "follow_ups",
 }
 REQUIRED_FIELDS = ("text", "category", "difficulty", "testing", "tips", "answer_seconds", "tags")
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,118}$")
@@ -74,6 +76,7 @@ class QuestionSpec:
     answer_seconds: int
     tags: list[str] = field(default_factory=list)
     talking_points: list[str] = field(default_factory=list)
+    follow_ups: dict[str, str] = field(default_factory=dict)
 
 
 def shown(value, limit: int = SHOWN_CHARS) -> str:
@@ -126,6 +129,19 @@ def _list(value, source, label, name, low, high) -> list[str]:
     return items
 
 
+def _follow_ups(value, source, label) -> dict[str, str]:
+    # A CSV cell (or a YAML string) holds "trigger: wording | trigger: wording".
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        mapping, errors = parse_follow_ups(value)
+    else:
+        mapping, errors = value, check_follow_ups(value)
+    if errors:
+        raise BankError(source, errors[0], label, "follow_ups")
+    return clean_follow_ups(mapping)
+
+
 def validate_question(raw: dict, source: str, position: int) -> QuestionSpec:
     """Check one question's fields; raise BankError naming the first problem."""
     label = f"#{position}"
@@ -158,8 +174,28 @@ def validate_question(raw: dict, source: str, position: int) -> QuestionSpec:
         tips=_list(raw["tips"], source, label, "tips", 2, 4),
         answer_seconds=_int(raw["answer_seconds"], source, label, "answer_seconds", 15, 600),
         tags=tags,
-        talking_points=_list(raw.get("talking_points"), source, label, "talking_points", 0, 8),
+        talking_points=_list(
+            [_point(v, source, label) for v in raw.get("talking_points") or []],
+            source,
+            label,
+            "talking_points",
+            0,
+            8,
+        ),  # fmt: skip
+        follow_ups=_follow_ups(raw.get("follow_ups"), source, label),
     )
+
+
+def _point(value, source, label):
+    """A talking point's text: a string, or a mapping ``{point: ..., also: [...]}`` whose
+    ``also`` lists the point said in other words (read by ``app.questions.paraphrases``)."""
+    if not isinstance(value, dict):
+        return value
+    unknown = sorted(set(value) - {"point", "also"})
+    if unknown:
+        raise BankError(source, "a talking point takes only 'point' and 'also'", label, unknown[0])
+    _list(value.get("also"), source, label, "also", 0, 6)
+    return _text(value.get("point"), source, label, "point", limit=300)
 
 
 def parse_yaml(content: str, source: str) -> list[dict]:
@@ -208,7 +244,8 @@ def parse_yaml(content: str, source: str) -> list[dict]:
 
 
 def parse_csv(content: str, source: str) -> list[dict]:
-    """Read a CSV bank: a header row of field names; lists separated by ``|``."""
+    """Read a CSV bank: a header row of field names; lists separated by ``|``, and
+    follow-ups as ``trigger: wording`` items separated by ``|`` in one cell."""
     reader = csv.DictReader(io.StringIO(content))
     if not reader.fieldnames or "text" not in reader.fieldnames:
         raise BankError(source, "needs a header row naming at least 'text'", field_name="text")

@@ -17,6 +17,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from app.questions.paraphrases import paraphrases_of
 from app.transcription.base import SOUND_FILLERS
 from app.understanding.meaning import STAR_CUES, understand
 
@@ -24,8 +25,9 @@ from app.understanding.meaning import STAR_CUES, understand
 # rule or list below changes what ``compute`` returns: every stored answer is then stale and
 # measured again (``app.reports.stored``).
 # 2: relevance, STAR and talking points by meaning; 3: retuned (blind set); 4: delivery;
-# 5: pitch spread among the tracked values (stored tracked_values lack it until measured again)
-METRICS_VERSION = "5"
+# 5: pitch spread among the tracked values (stored tracked_values lack it until measured again);
+# 6: talking points the banks say in other words are matched against those words
+METRICS_VERSION = "6"
 
 LONG_PAUSE_S = 1.5
 PACE_BAND = (100, 165)  # Microsoft Speaker Coach's recommended range, words per minute
@@ -442,7 +444,8 @@ def _content(
         words = [{"word": t.raw, "start": t.start, "end": t.end, "index": t.index} for t in tokens]
         skip = {i for f in fillers for i in f["indexes"]}
         signals = understand(words, getattr(question, "text", None), points,
-                             {n for n, t in enumerate(tokens) if t.index in skip})  # fmt: skip
+                             {n for n, t in enumerate(tokens) if t.index in skip},
+                             paraphrases=paraphrases_of(points))  # fmt: skip
         # ``understand`` counts positions in the list it was given: back to transcript indexes.
         for item in signals["star_spans"] + signals["talking_points"]:
             if "indexes" in item:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import defer
 from app.extensions import begin_write, db
 from app.models import Attempt, AttemptStatus, Question
 from app.reports.attempts import transcript_values
+from app.reports.definitions import tracked_values
 from app.reports.speech import metrics_fingerprint
 
 BATCH = 100
@@ -98,3 +99,31 @@ def _measure_and_store(ids: list[int], delivery: dict | None = None) -> int:
         stored += result.rowcount
     db.session.commit()
     return stored
+
+
+def add_delivery(attempt_id: int, delivery: dict | None) -> bool:
+    """Store how an answer sounded into metrics already stored without it (a mock interview's
+    answer is read by meaning first, so its next turn need not wait for the audio analysis).
+    Guarded by the fingerprint read, so a newer measurement is never overwritten."""
+    if delivery is None:
+        return False
+    attempt = db.session.execute(
+        db.select(Attempt).options(defer(Attempt.live_words), defer(Attempt.words))
+        .where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.DONE)
+    ).scalar_one_or_none()  # fmt: skip
+    if attempt is None or not attempt.metrics:
+        db.session.commit()
+        return False
+    metrics = dict(attempt.metrics) | {"delivery": delivery}
+    version = attempt.metrics_version
+    db.session.commit()
+    begin_write()
+    result = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.metrics_version.is_not_distinct_from(version))
+        .values(metrics=metrics,
+                tracked_values=tracked_values(metrics) if metrics.get("words") else None)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    db.session.commit()
+    return result.rowcount == 1

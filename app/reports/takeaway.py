@@ -155,9 +155,14 @@ def _star(part: str, headline: str, why: str, goal: str) -> Callable:
     return check
 
 
+def missed_points(metrics: dict) -> list[str]:
+    """The question's talking points this answer did not cover, in the question's order."""
+    return [p["point"] for p in metrics.get("talking_points") or [] if not p.get("covered")]
+
+
 def _talking_point(m: dict, _q) -> Takeaway | None:
     points = m.get("talking_points") or []
-    missed = [p["point"] for p in points if not p.get("covered")]
+    missed = missed_points(m)
     if not missed:
         return None
     return Takeaway("talking_point", f"Cover “{missed[0]}”",
@@ -240,15 +245,17 @@ def _ownership(m: dict, _q) -> Takeaway | None:
                     "Say “I” at least as often as “we”.")  # fmt: skip
 
 
+_star_result = _star("result", "Say what came of it",
+                     "No result was heard: interviewers remember how the story ended.",
+                     "Say the result, with a number if you can.")  # fmt: skip
+_star_action = _star("action", "Say what you did yourself",
+                     "No action of your own was heard: the interviewer wants your part.",
+                     "Say what you did, in the first person (“I …”).")  # fmt: skip
 MEASURED: tuple[Callable, ...] = (
     _no_answer,
     _off_topic,
-    _star("result", "Say what came of it",
-          "No result was heard: interviewers remember how the story ended.",
-          "Say the result, with a number if you can."),
-    _star("action", "Say what you did yourself",
-          "No action of your own was heard: the interviewer wants your part.",
-          "Say what you did, in the first person (“I …”)."),
+    _star_result,
+    _star_action,
     _talking_point,
     _length,
     _pace,
@@ -260,6 +267,24 @@ MEASURED: tuple[Callable, ...] = (
 KEEP = Takeaway("keep", "Keep it up: nothing stands out to fix",
                 "Every measured figure is in its range.",
                 "Keep every figure in its range on the next try.")  # fmt: skip
+
+
+# Each measured check by the key of the takeaway it gives; one check may give two keys.
+CHECKS: dict[str, Callable] = {
+    "no_answer": _no_answer, "off_topic": _off_topic, "star_result": _star_result,
+    "star_action": _star_action, "talking_point": _talking_point, "too_short": _length,
+    "too_long": _length, "pace_fast": _pace, "pace_slow": _pace, "fillers": _fillers,
+    "pauses": _pauses, "hedges": _hedges, "ownership": _ownership,
+}  # fmt: skip
+
+
+def check_fires(key: str, metrics: dict, question=None) -> Takeaway | None:
+    """The takeaway of the one measured check named ``key`` when it fires on these metrics,
+    else None; other rules (the mock interviewer's follow-ups) ask the same questions."""
+    if key not in CHECKS:
+        raise ValueError(f"no measured check is named {key!r}; the checks: {', '.join(CHECKS)}")
+    found = CHECKS[key](metrics, question)
+    return found if found is not None and found.key == key else None
 
 
 def measured_takeaway(metrics: dict, question=None) -> Takeaway:

@@ -25,6 +25,7 @@ from app.feedback.errors import FeedbackError
 from app.feedback.invitations import active_shares_of, invite, share_attempt
 from app.feedback.reviews import rate as rate_attempt
 from app.feedback.reviews import ratings_for, rubrics_for
+from app.interviewer.interviews import turn_answered_by
 from app.models import (
     WITHOUT_WORDS_OR_METRICS,
     Attempt,
@@ -139,8 +140,13 @@ def _show_context(attempt: Attempt, error: str | None = None) -> dict:
     rubrics = rubrics_for(g.user) if not is_owner else []
     chosen = int_arg(request.args.get("rubric")) or (mine.rubric_id if mine else None)
     rubric = next((r for r in rubrics if r.id == chosen), rubrics[0] if rubrics else None)
+    mock_turn = turn_answered_by(attempt.id)
+    # A reply to a follow-up is a sentence or two: the question's length and structure
+    # checks would judge it as a whole answer, so it gets no takeaway of its own.
+    follow_up_reply = mock_turn is not None and mock_turn.kind == "follow_up"
     return {
         "attempt": attempt,
+        "mock_turn": mock_turn,
         "is_owner": is_owner,
         **(
             _set_links(attempt)
@@ -153,10 +159,14 @@ def _show_context(attempt: Attempt, error: str | None = None) -> dict:
         "calm": calm,
         # The one thing to change next, shown first (to its owner: a coach has the figures and
         # the transcript), and the goal this try set out with, checked.
-        "takeaway": attempt_takeaway(attempt, metrics) if is_owner else None,
+        "takeaway": attempt_takeaway(attempt, metrics)
+        if is_owner and not follow_up_reply
+        else None,
         "goal": goal_outcome(attempt, metrics) if is_owner else None,
         "judged": bool(metrics and metrics["words"] and rates_judged(metrics)),
-        "length_note": length_note(metrics) if metrics and metrics["words"] else "",
+        "length_note": length_note(metrics)
+        if metrics and metrics["words"] and not follow_up_reply
+        else "",
         "marks": marks,
         "pace_chart": None if calm or not metrics else pace_chart(metrics),
         "comments": comments,

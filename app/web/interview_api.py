@@ -37,8 +37,8 @@ def _csrf_unless_bearer():
         csrf.protect()
 
 
-def _owned(interview_id: int) -> MockInterview:
-    interview = viewable_mock_interview(g.user, interview_id)
+def _owned(mock_interview_id: int) -> MockInterview:
+    interview = viewable_mock_interview(g.user, mock_interview_id)
     if interview.owner_id != g.user.id:
         abort(404)  # a coach reads the interview; only its candidate answers it
     return interview
@@ -83,21 +83,21 @@ def create():
     return jsonify(record | {"turn": record["current_turn"]}), 201
 
 
-@bp.get("/<int:interview_id>")
-def show(interview_id: int):
+@bp.get("/<int:mock_interview_id>")
+def show(mock_interview_id: int):
     """Where the interview stands: its turns, the current one, and each follow-up's trigger."""
-    interview = viewable_mock_interview(g.user, interview_id)
+    interview = viewable_mock_interview(g.user, mock_interview_id)
     if interview.owner_id == g.user.id and interview.status == "listening":
         # The worker moves it on when it has read the answer; this catches a late reading.
         advance(interview)
     return jsonify(interview_record(interview, g.user))
 
 
-@bp.post("/<int:interview_id>/turns/<int:turn_id>/answer")
-def answer(interview_id: int, turn_id: int):
+@bp.post("/<int:mock_interview_id>/turns/<int:turn_id>/answer")
+def answer(mock_interview_id: int, turn_id: int):
     """Answer a turn: multipart ``audio``, or ``{"attempt_id": n}`` for an answer streamed
     with the attempts API. 202: the next turn is chosen once the answer is read."""
-    interview = _owned(interview_id)
+    interview = _owned(mock_interview_id)
     turn = db.session.get(InterviewTurn, turn_id)
     if turn is None or turn.mock_interview_id != interview.id:
         return jsonify(error="No such turn in this interview."), 404
@@ -126,18 +126,18 @@ def answer(interview_id: int, turn_id: int):
     return jsonify(interview_record(interview, g.user)), 202
 
 
-@bp.get("/<int:interview_id>/turns/<int:turn_id>/speech")
-def turn_speech(interview_id: int, turn_id: int):
+@bp.get("/<int:mock_interview_id>/turns/<int:turn_id>/speech")
+def turn_speech(mock_interview_id: int, turn_id: int):
     """The turn as the interviewer says it (Opus)."""
-    interview = viewable_mock_interview(g.user, interview_id)
+    interview = viewable_mock_interview(g.user, mock_interview_id)
     turn = db.session.get(InterviewTurn, turn_id)
     if turn is None or turn.mock_interview_id != interview.id:
         return jsonify(error="No such turn in this interview."), 404
     return speech_response(turn.text)
 
 
-@bp.get("/<int:interview_id>/speech/<any(greeting, closing):part>")
-def spoken_part(interview_id: int, part: str):
+@bp.get("/<int:mock_interview_id>/speech/<any(greeting, closing):part>")
+def spoken_part(mock_interview_id: int, part: str):
     """The interviewer's greeting or closing line (Opus)."""
-    interview = viewable_mock_interview(g.user, interview_id)
+    interview = viewable_mock_interview(g.user, mock_interview_id)
     return speech_response(greeting(interview) if part == "greeting" else CLOSING)

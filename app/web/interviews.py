@@ -91,13 +91,13 @@ def create():
             "interviews/index.html",
             **_choices(error=str(err), form=request.form, chosen=request.form.getlist("category")),
         ), 422
-    return redirect(url_for("interviews.show", interview_id=interview.id))
+    return redirect(url_for("interviews.show", mock_interview_id=interview.id))
 
 
-@bp.get("/<int:interview_id>")
-def show(interview_id: int):
+@bp.get("/<int:mock_interview_id>")
+def show(mock_interview_id: int):
     """The interview room while it runs (its candidate only), else its debrief."""
-    interview = viewable_mock_interview(g.user, interview_id)
+    interview = viewable_mock_interview(g.user, mock_interview_id)
     owner = interview.owner_id == g.user.id
     if owner and interview.status != "finished":
         return render(
@@ -133,20 +133,20 @@ def show(interview_id: int):
     )
 
 
-@bp.post("/<int:interview_id>/finish")
-def finish(interview_id: int):
+@bp.post("/<int:mock_interview_id>/finish")
+def finish(mock_interview_id: int):
     """End the interview now and open its debrief."""
-    interview = viewable_mock_interview(g.user, interview_id)
+    interview = viewable_mock_interview(g.user, mock_interview_id)
     if interview.owner_id != g.user.id:
         abort(404)
     finish_interview(interview)
-    return redirect(url_for("interviews.show", interview_id=interview.id))
+    return redirect(url_for("interviews.show", mock_interview_id=interview.id))
 
 
-@bp.post("/<int:interview_id>/share")
-def share(interview_id: int):
+@bp.post("/<int:mock_interview_id>/share")
+def share(mock_interview_id: int):
     """Share the whole interview, every answer in it, with some of your coaches."""
-    interview = viewable_mock_interview(g.user, interview_id)
+    interview = viewable_mock_interview(g.user, mock_interview_id)
     if interview.owner_id != g.user.id:
         abort(404)
     ids = [i for i in (int_arg(v, 0) for v in request.form.getlist("share_id")) if i]
@@ -157,4 +157,4 @@ def share(interview_id: int):
     else:
         names = ", ".join(s.recruiter.name if s.recruiter else s.recruiter_email for s in reached)
         flash(f"Shared with {names}: they can listen and comment on every answer in it.")
-    return redirect(url_for("interviews.show", interview_id=interview.id))
+    return redirect(url_for("interviews.show", mock_interview_id=interview.id))

@@ -20,6 +20,7 @@ from app.questions.banks import (
     user_scope,
     validate_question,
 )
+from app.questions.follow_ups import TRIGGERS, parse_follow_ups
 from app.questions.selection import categories, practice_questions, visible_question
 from app.reports.attempts import attempt_metrics
 from app.reports.compare import word_diff
@@ -126,7 +127,7 @@ def answer(question_id: int):
     )
 
 
-def _spec_from_form(form) -> QuestionSpec:
+def _spec_from_form(form, follow_ups: dict) -> QuestionSpec:
     tips = [t for t in form.get("tips", "").splitlines() if t.strip()]
     raw = {
         "text": form.get("text", ""),
@@ -138,6 +139,7 @@ def _spec_from_form(form) -> QuestionSpec:
         else tips + ["Answer in two minutes or less."] * (2 - len(tips)),
         "answer_seconds": form.get("answer_seconds", "120"),
         "tags": [t.strip() for t in form.get("tags", "").split(",") if t.strip()],
+        "follow_ups": follow_ups,
     }
     return validate_question(raw, "the form", 1)
 
@@ -146,13 +148,15 @@ def _spec_from_form(form) -> QuestionSpec:
 def new():
     """Write a question of your own."""
     error = None
+    follow_ups, follow_up_errors = parse_follow_ups(request.form.get("follow_ups", ""))
     if request.method == "POST":
         try:
-            spec = _spec_from_form(request.form)
+            spec = _spec_from_form(request.form, {} if follow_up_errors else follow_ups)
         except BankError as err:
             label = FORM_LABELS.get(err.field_name or "", "This question")
             error = f"{label} {err.problem}."
-        else:
+        # A problem in a field or in the follow-ups is shown beside it; nothing is saved.
+        if not (error or follow_up_errors):
             spec.key = text_key(spec.text)
             store_questions([spec], user_scope(g.user.id), g.user.id, "written in Rebound")
             question = db.session.execute(
@@ -160,10 +164,10 @@ def new():
             ).scalar_one()
             flash("Your question was saved.")
             return redirect(url_for("questions.show", question_id=question.id))
-    status = 422 if error else 200
-    return render(
-        "questions/new.html", form=request.form, error=error, categories=categories(g.user.id)
-    ), status
+    status = 422 if error or follow_up_errors else 200
+    return render("questions/new.html", form=request.form, error=error,
+                  follow_up_errors=follow_up_errors, triggers=TRIGGERS,
+                  categories=categories(g.user.id)), status  # fmt: skip
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -18,6 +18,7 @@ from app.feedback.errors import FeedbackError
 from app.feedback.reviews import parse_rubric, reviewed_attempt_ids, rubrics_for
 from app.models import Question, User
 from app.questions import assignments
+from app.questions.follow_ups import TRIGGERS, clean_follow_ups, parse_follow_ups
 from app.questions.selection import categories, matching_questions, visible_questions
 from app.web.params import int_arg
 from app.web.rendering import render
@@ -44,6 +45,17 @@ def index():
                   assignments=assignment_states(g.user))  # fmt: skip
 
 
+def _candidate_page(person: User, found: list, **context) -> str:
+    return render("review/candidate.html", "question_results", person=person,
+                  found=found[:QUESTION_RESULTS], more=max(len(found) - QUESTION_RESULTS, 0),
+                  categories=categories(g.user.id), triggers=TRIGGERS,
+                  interviews=shared_interviews(g.user, person.id),
+                  mock_interviews=shared_mock_interviews(g.user, person.id),
+                  attempts=shared_attempts(g.user, person.id),
+                  assignments=assignment_states(g.user, person.id),
+                  reviewed=reviewed_attempt_ids(g.user), **context)  # fmt: skip
+
+
 @bp.get("/candidates/<int:candidate_id>")
 def candidate(candidate_id: int):
     """Everything one candidate shared, and the questions assigned to them."""
@@ -53,21 +65,15 @@ def candidate(candidate_id: int):
     search = request.args.get("q", "").strip()[:200]
     category = request.args.get("category", "")
     found = matching_questions(g.user.id, search, category) if search or category else []
-    return render("review/candidate.html", "question_results", person=people[candidate_id],
-                  search=search, category=category, found=found[:QUESTION_RESULTS],
-                  more=max(len(found) - QUESTION_RESULTS, 0),
-                  categories=categories(g.user.id),
-                  interviews=shared_interviews(g.user, candidate_id),
-                  mock_interviews=shared_mock_interviews(g.user, candidate_id),
-                  attempts=shared_attempts(g.user, candidate_id),
-                  assignments=assignment_states(g.user, candidate_id),
-                  reviewed=reviewed_attempt_ids(g.user))  # fmt: skip
+    return _candidate_page(people[candidate_id], found, search=search, category=category)
 
 
 @bp.post("/candidates/<int:candidate_id>/assign")
 def assign(candidate_id: int):
-    """Ask the candidate to practise a question (from the banks or the recruiter's own)."""
-    if candidate_id not in _candidates():
+    """Ask the candidate to practise a question (from the banks or the recruiter's own), with
+    the recruiter's own follow-ups for the mock interviewer if they wrote some."""
+    people = _candidates()
+    if candidate_id not in people:
         abort(404)
     question = db.session.execute(
         visible_questions(g.user.id).where(
@@ -84,9 +90,15 @@ def assign(candidate_id: int):
         except ValueError:
             flash("The due date is not a date; use the date picker.")
             return redirect(url_for("review.candidate", candidate_id=candidate_id))
-    assignments.assign(
-        g.user, candidate_id, question, due_on=due, note=request.form.get("note", "")
-    )
+    follow_ups, errors = parse_follow_ups(request.form.get("follow_ups", ""))
+    if errors:
+        # Shown beside the field, with the question and what was typed kept.
+        page = _candidate_page(people[candidate_id], [question], search="", category="",
+                               form=request.form, follow_up_errors=errors)  # fmt: skip
+        return page, 422
+    assignments.assign(g.user, candidate_id, question, due_on=due,
+                       note=request.form.get("note", ""),
+                       follow_ups=clean_follow_ups(follow_ups))  # fmt: skip
     flash("Assigned. The candidate sees it on their home page.")
     return redirect(url_for("review.candidate", candidate_id=candidate_id))
 

@@ -21,14 +21,14 @@ from sqlalchemy import or_, update
 
 from app.delivery import analyse
 from app.extensions import db
-from app.interviewer.interviews import advance_for_attempt
+from app.interviewer.interviews import advance_for_attempt, turn_answered_by
 from app.models import Attempt, AttemptStatus, JobCounter, utcnow
 from app.recordings.audio import DecodeLimits, decode_arrived, load_samples, read_wav_samples
 from app.recordings.errors import TRANSIENT, AudioRejected, RecordingMissing, StorageError
 from app.recordings.keys import wav_key
 from app.recordings.streaming import NO_AUDIO, contiguous, fail_recording, join_pieces, pieces_of
 from app.reports.attempts import transcript_values
-from app.reports.stored import measure_attempt
+from app.reports.stored import add_delivery, measure_attempt
 from app.transcription import EngineUnavailable, ModelNotFound, TranscriptionError, load_engine
 from app.transcription.base import SAMPLE_RATE
 from app.transcription.segments import (
@@ -237,10 +237,16 @@ def transcribe_attempt(attempt_id: int) -> None:
         processing_s=round(elapsed, 3),
     )
     log.info("attempt %s transcribed in %.2f s", attempt_id, elapsed)
-    if stored:
-        measure_attempt(attempt_id, delivery=delivery_of(store, attempt, samples, data["words"]))
-        # A mock interview waits on this answer: its next turn is chosen now.
+    if not stored:
+        return
+    if turn_answered_by(attempt_id) is not None:
+        # A mock interview waits on this answer: read it by meaning and choose the next turn
+        # first; how it sounded follows (the follow-up rules do not read it).
+        measure_attempt(attempt_id)
         advance_for_attempt(attempt_id)
+        add_delivery(attempt_id, delivery_of(store, attempt, samples, data["words"]))
+    else:
+        measure_attempt(attempt_id, delivery=delivery_of(store, attempt, samples, data["words"]))
 
 
 def delivery_of(store, attempt: Attempt, samples, words: list[dict]) -> dict | None:

@@ -311,3 +311,31 @@ def test_a_form_error_is_shown_with_the_choices_kept(client, app, user):
                                                      "category": "No such", "count": "3"})  # fmt: skip
     assert response.status_code == 422
     assert "at least 3" in response.get_data(as_text=True)
+
+
+def test_a_reply_to_a_follow_up_is_not_judged_as_a_whole_answer(client, app, user):
+    interview = start(client, app, points=True)
+    first = interview["turn"]
+    answer(client, interview, first, answer_attempt(app, first["question_id"], NO_RESULT))
+    state = client.get(f"/api/v1/mock-interviews/{interview['id']}", headers=JSON).get_json()
+    reply = answer_attempt(app, first["question_id"], RESULT)
+    answer(client, interview, state["current_turn"], reply)
+    html = client.get(f"/attempts/{reply}").get_data(as_text=True)
+    assert "to the interviewer's follow-up" in html
+    assert state["current_turn"]["text"] in html
+    assert "Fix this first" not in html and "not an answer yet" not in html
+    question_answer = client.get(f"/attempts/{state['turns'][0]['attempt_id']}")
+    assert "Fix this first" in question_answer.get_data(as_text=True)
+
+
+def test_how_it_sounded_is_added_after_the_next_turn_is_chosen(app, user):
+    from app.reports.stored import add_delivery
+
+    attempt_id = answer_attempt(app, behavioural_ids(app, 1)[0], COMPLETE)
+    delivery = {"pitch": {"spread_semitones": 3.1}}
+    with app.app_context():
+        assert add_delivery(attempt_id, delivery)
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.metrics["delivery"] == delivery
+        assert attempt.metrics["words"] > 0  # the rest of the reading is kept
+        assert add_delivery(attempt_id, None) is False

@@ -75,6 +75,11 @@ def tour(server, browser, audio_fixtures):
     coach.goto(server + "/review")
     coach.locator("a[href^='/review/candidates/']").first.click()
     candidate_url = coach.url
+    # A mock interview left running: its room is a page of the tour too.
+    candidate.goto(server + "/mock-interviews")
+    candidate.get_by_role("button", name="Start the interview").click()
+    candidate.wait_for_selector(".room[data-ready=true]")
+    room_url = candidate.url
 
     pages = {
         candidate: [
@@ -82,7 +87,7 @@ def tour(server, browser, audio_fixtures):
             "/questions/new", "/questions/import", "/history", "/progress", "/interviews",
             "/interviews/new", interview_url, "/shares", "/settings", "/password",
             attempt_url, attempt_url + "/report", step_url,
-            step_url.rsplit("/", 1)[0] + "/summary",
+            step_url.rsplit("/", 1)[0] + "/summary", "/mock-interviews", room_url,
         ],
         coach: ["/", "/review", "/review/rubrics", candidate_url, candidate_url + "?q=conflict",
                 attempt_url, "/practise", "/settings",

@@ -13,7 +13,16 @@ import pytest
 
 from app.accounts.identity import create_api_token, find_user
 from app.extensions import db
-from app.models import ApiToken, Comment, Interview, Practice, Question, Share
+from app.models import (
+    ApiToken,
+    Comment,
+    Interview,
+    InterviewTurn,
+    MockInterview,
+    Practice,
+    Question,
+    Share,
+)
 from tests.conftest import login, make_user
 from tests.reports.test_feedback import STORY, make_attempt
 
@@ -30,7 +39,8 @@ SELF = {
     "progress.export_all", "settings.edit", "settings.create_token", "shares.index",
     "auth.logout", "auth.change_password", "api.questions", "api.attempts", "api.create_attempt",
     "api.openapi", "api.create_share", "debriefs.index", "debriefs.new",
-    "settings.delete_account_view", "practice.home",
+    "settings.delete_account_view", "practice.home", "interviews.index", "interviews.create",
+    "interview_api.create",
 }  # fmt: skip
 RECRUITER_ONLY = {"review.index", "review.rubrics"}
 # Routes that name one of A's objects: what each needs, and who besides A may use it.
@@ -72,6 +82,13 @@ OBJECT_ROUTES = {
     "debriefs.plan": ("interview", "owner"),
     "debriefs.share": ("interview", "owner"),
     "debriefs.add_to_plan": ("interview", "reviewer"),
+    "interviews.show": ("mock", "shared"),
+    "interviews.finish": ("mock", "owner"),
+    "interviews.share": ("mock", "owner"),
+    "interview_api.show": ("mock", "shared"),
+    "interview_api.answer": ("mock", "owner"),
+    "interview_api.turn_speech": ("mock", "shared"),
+    "interview_api.spoken_part": ("mock", "shared"),
 }
 
 
@@ -110,11 +127,17 @@ def world(app, client):
         db.session.add(comment)
         interview = Interview(owner_id=a.id, company="Acme", plan_question_ids=[1])
         db.session.add(interview)
+        mock = MockInterview(owner_id=a.id, question_ids=[1, 2, 3], status="asking")
+        db.session.add(mock)
+        db.session.flush()
+        turn = InterviewTurn(mock_interview_id=mock.id, position=1, question_id=1, text="Q?")
+        db.session.add(turn)
         db.session.commit()
         token_id = db.session.execute(db.select(ApiToken.id)).scalar_one()
         ids = {"attempt": attempt_id, "second": second, "question": own.id, "practice": practice.id,
                "share": share.id, "token": token_id, "comment": comment.id, "candidate": a.id,
-               "invite": share.invite_token, "interview": interview.id}  # fmt: skip
+               "invite": share.invite_token, "interview": interview.id, "mock": mock.id,
+               "turn": turn.id}  # fmt: skip
     return ids, visitors
 
 
@@ -126,7 +149,8 @@ def url_for_route(app, endpoint: str, ids: dict) -> tuple[str, list[str]]:
             "attempt_id": ids["attempt"], "question_id": ids["question"], "practice_id": ids["practice"],
             "share_id": ids["share"], "token_id": ids["token"], "comment_id": ids["comment"],
             "candidate_id": ids["candidate"], "token": ids["invite"], "step": 1,
-            "interview_id": ids["interview"], "seq": 0,
+            "interview_id": ids["interview"], "seq": 0, "mock_interview_id": ids["mock"],
+            "turn_id": ids["turn"], "part": "greeting",
         }[arg]  # fmt: skip
     with app.test_request_context():
         from flask import url_for
