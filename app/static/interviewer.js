@@ -171,6 +171,13 @@
       });
     }
 
+    // Begin comes back as Try again, with the focus: the control that had it is gone.
+    function offerRetry() {
+      beginButton.textContent = "Try again";
+      beginButton.hidden = false;
+      beginButton.focus();
+    }
+
     async function ask(turn, { spoken = true } = {}) {
       currentTurn = turn;
       room.dataset.turnId = String(turn.id);
@@ -186,8 +193,7 @@
       }
       await thinkFirst();
       if (!(await openMicrophone())) {
-        beginButton.hidden = false;
-        beginButton.textContent = "Try again";
+        offerRetry();
         return;
       }
       record(turn);
@@ -271,8 +277,7 @@
         try { message = (await sent.response.json()).error || message; } catch (err) { /* none */ }
         marks = null;
         showError(message + " Press Try again to answer this question again.");
-        beginButton.hidden = false;
-        beginButton.textContent = "Try again";
+        offerRetry();
         return;
       }
       mark("posted");
