@@ -14,7 +14,7 @@ from datetime import timedelta
 from flask import current_app
 
 from app.extensions import db
-from app.models import Attempt, AttemptPiece, User, utcnow
+from app.models import Attempt, AttemptPiece, InterviewerSpeech, User, utcnow
 from app.recordings.keys import is_piece_key, is_recording_key, wav_key
 from app.reports.attempts import transcript_values
 
@@ -72,7 +72,8 @@ def _retain_for(user: User, now) -> int:
 
 
 def sweep_orphans(older_than_s: float = 3600) -> int:
-    """Delete stored recordings and pieces that nothing refers to; return how many went.
+    """Delete stored recordings and pieces that nothing refers to (no answer, piece or
+    interviewer's speech); return how many went.
 
     A web process killed between storing an upload's files (or a streamed piece) and
     committing its row leaves such files behind. Only files older than ``older_than_s`` are
@@ -84,6 +85,8 @@ def sweep_orphans(older_than_s: float = 3600) -> int:
     for (key,) in db.session.execute(db.select(Attempt.audio_key).where(Attempt.audio_key != "")):
         referenced.update((key, wav_key(key)))
     referenced.update(db.session.execute(db.select(AttemptPiece.key)).scalars())
+    # The interviewer's stored speech (``.ogg`` like a recording) belongs to no answer.
+    referenced.update(db.session.execute(db.select(InterviewerSpeech.audio_key)).scalars())
     db.session.rollback()
     removed = 0
     for key in list(store.iter_keys(older_than_s)):

@@ -29,6 +29,7 @@ from app.reports.records import attempt_record, attempt_records, comment_record
 from app.web.events import progress_stream
 from app.web.openapi import OPENAPI
 from app.web.params import int_arg, json_id
+from app.web.voice import speech_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -50,6 +51,12 @@ def questions():
          "answer_seconds": q.answer_seconds, "tags": q.tags, "own": q.is_own}
         for q in rows
     ])  # fmt: skip
+
+
+@bp.get("/questions/<int:question_id>/speech")
+def question_speech(question_id: int):
+    """The question spoken by the interviewer (Opus), for anyone who may practise it."""
+    return speech_response(visible_question(g.user, question_id).text)
 
 
 @bp.get("/attempts")

@@ -145,6 +145,19 @@ OPENAPI = {
     "paths": {
         "/api/v1/questions": {"get": {"summary": "Questions you can practise",
                                       "responses": {"200": {"description": "questions"}, "401": _ERROR}}},
+        "/api/v1/questions/{id}/speech": {"get": {
+            "summary": "The question spoken by the interviewer",
+            "description": "Opus in Ogg, made with Piper's offline voice on the first request and "
+                           "kept; the ETag names the voice and the words, so send If-None-Match "
+                           "to get 304. 503 when the voice is not installed or cannot speak now: "
+                           "show the question's text instead.",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "the question, spoken", "content": {
+                "audio/ogg": {"schema": {"type": "string", "format": "binary"}}}},
+                          "304": {"description": "the copy you hold (If-None-Match) is current"},
+                          "401": _ERROR, "404": _ERROR,
+                          "503": {**_ERROR, "description": "no voice: the error says why"}},
+        }},
         "/api/v1/attempts": {
             "get": {"summary": "Your attempts, newest first, a page at a time",
                     "parameters": [

@@ -1,4 +1,5 @@
-"""Settings: calm mode (hide every number), personal API tokens, password."""
+"""Settings: calm mode (hide every number), the interviewer's voice, personal API tokens,
+password."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from flask_login import logout_user
 
 from app.accounts.identity import authenticate, create_api_token
 from app.extensions import db
+from app.interviewer.voice import voice_missing
 from app.models import ApiToken, utcnow
 from app.privacy.deletion import delete_account
 from app.web.params import int_arg
@@ -30,6 +32,7 @@ def edit():
     if request.method == "POST":
         form = request.form
         g.user.calm_mode = form.get("calm_mode") == "on"
+        g.user.interviewer_voice = form.get("interviewer_voice") == "on"
         extra = int_arg(form.get("extra_time_percent"), 0)
         g.user.extra_time_percent = extra if extra in EXTRA_TIME_CHOICES else 0
         days = int_arg(form.get("retention_days"))
@@ -52,6 +55,7 @@ def _page(new_token: str | None = None):
         new_token=new_token,
         extra_choices=EXTRA_TIME_CHOICES,
         retention_choices=RETENTION_CHOICES,
+        voice_missing=voice_missing(),
     )
 
 

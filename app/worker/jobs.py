@@ -22,6 +22,7 @@ from sqlalchemy import or_, update
 from app.delivery import analyse
 from app.extensions import db
 from app.interviewer.interviews import advance_for_attempt, turn_answered_by
+from app.interviewer.voice import prepare_speech
 from app.models import Attempt, AttemptStatus, JobCounter, utcnow
 from app.recordings.audio import DecodeLimits, decode_arrived, load_samples, read_wav_samples
 from app.recordings.errors import TRANSIENT, AudioRejected, RecordingMissing, StorageError
@@ -333,3 +334,10 @@ def transcribe_live(attempt_id: int) -> None:
         if result.rowcount != 1:
             return  # the final job took it meanwhile, or another run got there first
         until = cut
+
+
+def prepare_interviewer_speech(texts: list[str]) -> None:
+    """Have the interviewer's next words spoken and stored before they are asked."""
+    made = prepare_speech(texts)
+    if made:
+        log.info("prepared the interviewer's speech of %s text(s)", made)

@@ -16,7 +16,7 @@ from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from app.privacy.retention import hourly_cleanup
 from app.recordings.streaming import finish_abandoned
 from app.reports.stored import refresh_metrics
-from app.worker.jobs import transcribe_attempt, transcribe_live
+from app.worker.jobs import prepare_interviewer_speech, transcribe_attempt, transcribe_live
 from app.worker.reaper import reap
 
 if TYPE_CHECKING:
@@ -33,6 +33,9 @@ FINAL_PRIORITY = 10
 # answer by meaning takes 0.1-0.3 s on one core (bench/UNDERSTANDING.md): 20 a job keep a
 # transcript waiting a few seconds at most.
 REFRESH_PER_JOB = 20
+# The interviewer's next words are made while the candidate answers; any transcript, final
+# or live, matters more to the candidate than speech that is needed only after Stop.
+SPEECH_PRIORITY = -5
 
 
 class JobQueue:
@@ -42,6 +45,7 @@ class JobQueue:
         self.huey: Huey | None = None
         self._transcribe = None
         self._live = None
+        self._speech = None
 
     def init_app(self, app: Flask) -> None:
         """Create the huey instance this app's settings ask for and register the tasks."""
@@ -67,6 +71,10 @@ class JobQueue:
         def transcribe_live_job(attempt_id: int) -> None:
             with app.app_context():
                 transcribe_live(attempt_id)
+
+        def prepare_speech_job(texts: list[str]) -> None:
+            with app.app_context():
+                prepare_interviewer_speech(texts)
 
         def reap_job() -> None:
             with app.app_context():
@@ -98,6 +106,7 @@ class JobQueue:
         )
         self._reap = huey.task(name="reap_attempts")(reap_job)
         self._live = huey.task(name="transcribe_live")(transcribe_live_job)
+        self._speech = huey.task(name="prepare_speech")(prepare_speech_job)
         self.huey = huey
         app.extensions["rebound_queue"] = self
 
@@ -133,6 +142,21 @@ class JobQueue:
             if self.huey is not None and self.huey.immediate:
                 raise
             log.warning("could not queue a live transcript for %s (%s)", attempt_id, err)
+            return False
+        return True
+
+    def enqueue_speech(self, texts: list[str]) -> bool:
+        """Ask a worker to synthesise the interviewer's ``texts`` ahead of time, behind any
+        transcript. Losing this job loses nothing: the speech is made when first asked for."""
+        try:
+            if self.huey.storage.priority:
+                self._speech(list(texts), priority=SPEECH_PRIORITY)
+            else:
+                self._speech(list(texts))
+        except Exception as err:
+            if self.huey is not None and self.huey.immediate:
+                raise
+            log.warning("could not queue the interviewer's speech (%s)", err)
             return False
         return True
 

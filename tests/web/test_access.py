@@ -89,6 +89,7 @@ OBJECT_ROUTES = {
     "interview_api.answer": ("mock", "owner"),
     "interview_api.turn_speech": ("mock", "shared"),
     "interview_api.spoken_part": ("mock", "shared"),
+    "api.question_speech": ("question", "owner"),
 }
 
 
