@@ -37,15 +37,19 @@
     const silenceSeconds = Number(d.silenceSeconds) || 0;
     const thinkSeconds = Number(d.thinkSeconds) || 0;
     const maxSeconds = Number(d.maxSeconds) || 600;
-    // Stop → the next turn's voice, for the benchmark and the tests.
+    // Stop → the next turn's voice, for the benchmark and the tests: one entry per Stop,
+    // {stop, recorded, sent, posted, chosen, voice} in performance.now() milliseconds (the
+    // recorder's last piece, the streamed answer finished, the answer taken, the next turn
+    // chosen, its voice playing).
     const timings = (window.ReboundInterviewTimings = []);
 
     let stream = null, audioContext = null, levelFrame = null, level = 0;
     let recorder = null, chunks = [], streamer = null;
     let mimeType = "", startedAt = 0, tick = null, heardSpeech = false, quietSince = null;
-    let currentTurn = null, stoppedAt = null, lastAnnounced = null;
+    let currentTurn = null, marks = null, lastAnnounced = null;
 
     function say(text) { statusEl.textContent = text; }
+    function mark(name) { if (marks) marks[name] = performance.now(); }
     function showError(text) { errorEl.textContent = text; errorEl.hidden = !text; }
 
     async function getState() {
@@ -58,20 +62,26 @@
     function speak(url) {
       if (!url) return Promise.resolve();
       return new Promise((resolve) => {
+        const playing = () => {
+          voice.removeEventListener("playing", playing);
+          if (marks) {
+            mark("voice");
+            timings.push(marks);
+            marks = null;
+          }
+          room.dataset.voicePlayed = String(Number(room.dataset.voicePlayed || 0) + 1);
+        };
+        // All three go together: a "playing" listener left behind by a voice that failed
+        // would count the next voice twice.
         const done = () => {
+          voice.removeEventListener("playing", playing);
           voice.removeEventListener("ended", done);
           voice.removeEventListener("error", done);
           resolve();
         };
         voice.addEventListener("ended", done);
         voice.addEventListener("error", done);
-        voice.addEventListener("playing", () => {
-          if (stoppedAt !== null) {
-            timings.push({ stop: stoppedAt, voice: performance.now() });
-            stoppedAt = null;
-          }
-          room.dataset.voicePlayed = String(Number(room.dataset.voicePlayed || 0) + 1);
-        }, { once: true });
+        voice.addEventListener("playing", playing);
         voice.src = url;
         voice.play().catch(done); // blocked or broken audio: the caption carries the turn
       });
@@ -149,14 +159,23 @@
         think.hidden = false;
         thinkLeft.textContent = clock(left);
         say("Take a moment to think. The recorder starts when the time is up.");
-        const finish = () => { clearInterval(timer); think.hidden = true; resolve(); };
+        const finish = () => { clearInterval(timer); think.hidden = true; thinkSkip.onclick = null; resolve(); };
         const timer = setInterval(() => {
           left -= 1;
           thinkLeft.textContent = clock(left);
           if (left <= 0) finish();
         }, 1000);
         thinkSkip.onclick = finish;
+        // Begin (or Stop) had the focus and is gone: a keyboard user lands on the way out.
+        thinkSkip.focus();
       });
+    }
+
+    // Begin comes back as Try again, with the focus: the control that had it is gone.
+    function offerRetry() {
+      beginButton.textContent = "Try again";
+      beginButton.hidden = false;
+      beginButton.focus();
     }
 
     async function ask(turn, { spoken = true } = {}) {
@@ -174,8 +193,7 @@
       }
       await thinkFirst();
       if (!(await openMicrophone())) {
-        beginButton.hidden = false;
-        beginButton.textContent = "Try again";
+        offerRetry();
         return;
       }
       record(turn);
@@ -199,7 +217,7 @@
         chunks.push(e.data);
         if (streamer) streamer.add(e.data);
       });
-      recorder.addEventListener("stop", () => { releaseMicrophone(); answered(turn); });
+      recorder.addEventListener("stop", () => { mark("recorded"); releaseMicrophone(); answered(turn); });
       recorder.start(1000);
       startedAt = performance.now();
       room.dataset.recording = "true";
@@ -217,7 +235,7 @@
 
     function stop() {
       if (!recorder || recorder.state === "inactive") return;
-      stoppedAt = performance.now();
+      marks = { stop: performance.now() };
       clearInterval(tick);
       silenceEl.hidden = true;
       stopButton.disabled = true;
@@ -229,6 +247,7 @@
       const url = d.answerUrl.replace(/\/turns\/0\//, "/turns/" + turn.id + "/");
       if (streamer && !streamer.broken) {
         const finished = await streamer.finish();
+        mark("sent");
         if (finished) {
           const response = await fetch(url, {
             method: "POST", credentials: "same-origin",
@@ -256,15 +275,17 @@
       if (!sent || sent.response.status !== 202) {
         let message = "Your answer could not be sent.";
         try { message = (await sent.response.json()).error || message; } catch (err) { /* none */ }
+        marks = null;
         showError(message + " Press Try again to answer this question again.");
-        beginButton.hidden = false;
-        beginButton.textContent = "Try again";
+        offerRetry();
         return;
       }
+      mark("posted");
       const body = await sent.response.json();
       const attemptId = sent.attemptId || (body.turns.find((t) => t.id === turn.id) || {}).attempt_id;
       const next = await nextTurn(turn.id);
       if (!next) return;
+      mark("chosen");
       if (practice && attemptId) {
         await showFeedback(turn, attemptId, next);
       } else {
@@ -287,6 +308,7 @@
     }
 
     async function showFeedback(turn, attemptId, next) {
+      marks = null; // the next voice waits for Continue: no Stop → voice time to report
       let takeaway = null;
       try {
         const response = await fetch(d.attemptApi.replace(/0$/, String(attemptId)), { headers, credentials: "same-origin" });
