@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.questions.paraphrases import paraphrases_of  # noqa: E402
+from app.questions.rivals import shipped_rivals  # noqa: E402
 from app.reports import speech  # noqa: E402
 from app.understanding import meaning  # noqa: E402
 
@@ -79,7 +80,13 @@ def decisions(answer: dict, question: dict, rules: str) -> dict[str, list[tuple[
     else:
         skip = {i for f in speech.find_fillers(tokens) for i in f["indexes"]}
         signals = meaning.understand(
-            words, question["text"], points, skip, paraphrases=paraphrases_of(points)
+            words,
+            question["text"],
+            points,
+            skip,
+            paraphrases=paraphrases_of(points),
+            tips=question.get("tips") or (),
+            rivals=shipped_rivals(),
         )
         star, off = signals["star"], not signals["relevance"]["on_topic"]
         covered = [p["covered"] for p in signals["talking_points"]]

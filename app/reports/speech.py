@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from app.questions.paraphrases import paraphrases_of
+from app.questions.rivals import shipped_rivals
 from app.transcription.base import SOUND_FILLERS
 from app.understanding.meaning import STAR_CUES, understand
 
@@ -445,7 +446,9 @@ def _content(
         skip = {i for f in fillers for i in f["indexes"]}
         signals = understand(words, getattr(question, "text", None), points,
                              {n for n, t in enumerate(tokens) if t.index in skip},
-                             paraphrases=paraphrases_of(points))  # fmt: skip
+                             paraphrases=paraphrases_of(points),
+                             tips=list(getattr(question, "tips", None) or ()),
+                             rivals=shipped_rivals())  # fmt: skip
         # ``understand`` counts positions in the list it was given: back to transcript indexes.
         for item in signals["star_spans"] + signals["talking_points"]:
             if "indexes" in item:
