@@ -3,6 +3,7 @@
     python bench/understanding.py              # the tables of the 66 answers tuned on
     python bench/understanding.py --blind      # the blind set (run once, rules final)
     python bench/understanding.py --blind2     # the third pass's blind set (blind2.yaml)
+    python bench/understanding.py --blind3     # the fourth pass's blind set (blind3.yaml)
     python bench/understanding.py --calibrate  # search the thresholds on the 66 answers
     python bench/understanding.py --cost       # time and memory of a 3-minute answer, 1 core
 
@@ -38,12 +39,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.questions.paraphrases import paraphrases_of  # noqa: E402
+from app.questions.rivals import shipped_rivals  # noqa: E402
 from app.reports import speech  # noqa: E402
 from app.understanding import meaning  # noqa: E402
 
 SET = ROOT / "bench" / "understanding_set" / "answers.yaml"
 BLIND = ROOT / "bench" / "understanding_set" / "blind.yaml"
 BLIND2 = ROOT / "bench" / "understanding_set" / "blind2.yaml"
+BLIND3 = ROOT / "bench" / "understanding_set" / "blind3.yaml"
 
 
 def load(path: Path = SET) -> tuple[list[dict], dict]:
@@ -77,7 +80,13 @@ def decisions(answer: dict, question: dict, rules: str) -> dict[str, list[tuple[
     else:
         skip = {i for f in speech.find_fillers(tokens) for i in f["indexes"]}
         signals = meaning.understand(
-            words, question["text"], points, skip, paraphrases=paraphrases_of(points)
+            words,
+            question["text"],
+            points,
+            skip,
+            paraphrases=paraphrases_of(points),
+            tips=question.get("tips") or (),
+            rivals=shipped_rivals(),
         )
         star, off = signals["star"], not signals["relevance"]["on_topic"]
         covered = [p["covered"] for p in signals["talking_points"]]
@@ -221,10 +230,11 @@ if __name__ == "__main__":
     parser.add_argument("--cost", action="store_true")
     parser.add_argument("--blind", action="store_true")
     parser.add_argument("--blind2", action="store_true")
+    parser.add_argument("--blind3", action="store_true")
     args = parser.parse_args()
     if args.cost:
         cost()
     else:
         calibrate() if args.calibrate else report(
-            BLIND2 if args.blind2 else BLIND if args.blind else None
+            BLIND3 if args.blind3 else BLIND2 if args.blind2 else BLIND if args.blind else None
         )

@@ -17,7 +17,8 @@ from app.questions.banks import bank_files, parse_yaml
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
-def _shipped_banks() -> Path:
+def shipped_folder() -> Path:
+    """The folder of the banks that ship with Rebound."""
     # Inside the package when installed from the wheel, beside it in a source checkout.
     inside = PACKAGE_DIR / "question_banks"
     return inside if inside.is_dir() else PACKAGE_DIR.parent / "question_banks"
@@ -27,7 +28,7 @@ def _shipped_banks() -> Path:
 def shipped_paraphrases() -> dict[str, tuple[str, ...]]:
     """Each shipped talking point that has paraphrases, mapped to them (read once)."""
     found: dict[str, tuple[str, ...]] = {}
-    for path in bank_files(_shipped_banks()):
+    for path in bank_files(shipped_folder()):
         if path.suffix.lower() == ".csv":
             continue
         for question in parse_yaml(path.read_text(encoding="utf-8"), path.name):

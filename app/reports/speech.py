@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from app.questions.paraphrases import paraphrases_of
+from app.questions.rivals import shipped_rivals
 from app.transcription.base import SOUND_FILLERS
 from app.understanding.meaning import STAR_CUES, understand
 
@@ -26,8 +27,9 @@ from app.understanding.meaning import STAR_CUES, understand
 # measured again (``app.reports.stored``).
 # 2: relevance, STAR and talking points by meaning; 3: retuned (blind set); 4: delivery;
 # 5: pitch spread among the tracked values (stored tracked_values lack it until measured again);
-# 6: talking points the banks say in other words are matched against those words
-METRICS_VERSION = "6"
+# 6: talking points the banks say in other words are matched against those words;
+# 7: relevance weighs the answer against every shipped question (and reads the question's tips)
+METRICS_VERSION = "7"
 
 LONG_PAUSE_S = 1.5
 PACE_BAND = (100, 165)  # Microsoft Speaker Coach's recommended range, words per minute
@@ -367,11 +369,12 @@ def filler_level(per_100_words: float) -> str:
 def metrics_fingerprint(question) -> str:
     """What an answer's metrics depend on besides its words: the rules' version and the
     question fields ``compute`` reads (text and tags decide "behavioural", the suggested time,
-    the talking points). Stored with the metrics; a different one means measure again."""
+    the talking points, the tips that tell its topic). Stored with the metrics; a different
+    one means measure again."""
     if question is None:
         return f"{METRICS_VERSION}:none"
     read = [question.text, list(question.tags or []), question.answer_seconds,
-            list(question.talking_points or [])]  # fmt: skip
+            list(question.talking_points or []), list(getattr(question, "tips", None) or [])]  # fmt: skip
     digest = hashlib.sha256(json.dumps(read, ensure_ascii=False).encode()).hexdigest()
     return f"{METRICS_VERSION}:{digest[:16]}"
 
@@ -445,7 +448,9 @@ def _content(
         skip = {i for f in fillers for i in f["indexes"]}
         signals = understand(words, getattr(question, "text", None), points,
                              {n for n, t in enumerate(tokens) if t.index in skip},
-                             paraphrases=paraphrases_of(points))  # fmt: skip
+                             paraphrases=paraphrases_of(points),
+                             tips=list(getattr(question, "tips", None) or ()),
+                             rivals=shipped_rivals())  # fmt: skip
         # ``understand`` counts positions in the list it was given: back to transcript indexes.
         for item in signals["star_spans"] + signals["talking_points"]:
             if "indexes" in item:

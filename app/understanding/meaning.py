@@ -16,10 +16,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from app.understanding.encoder import SentenceEncoder, sentence_encoder
+from app.understanding.relevance import QuestionReading, addresses, topic_margin
 from app.understanding.sentences import Sentence, split_sentences
 
-# Calibrated on the 66 answers of bench/understanding_set/answers.yaml, both halves (see
-# bench/UNDERSTANDING.md); blind.yaml was scored once, after these were final.
+# The cosine rule, for a question known only by its text or with no rivals to weigh it
+# against (app.understanding.relevance decides otherwise). Calibrated on the 66 answers of
+# bench/understanding_set/answers.yaml (bench/UNDERSTANDING.md).
 ON_TOPIC_MIN = 0.10  # cosine of the answer's mean sentence with the question: below, off topic
 CLEARLY_ON_TOPIC = 0.25  # at or above this cosine, on topic whatever the ranking says
 RANK_MAX = 13  # between the two: off topic when more reference questions are closer than this
@@ -186,17 +188,23 @@ def understand(
     skip: frozenset[int] | set[int] = frozenset(),
     encoder: SentenceEncoder | None = None,
     paraphrases: Mapping[str, Sequence[str]] | None = None,
+    tips: Sequence[str] = (),
+    rivals: tuple[QuestionReading, ...] = (),
 ) -> dict:
     """What one answer says, by meaning: the signals feedback, follow-ups and the takeaway
     build on. Loads the sentence model on first use (once per process).
 
     ``words`` are Whisper words (``{"word", "start", "end"}``); ``skip`` holds the positions
     of fillers, left out of what the encoder reads; ``paraphrases`` maps a talking point to
-    sentences that say it in other words (see ``PARAPHRASE_MIN``). Returns a JSON-ready dict:
+    sentences that say it in other words (see ``PARAPHRASE_MIN``); ``tips`` are the question's
+    tips and ``rivals`` the other questions an answer is weighed against
+    (``app.understanding.relevance``). Returns a JSON-ready dict:
 
     * ``relevance``: ``{"on_topic": bool, "similarity": float}``, the cosine (-1..1) of the
-      answer's mean sentence with the question; below ``ON_TOPIC_MIN`` the answer does not
-      address its question. Always on topic when there is no question or no words.
+      answer's mean sentence with the question. Off topic when a rival question is clearly
+      closer (``relevance.topic_margin``); with no rivals or a question known only by its
+      text, when the cosine is low (``ON_TOPIC_MIN``, ``RANK_MAX``). Always on topic when
+      there is no question or no words.
     * ``star``: ``{part: bool}`` for situation, task, action, result: a part is there when
       at least one sentence reads as it. All false when the answer is off topic.
     * ``star_spans``: ``[{"part", "start", "end", "text", "indexes"}]``, consecutive
@@ -229,8 +237,15 @@ def understand(
         similarity = float(gist @ rest[0])
         closer = int((rest[1 : 1 + len(REFERENCE_QUESTIONS)] @ gist > similarity).sum())
         rest = rest[1 + len(REFERENCE_QUESTIONS) :]
-        on_topic = similarity >= CLEARLY_ON_TOPIC or (
-            similarity >= ON_TOPIC_MIN and closer <= RANK_MAX
+        reading = QuestionReading(
+            question_text, tuple(tips), tuple(points), tuple(t for ts in said_otherwise for t in ts)
+        )
+        margin = topic_margin(gist, reading, tuple(rivals), proto, encoder)
+        on_topic = (
+            addresses(margin, reading)
+            if margin is not None
+            else similarity >= CLEARLY_ON_TOPIC
+            or (similarity >= ON_TOPIC_MIN and closer <= RANK_MAX)
         )
         relevance = {"on_topic": on_topic, "similarity": round(similarity, 3)}
     else:
