@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app.reports.stored import warm_up
 from app.transcription import EngineUnavailable, ModelNotFound
 from app.worker.jobs import engine_for_app
 from app.worker.queue import queue
@@ -27,6 +29,18 @@ def _die_with_parent(parent_pid: int) -> None:
         pass  # not Linux: the supervisor's own cleanup still stops this worker
     if os.getppid() != parent_pid:  # the parent died before the request was in place
         raise SystemExit(0)
+
+
+def _warm_up(app) -> None:
+    """Load the sentence model and read the banks' questions (``reports.stored.warm_up``)."""
+    started = time.perf_counter()
+    with app.app_context():
+        try:
+            warm_up()
+        except Exception as err:  # the first answer then loads it; nothing is lost
+            click.echo(f"worker: the reading by meaning could not be warmed up: {err}", err=True)
+            return
+    click.echo(f"worker: reading by meaning ready in {time.perf_counter() - started:.1f} s")
 
 
 @click.command("worker")
@@ -66,6 +80,8 @@ def worker_command(concurrency: int, niceness: int | None) -> None:
         click.echo(
             f"worker: {engine.name} {engine.model_name} ({device}) loaded in {elapsed:.1f} s"
         )
+    # The reading by meaning loads beside the first jobs rather than before them.
+    threading.Thread(target=_warm_up, args=(app,), name="warm-up", daemon=True).start()
     swept = app.extensions["rebound_store"].sweep_spool()
     if swept:
         click.echo(f"worker: removed {swept} half-received upload(s) left by a stopped web process")

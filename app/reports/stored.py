@@ -13,10 +13,10 @@ from sqlalchemy import or_, update
 from sqlalchemy.orm import defer
 
 from app.extensions import begin_write, db
-from app.models import Attempt, AttemptStatus, Question
+from app.models import BANK_SCOPE, Attempt, AttemptStatus, Question
 from app.reports.attempts import transcript_values
 from app.reports.definitions import tracked_values
-from app.reports.speech import metrics_fingerprint
+from app.reports.speech import compute, metrics_fingerprint
 
 BATCH = 100
 # The columns a refresh rewrites: the transcript itself stays as it is.
@@ -57,6 +57,20 @@ def refresh_metrics(after: int = 0, limit: int | None = None) -> tuple[int, int 
         _measure_and_store(todo[start : start + BATCH]) for start in range(0, len(todo), BATCH)
     )
     return stored, (todo[-1] if len(todo) < len(ids) else None)
+
+
+def warm_up() -> None:
+    """Read one short answer by meaning, so the sentence model and the banks' questions are
+    loaded before the first real answer needs them (seconds, once per process; a mock
+    interview's next turn waits on that first reading)."""
+    question = db.session.execute(
+        db.select(Question).where(Question.scope == BANK_SCOPE).order_by(Question.id).limit(1)
+    ).scalar_one_or_none()
+    db.session.commit()
+    said = "I asked my manager for a week and we shipped it on time."
+    words = [{"word": " " + w, "start": i * 0.4, "end": i * 0.4 + 0.3}
+             for i, w in enumerate(said.split())]  # fmt: skip
+    compute(words, len(words) * 0.4, question, by_meaning=True)
 
 
 def measure_attempt(attempt_id: int, delivery: dict | None = None) -> bool:

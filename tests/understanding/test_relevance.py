@@ -108,3 +108,12 @@ def test_the_shipped_rivals_are_every_bank_question_with_its_tips():
     assert all(r.text and r.tips and not r.said_otherwise for r in rivals)
     assert len({r.text for r in rivals}) == len(rivals)
     assert relevance.MARGIN_MIN > relevance.PLAIN_MARGIN_MIN
+
+
+def test_a_worker_warms_the_reading_up_before_the_first_answer(app):
+    from app.reports.stored import warm_up
+    from app.understanding.encoder import sentence_encoder
+
+    with app.app_context():
+        warm_up()
+    assert sentence_encoder.cache_info().currsize == 1
