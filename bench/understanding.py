@@ -4,6 +4,7 @@
     python bench/understanding.py --blind      # the blind set (run once, rules final)
     python bench/understanding.py --blind2     # the third pass's blind set (blind2.yaml)
     python bench/understanding.py --blind3     # the fourth pass's blind set (blind3.yaml)
+    python bench/understanding.py --blind4     # the fifth pass's blind set (blind4.yaml)
     python bench/understanding.py --calibrate  # search the thresholds on the 66 answers
     python bench/understanding.py --cost       # time and memory of a 3-minute answer, 1 core
 
@@ -47,6 +48,8 @@ SET = ROOT / "bench" / "understanding_set" / "answers.yaml"
 BLIND = ROOT / "bench" / "understanding_set" / "blind.yaml"
 BLIND2 = ROOT / "bench" / "understanding_set" / "blind2.yaml"
 BLIND3 = ROOT / "bench" / "understanding_set" / "blind3.yaml"
+BLIND4 = ROOT / "bench" / "understanding_set" / "blind4.yaml"
+BLINDS = {"blind": BLIND, "blind2": BLIND2, "blind3": BLIND3, "blind4": BLIND4}
 
 
 def load(path: Path = SET) -> tuple[list[dict], dict]:
@@ -228,13 +231,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--cost", action="store_true")
-    parser.add_argument("--blind", action="store_true")
-    parser.add_argument("--blind2", action="store_true")
-    parser.add_argument("--blind3", action="store_true")
+    for flag in BLINDS:
+        parser.add_argument(f"--{flag}", action="store_true")
     args = parser.parse_args()
     if args.cost:
         cost()
     else:
-        calibrate() if args.calibrate else report(
-            BLIND3 if args.blind3 else BLIND2 if args.blind2 else BLIND if args.blind else None
-        )
+        chosen = [path for flag, path in BLINDS.items() if getattr(args, flag)]
+        calibrate() if args.calibrate else report(chosen[-1] if chosen else None)
