@@ -43,6 +43,7 @@ from app.questions.paraphrases import paraphrases_of  # noqa: E402
 from app.questions.rivals import shipped_rivals  # noqa: E402
 from app.reports import speech  # noqa: E402
 from app.understanding import meaning  # noqa: E402
+from app.understanding import points as point_rules  # noqa: E402
 
 SET = ROOT / "bench" / "understanding_set" / "answers.yaml"
 BLIND = ROOT / "bench" / "understanding_set" / "blind.yaml"
@@ -171,7 +172,7 @@ def calibrate() -> None:
     for point_min, alone_min in itertools.product(
         [x / 100 for x in range(18, 40, 2)], [x / 100 for x in range(5, 40, 5)]
     ):
-        meaning.POINT_MIN, meaning.POINT_ALONE_MIN = point_min, alone_min
+        point_rules.POINT_MIN, point_rules.POINT_ALONE_MIN = point_min, alone_min
         p, r, _ = score(tuning, bank, "meaning")["talking point"]
         if min(p, r) > best.get("points", (0, 0, 0))[2]:
             best["points"] = (point_min, alone_min, min(p, r), (p, r))
