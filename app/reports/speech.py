@@ -28,8 +28,9 @@ from app.understanding.meaning import STAR_CUES, understand
 # 2: relevance, STAR and talking points by meaning; 3: retuned (blind set); 4: delivery;
 # 5: pitch spread among the tracked values (stored tracked_values lack it until measured again);
 # 6: talking points the banks say in other words are matched against those words;
-# 7: relevance weighs the answer against every shipped question (and reads the question's tips)
-METRICS_VERSION = "7"
+# 7: relevance weighs the answer against every shipped question (and reads the question's tips);
+# 8: a talking point is covered only by words at least as close to it as to its siblings
+METRICS_VERSION = "8"
 
 LONG_PAUSE_S = 1.5
 PACE_BAND = (100, 165)  # Microsoft Speaker Coach's recommended range, words per minute
