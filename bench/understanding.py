@@ -4,6 +4,7 @@
     python bench/understanding.py --blind      # the blind set (run once, rules final)
     python bench/understanding.py --blind2     # the third pass's blind set (blind2.yaml)
     python bench/understanding.py --blind3     # the fourth pass's blind set (blind3.yaml)
+    python bench/understanding.py --blind4     # the fifth pass's blind set (blind4.yaml)
     python bench/understanding.py --calibrate  # search the thresholds on the 66 answers
     python bench/understanding.py --cost       # time and memory of a 3-minute answer, 1 core
 
@@ -42,11 +43,14 @@ from app.questions.paraphrases import paraphrases_of  # noqa: E402
 from app.questions.rivals import shipped_rivals  # noqa: E402
 from app.reports import speech  # noqa: E402
 from app.understanding import meaning  # noqa: E402
+from app.understanding import points as point_rules  # noqa: E402
 
 SET = ROOT / "bench" / "understanding_set" / "answers.yaml"
 BLIND = ROOT / "bench" / "understanding_set" / "blind.yaml"
 BLIND2 = ROOT / "bench" / "understanding_set" / "blind2.yaml"
 BLIND3 = ROOT / "bench" / "understanding_set" / "blind3.yaml"
+BLIND4 = ROOT / "bench" / "understanding_set" / "blind4.yaml"
+BLINDS = {"blind": BLIND, "blind2": BLIND2, "blind3": BLIND3, "blind4": BLIND4}
 
 
 def load(path: Path = SET) -> tuple[list[dict], dict]:
@@ -168,7 +172,7 @@ def calibrate() -> None:
     for point_min, alone_min in itertools.product(
         [x / 100 for x in range(18, 40, 2)], [x / 100 for x in range(5, 40, 5)]
     ):
-        meaning.POINT_MIN, meaning.POINT_ALONE_MIN = point_min, alone_min
+        point_rules.POINT_MIN, point_rules.POINT_ALONE_MIN = point_min, alone_min
         p, r, _ = score(tuning, bank, "meaning")["talking point"]
         if min(p, r) > best.get("points", (0, 0, 0))[2]:
             best["points"] = (point_min, alone_min, min(p, r), (p, r))
@@ -228,13 +232,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--cost", action="store_true")
-    parser.add_argument("--blind", action="store_true")
-    parser.add_argument("--blind2", action="store_true")
-    parser.add_argument("--blind3", action="store_true")
+    for flag in BLINDS:
+        parser.add_argument(f"--{flag}", action="store_true")
     args = parser.parse_args()
     if args.cost:
         cost()
     else:
-        calibrate() if args.calibrate else report(
-            BLIND3 if args.blind3 else BLIND2 if args.blind2 else BLIND if args.blind else None
-        )
+        chosen = [path for flag, path in BLINDS.items() if getattr(args, flag)]
+        calibrate() if args.calibrate else report(chosen[-1] if chosen else None)

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from app.understanding.encoder import SentenceEncoder, sentence_encoder
+from app.understanding.points import cover_points
 from app.understanding.relevance import QuestionReading, addresses, topic_margin
 from app.understanding.sentences import Sentence, split_sentences
 
@@ -30,13 +31,6 @@ CUE_BONUS = 0.16  # added to a part's score when the sentence holds one of its c
 # Sentences that set the scene read as tasks by meaning alone: a task needs one of its cue
 # phrases ("my job was", "i had to") unless its meaning is this close to a task prototype.
 CUE_GATED = {"task": 0.45}
-POINT_MIN = 0.26  # a talking point is covered at this cosine (see ``_point_text``)
-POINT_ALONE_MIN = 0.15  # ... and when the point read alone is at least this close
-# A point the bank says in other words (``also:``) is covered instead when one window is this
-# close to one of those sentences: they read like what a candidate says, so the question's
-# context is not needed, and a sentence that only sets the scene no longer covers the point.
-# Chosen on answers.yaml and blind.yaml (bench/UNDERSTANDING.md, third pass).
-PARAPHRASE_MIN = 0.35
 
 # An answer's closeness to its question means little alone: a story about teamwork is close
 # to every behavioural question. So it is also ranked against these questions, ours, across
@@ -196,7 +190,7 @@ def understand(
 
     ``words`` are Whisper words (``{"word", "start", "end"}``); ``skip`` holds the positions
     of fillers, left out of what the encoder reads; ``paraphrases`` maps a talking point to
-    sentences that say it in other words (see ``PARAPHRASE_MIN``); ``tips`` are the question's
+    sentences that say it in other words (see ``app.understanding.points``); ``tips`` are the question's
     tips and ``rivals`` the other questions an answer is weighed against
     (``app.understanding.relevance``). Returns a JSON-ready dict:
 
@@ -279,33 +273,21 @@ def understand(
     window_vectors = np.vstack(
         [said] + ([_unit_rows(said[:-1] + said[1:])] if len(said) > 1 else [])
     )
-    covered = []
     in_context, alone = rest[: len(points)], rest[len(points) : 2 * len(points)]
     others = rest[2 * len(points) :]
-    for point, vector, bare, texts in zip(points, in_context, alone, said_otherwise, strict=True):
-        if texts:
-            closeness = (window_vectors @ others[: len(texts)].T).max(1)
-            others = others[len(texts) :]
-            best = int(closeness.argmax())
-            hit = on_topic and float(closeness[best]) >= PARAPHRASE_MIN
-            item = {
-                "point": point,
-                "covered": bool(hit),
-                "similarity": round(float(closeness[best]), 3),
-            }
-            covered.append(item | (_span(windows[best]) if hit else {}))
-            continue
-        scores = window_vectors @ vector
-        # Whether it is covered: read with its question. Where: the window closest to the
-        # point read both ways (read with the question alone, the sentence that sets the
-        # scene tends to win).
-        best = int((scores + window_vectors @ bare).argmax())
-        # Read with its question, any point sits close to an answer on that question: the
-        # point alone must be near the words too, or "a recipe for bread" would be covered.
-        alone_best = float((window_vectors @ bare).max())
-        hit = on_topic and float(scores.max()) >= POINT_MIN and alone_best >= POINT_ALONE_MIN
-        item = {"point": point, "covered": bool(hit), "similarity": round(float(scores.max()), 3)}
-        covered.append(item | ({k: v for k, v in _span(windows[best]).items()} if hit else {}))
+    otherwise_vectors: list[np.ndarray | None] = []
+    for texts in said_otherwise:
+        otherwise_vectors.append(others[: len(texts)] if texts else None)
+        others = others[len(texts) :]
+    covered = cover_points(
+        points,
+        window_vectors,
+        in_context,
+        alone,
+        otherwise_vectors,
+        lambda index: _span(windows[index]),
+        on_topic,
+    )
 
     return {
         "relevance": relevance,

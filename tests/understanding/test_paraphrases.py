@@ -4,7 +4,8 @@ sentence model."""
 from __future__ import annotations
 
 from app.questions.paraphrases import paraphrases_of, shipped_paraphrases
-from app.understanding.meaning import PARAPHRASE_MIN, understand
+from app.understanding.meaning import understand
+from app.understanding.points import PARAPHRASE_MIN
 
 DEADLINE = "Tell me about a time you missed an important deadline."
 TOLD = "who they told and how"
