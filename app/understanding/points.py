@@ -59,7 +59,10 @@ def cover_points(
         paraphrased = said_otherwise[index] is not None and len(said_otherwise[index])
         bare = window_vectors @ alone[index]
         enough = mine >= (PARAPHRASE_MIN if paraphrased else POINT_MIN)
-        if closeness.shape[1] > 1:
+        if paraphrased and closeness.shape[1] > 1:
+            # Only for a point the bank says in other words: read with its question, a plain
+            # point sits about as close to every sentence of an on-topic answer, so the
+            # comparison removed true covers as often as false ones (blind4, section 2d).
             siblings = np.delete(closeness, index, axis=1).max(1)
             enough &= mine - siblings >= SIBLING_MARGIN
         if not paraphrased:
