@@ -390,6 +390,8 @@ def test_debrief_with_a_spoken_question(server, playwright, browser, audio_fixtu
 NOT_PAGES = {
     "static", "attempts.audio", "attempts.report_markdown", "progress.export_all",
     "ops.healthz", "ops.readyz", "ops.metrics",  # JSON and Prometheus text for machines
+    # The mock interview's JSON and the interviewer's voice, read by its page.
+    "interview_api.show", "interview_api.turn_speech", "interview_api.spoken_part",
 }  # fmt: skip
 
 
@@ -497,6 +499,12 @@ def test_every_page_has_no_accessibility_violations(server, browser, audio_fixtu
         recruiter.goto(server + "/review")
         recruiter.locator("a[href^='/review/candidates/']").first.click()
         candidate_url = recruiter.url
+        # A mock interview: its room while it runs, then its debrief (the same address).
+        candidate.goto(server + "/mock-interviews")
+        candidate.get_by_role("button", name="Start the interview").click()
+        candidate.wait_for_selector(".room[data-ready=true]")
+        room_url = candidate.url.removeprefix(server)
+        problems = axe_problems(candidate)
 
         tour = {
             candidate: [
@@ -504,14 +512,18 @@ def test_every_page_has_no_accessibility_violations(server, browser, audio_fixtu
                 "/questions/new", "/questions/import", "/history", "/progress", "/interviews",
                 "/interviews/new", interview_url, "/shares", "/settings", "/password",
                 attempt_url, attempt_url + "/report", step_url, "/no/such/page", "/practise",
-                step_url.rsplit("/", 1)[0] + "/summary",
+                step_url.rsplit("/", 1)[0] + "/summary", "/mock-interviews",
             ],
             recruiter: ["/review", "/review/rubrics", candidate_url, candidate_url + "?q=conflict",
                         attempt_url, invite_url],
             anon: ["/", "/login", "/signup", "/password/forgot", "/password/reset/not-a-token",
                    "/email/confirm/not-a-token"],
         }  # fmt: skip
-        problems, seen = [], set()
+        candidate.goto(server + room_url)
+        candidate.get_by_role("button", name="End the interview now and see the debrief").click()
+        candidate.wait_for_selector("text=Replay it as a conversation")
+        problems += axe_problems(candidate)
+        seen = {room_url}
         for page, paths in tour.items():
             for path in paths:
                 url = path if path.startswith("http") else server + path

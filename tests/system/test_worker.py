@@ -87,7 +87,9 @@ def stop(worker: subprocess.Popen) -> None:
         try:
             worker.wait(timeout=15)
         except subprocess.TimeoutExpired:
+            # A job still running under a loaded machine: end it, and reap the process.
             worker.kill()
+            worker.wait(timeout=15)
 
 
 def test_worker_process_transcribes_from_the_queue(web, settings, tmp_path, audio_fixtures):
