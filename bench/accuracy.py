@@ -1,13 +1,13 @@
 """How truthful transcripts are, per path, on the evaluation set (bench/speech_set).
 
     python bench/accuracy.py [--paths whole,streamed] [--only ID ...] [--model base]
-                             [--engine faster-whisper] [--show]
+                             [--engine faster-whisper] [--show] [--piece 1.0] [--lead 0]
 
 Paths, each through the code the app runs:
 
 * ``whole``: the file decoded at once and transcribed segment by segment
   (``transcribe_by_pauses``: uploads, ``rebound transcribe``).
-* ``streamed``: the answer arriving in 1 s pieces; after each piece the live step
+* ``streamed``: the answer arriving in 1 s pieces (``--piece``, shifted by ``--lead``); after each piece the live step
   (``app.transcription.segments.live_segments``) transcribes what is finished, and at Stop
   ``final_transcript`` does the rest, as the worker does for a recorder's stream.
 
@@ -17,18 +17,22 @@ Paths, each through the code the app runs:
   play in real time, so this path takes as long as the audio plus a browser per answer.
 
 Prints per path: word error rate, invented words (said by the transcript, not the speaker),
-dropped sentences (more than half their words missing), filler recall and precision, and the
+those of them shown as certain (not marked unsure: the decoder gave them at least
+``UNSURE_BELOW``), dropped sentences (more than half their words missing), filler recall and precision, and the
 worst pace error (words counted over the same time), for the Piper answers and the human
-recordings separately, then every invented word and dropped sentence. ``--show`` prints each
-transcript. Accuracy only: nothing is timed.
+recordings separately, then every invented word and dropped sentence, then how many correct,
+substituted and invented words the decoder gave under 0.3 / 0.5 / 0.7. ``--show`` prints each
+transcript, unsure words in [brackets]. Accuracy only: nothing is timed.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sqlite3
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -37,12 +41,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from scoring import Score, score  # noqa: E402
+from scoring import DOUBT_KINDS, Score, score  # noqa: E402
 from speech_set.make import AUDIO, load_set  # noqa: E402
 
 from app.recordings.audio import load_samples  # noqa: E402
 from app.transcription import load_engine  # noqa: E402
-from app.transcription.base import SAMPLE_RATE  # noqa: E402
+from app.transcription.base import SAMPLE_RATE, UNSURE_BELOW, unsure  # noqa: E402
 from app.transcription.segments import (  # noqa: E402
     final_transcript,
     live_segments,
@@ -50,6 +54,7 @@ from app.transcription.segments import (  # noqa: E402
 )
 
 HUMAN = HERE / "speech_set" / "human"
+DOUBT_LIMITS = (0.3, 0.5, 0.7)
 
 
 def clips(only: list[str] | None) -> list[tuple[str, str, Path, str]]:
@@ -60,26 +65,27 @@ def clips(only: list[str] | None) -> list[tuple[str, str, Path, str]]:
     return [c for c in found if not only or c[1] in only]
 
 
-def whole(engine, samples) -> str:
-    return transcribe_by_pauses(engine, samples).text
+def whole(engine, samples) -> list[dict]:
+    return transcribe_by_pauses(engine, samples).to_dict()["words"]
 
 
-def streamed(engine, samples, piece_s: float = 1.0) -> str:
-    """The recorder's path: live steps after every piece, the rest at Stop."""
+def streamed(engine, samples, piece_s: float = 1.0, lead_s: float = 0.0) -> list[dict]:
+    """The recorder's path: live steps after every piece, the rest at Stop. ``lead_s``
+    shifts where the pieces end (the first piece is ``piece_s + lead_s`` long)."""
     committed: list[dict] = []
     until = 0.0
     step = int(piece_s * SAMPLE_RATE)
-    for end in range(step, samples.size, step):
+    for end in range(step + int(lead_s * SAMPLE_RATE), samples.size, step):
         for words, cut in live_segments(engine, samples[:end], committed, until):
             committed, until = words, cut
-    return final_transcript(engine, samples, committed, until).text
+    return final_transcript(engine, samples, committed, until).to_dict()["words"]
 
 
 PATHS = {"whole": whole, "streamed": streamed}
 
 
-def browser_transcripts(chosen: list[tuple[str, str, Path, str]]) -> dict[str, str]:
-    """Record each answer through Chromium's fake microphone; its transcript by answer id."""
+def browser_transcripts(chosen: list[tuple[str, str, Path, str]]) -> dict[str, list[dict]]:
+    """Record each answer through Chromium's fake microphone; its words by answer id."""
     import tempfile
 
     from onscreen import CHROMIUM, QUESTION_ID, sign_up, start_server
@@ -88,7 +94,7 @@ def browser_transcripts(chosen: list[tuple[str, str, Path, str]]) -> dict[str, s
 
     from tests.fixtures.make_fixtures import ffmpeg
 
-    heard: dict[str, str] = {}
+    heard: dict[str, list[dict]] = {}
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
         data = Path(folder)
         server, base = start_server(data)
@@ -126,18 +132,29 @@ def browser_transcripts(chosen: list[tuple[str, str, Path, str]]) -> dict[str, s
     return heard
 
 
-def transcript_when_done(database: Path, attempt_id: int, wait_s: float = 300) -> str:
-    """The attempt's transcript once the worker has finished with it (empty if it failed)."""
+def transcript_when_done(database: Path, attempt_id: int, wait_s: float = 300) -> list[dict]:
+    """The attempt's words once the worker has finished with it (none if it failed)."""
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
         with sqlite3.connect(database) as db:
-            status, text = db.execute(
-                "SELECT status, transcript_text FROM attempts WHERE id = ?", (attempt_id,)
+            status, words = db.execute(
+                "SELECT status, words FROM attempts WHERE id = ?", (attempt_id,)
             ).fetchone()
         if status in ("done", "failed"):
-            return text or ""
+            return json.loads(words or "[]")
         time.sleep(0.2)
-    return ""
+    return []
+
+
+def doubt_table(path: str, score: Score) -> list[str]:
+    """Rows: how many heard words of each kind the decoder gave under each probability."""
+    rows = []
+    for kind in DOUBT_KINDS:
+        found = score.heard[kind]
+        under = [sum(p < limit for p in found) for limit in DOUBT_LIMITS]
+        rows.append(f"| {path} | {kind} | {len(found)} | " + " | ".join(
+            f"{n} ({n / max(1, len(found)):.0%})" for n in under) + " |")  # fmt: skip
+    return rows
 
 
 def main() -> None:
@@ -148,6 +165,8 @@ def main() -> None:
     parser.add_argument("--model", default="base")
     parser.add_argument("--beam", type=int, default=5)
     parser.add_argument("--show", action="store_true")
+    parser.add_argument("--piece", type=float, default=1.0, help="streamed: piece length, s")
+    parser.add_argument("--lead", type=float, default=0.0, help="streamed: shift the pieces, s")
     args = parser.parse_args()
     engine = load_engine(args.engine, args.model, cache_dir=str(HERE.parent / ".cache/models"),
                          beam_size=args.beam, verbatim=True)  # fmt: skip
@@ -155,26 +174,43 @@ def main() -> None:
     audio = {name: load_samples(path)[0] for _, name, path, _ in chosen}
     print(f"{args.engine} {args.model}, beam {args.beam}; {len(chosen)} answers, "
           f"{sum(a.size for a in audio.values()) / SAMPLE_RATE:.0f} s of audio\n")  # fmt: skip
-    print("| path | voices | WER | invented words | dropped sentences | filler recall | "
-          "filler precision | worst pace error |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|")
-    notes = []
+    print("| path | voices | WER | invented words | invented, shown as certain | dropped sentences "
+          "| filler recall | filler precision | worst pace error |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
+    notes, doubts = [], []
+    runs = {"streamed": partial(streamed, piece_s=args.piece, lead_s=args.lead)}
     for path in args.paths.split(","):
         totals: dict[str, Score] = {}
         recorded = browser_transcripts(chosen) if path == "browser" else {}
         for group, name, _, reference in chosen:
-            heard = recorded[name] if path == "browser" else PATHS[path](engine, audio[name])
+            run = runs.get(path, PATHS.get(path))
+            words = recorded[name] if path == "browser" else run(engine, audio[name])
             if args.show:
-                print(f"  {path} {name}: {heard}", file=sys.stderr)
+                print(f"  {path} {name}: {shown(words)}", file=sys.stderr)
+            heard = [(w["word"], w.get("probability", 1.0), unsure(w)) for w in words]
             totals.setdefault(group, Score())
             totals[group] += score(reference, heard, name)
         for group, s in totals.items():
-            print(f"| {path} | {group} | {s.wer:.1%} | {s.invented} | {s.dropped_sentences} of "
-                  f"{s.sentences} | {s.filler_recall:.2f} ({s.found_fillers}/{s.ref_fillers}) | "
-                  f"{s.filler_precision:.2f} | {s.worst_pace_error:.1%} |")  # fmt: skip
+            print(f"| {path} | {group} | {s.wer:.1%} | {s.invented} | {s.invented_certain} | "
+                  f"{s.dropped_sentences} of {s.sentences} | {s.filler_recall:.2f} "
+                  f"({s.found_fillers}/{s.ref_fillers}) | {s.filler_precision:.2f} | "
+                  f"{s.worst_pace_error:.1%} |")  # fmt: skip
             notes += [f"- {path}: invented {e}" for e in s.invented_examples]
             notes += [f"- {path}: dropped {e}" for e in s.dropped_examples]
+        every = Score()
+        for s in totals.values():
+            every += s
+        doubts += doubt_table(path, every)
     print("\n" + "\n".join(notes or ["No invented words, no dropped sentences."]))
+    print(f"\nHeard words by the decoder's probability (marked unsure under {UNSURE_BELOW}):\n")
+    print("| path | heard words | all | " + " | ".join(f"under {p}" for p in DOUBT_LIMITS) + " |")
+    print("|---|---|---|" + "---|" * len(DOUBT_LIMITS))
+    print("\n".join(doubts))
+
+
+def shown(words: list[dict]) -> str:
+    """The transcript as the page shows it, with unsure words in [brackets]."""
+    return "".join(f" [{w['word'].strip()}]" if unsure(w) else w["word"] for w in words).strip()
 
 
 if __name__ == "__main__":

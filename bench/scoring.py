@@ -14,6 +14,8 @@ from app.reports.speech import SOUND_FILLERS
 
 ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]  # fmt: skip
 TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+# How a heard word aligned with what was said (bench/accuracy.py tabulates their probabilities).
+DOUBT_KINDS = ("correct", "substituted", "invented", "correct filler")
 SPELLING = {"mr": "mister", "mrs": "missus", "ok": "okay", "%": "percent", "hm": "hmm"}
 
 
@@ -52,19 +54,61 @@ def tokens(text: str) -> list[str]:
         word = SPELLING.get(raw.strip("'"), raw.strip("'"))
         if word:
             out.append(word)
+    return _once_dollars(out)
+
+
+def _once_dollars(words: list[str]) -> list[str]:
     # "$40,000" is said "forty thousand dollars": keep "dollars" once where both were written.
-    return [w for i, w in enumerate(out) if not (w == "dollars" and i and out[i - 1] == "dollars")]
+    return [
+        w for i, w in enumerate(words) if not (w == "dollars" and i and words[i - 1] == "dollars")
+    ]
 
 
-def joined(hyp: list[str], known: set[str]) -> list[str]:
-    """Spelling, not hearing: "run books" is "runbooks" where the reference writes it so."""
+def heard_tokens(
+    words: list[tuple[str, float, bool]],
+) -> tuple[list[str], list[float], list[bool]]:
+    """Normalised words of a transcript given as ``(word, probability, marked unsure)``, each
+    with the probability and mark of the word it came from (the same tokens as ``tokens``)."""
+    # Whisper splits some spoken words in pieces with no space between ("$40" ",000", " 18"
+    # "%", " Re" "-finding"): read each run of pieces as one word, as unsure as its least sure.
+    runs: list[tuple[str, float, bool]] = []
+    for word, probability, mark in words:
+        if runs and not word[:1].isspace():
+            text, sure, marked = runs[-1]
+            runs[-1] = (text + word, min(sure, probability), marked or mark)
+        else:
+            runs.append((word, probability, mark))
+    out: list[tuple[str, float, bool]] = []
+    for word, probability, mark in runs:
+        out += [(t, probability, mark) for t in tokens(word)]
+    kept = [item for i, item in enumerate(out)
+            if not (item[0] == "dollars" and i and out[i - 1][0] == "dollars")]  # fmt: skip
+    return [t for t, _, _ in kept], [p for _, p, _ in kept], [m for _, _, m in kept]
+
+
+def joined(
+    hyp: list[str],
+    known: set[str],
+    probabilities: list[float] | None = None,
+    marks: list[bool] | None = None,
+) -> tuple[list[str], list[float], list[bool]]:
+    """Spelling, not hearing: "run books" is "runbooks" where the reference writes it so.
+    A joined word keeps the lower of its parts' probabilities, and is unsure if one was."""
     out: list[str] = []
-    for word in hyp:
+    sure: list[float] = []
+    marked: list[bool] = []
+    for word, probability, mark in zip(
+        hyp, probabilities or [1.0] * len(hyp), marks or [False] * len(hyp), strict=True
+    ):
         if out and word not in known and out[-1] + word in known:
             out[-1] += word
+            sure[-1] = min(sure[-1], probability)
+            marked[-1] = marked[-1] or mark
         else:
             out.append(word)
-    return out
+            sure.append(probability)
+            marked.append(mark)
+    return out, sure, marked
 
 
 def align(ref: list[str], hyp: list[str]) -> list[tuple[str, int | None, int | None]]:
@@ -109,12 +153,23 @@ class Score:
     found_fillers: int = 0
     hyp_fillers: int = 0
     pace_errors: list[float] = field(default_factory=list)
+    # Invented words the transcript shows as certain (not marked unsure, as the app decides:
+    # app.transcription.base.unsure); the decoder's probability of every heard word, by how
+    # it aligned.
+    invented_certain: int = 0
+    heard: dict[str, list[float]] = field(
+        default_factory=lambda: {kind: [] for kind in DOUBT_KINDS}
+    )
     invented_examples: list[str] = field(default_factory=list)
     dropped_examples: list[str] = field(default_factory=list)
 
     def __iadd__(self, other: Score) -> Score:
         for name, value in vars(other).items():
-            setattr(self, name, getattr(self, name) + value)
+            if name == "heard":
+                for kind, found in value.items():
+                    self.heard[kind] += found
+            else:
+                setattr(self, name, getattr(self, name) + value)
         return self
 
     @property
@@ -134,15 +189,23 @@ class Score:
         return max(self.pace_errors, default=0.0)
 
 
-def score(reference: str, heard: str, name: str = "") -> Score:
-    """Compare what was said (``reference``) with what the transcript says (``heard``)."""
+def score(
+    reference: str,
+    heard: str | list[tuple[str, float, bool]],
+    name: str = "",
+) -> Score:
+    """Compare what was said (``reference``) with what the transcript says (``heard``: its
+    text, or its ``(word, probability, marked unsure)`` triples)."""
     sentences = [s for s in re.split(r"(?<=[.?!])\s+", reference.strip()) if tokens(s)]
     ref, sentence_of = [], []
     for number, sentence in enumerate(sentences):
         words = tokens(sentence)
         ref += words
         sentence_of += [number] * len(words)
-    hyp = joined(tokens(heard), set(ref))
+    raw, probabilities, marks = (
+        (tokens(heard), None, None) if isinstance(heard, str) else heard_tokens(heard)
+    )
+    hyp, sure, marked = joined(raw, set(ref), probabilities, marks)
     result = Score(ref_words=len(ref), sentences=len(sentences))
     ops = align(ref, hyp)
     result.errors = sum(op != "=" for op, _, _ in ops)
@@ -157,9 +220,17 @@ def score(reference: str, heard: str, name: str = "") -> Score:
     # Invented: words the speaker never said. Inserted words, and the words standing in for a
     # sentence that was not heard ("Thanks for watching." in place of the last sentence).
     lost = {n for n in range(len(sentences)) if missed[n] * 2 > len(tokens(sentences[n]))}
-    inserted = [hyp[j] for op, i, j in ops
-                if op == "+" or (op == "~" and sentence_of[i] in lost)]  # fmt: skip
+    invented = [j for op, i, j in ops if op == "+" or (op == "~" and sentence_of[i] in lost)]
+    inserted = [hyp[j] for j in invented]
     result.invented = len(inserted)
+    result.invented_certain = sum(not marked[j] for j in invented)
+    for op, i, j in ops:
+        if j is None:
+            continue
+        kind = "invented" if j in invented else "substituted" if op == "~" else "correct"
+        result.heard[kind].append(sure[j])
+        if op == "=" and ref[i] in SOUND_FILLERS:
+            result.heard["correct filler"].append(sure[j])
     if inserted:
         result.invented_examples.append(f"{name}: +{' '.join(inserted)}")
     for _op, i, j in ops:

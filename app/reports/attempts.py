@@ -13,6 +13,7 @@ from datetime import timedelta
 from app.models import Attempt, AttemptStatus, utcnow
 from app.reports.definitions import tracked_values
 from app.reports.speech import compute, metrics_fingerprint
+from app.transcription.base import unsure
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +102,13 @@ def attempt_tracked_values(attempt: Attempt) -> dict | None:
     return tracked_values(metrics) if metrics["words"] else None
 
 
-def transcript_marks(metrics: dict | None) -> dict:
+def transcript_marks(metrics: dict | None, words: list[dict] = ()) -> dict:
     """Per word index: CSS classes (filler, hedge, the STAR part its sentence tells, a
-    sentence that covers a talking point) and the long pause that follows it."""
-    classes: dict[int, list[str]] = {}
+    sentence that covers a talking point, a word we may have misheard) and the long pause
+    that follows it; ``unsure``: the indexes of the words we may have misheard."""
+    # Marked even without metrics (calm mode): it is about the transcript, not a number.
+    doubtful = {index for index, word in enumerate(words) if unsure(word)}
+    classes: dict[int, list[str]] = {index: ["unsure"] for index in doubtful}
     pauses: dict[int, float] = {}
     if metrics:
         for kind in ("fillers", "hedges"):
@@ -123,4 +127,8 @@ def transcript_marks(metrics: dict | None) -> dict:
                     classes[index].append("point")
         for pause in metrics["long_pauses"]:
             pauses[pause["after_index"]] = pause["duration_s"]
-    return {"classes": {i: " ".join(c) for i, c in classes.items()}, "pauses": pauses}
+    return {
+        "classes": {i: " ".join(c) for i, c in classes.items()},
+        "pauses": pauses,
+        "unsure": doubtful,
+    }

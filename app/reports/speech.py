@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from app.questions.paraphrases import paraphrases_of
 from app.questions.rivals import shipped_rivals
-from app.transcription.base import SOUND_FILLERS
+from app.transcription.base import SOUND_FILLERS, unsure
 from app.understanding.meaning import STAR_CUES, understand
 
 # Answers keep the metrics measured when their transcript was saved. Bump this whenever a
@@ -32,7 +32,8 @@ from app.understanding.meaning import STAR_CUES, understand
 # 8: speaking rate counts syllable nuclei by de Jong & Wempe's own thresholds (about a fifth more)
 # 9: a talking point the bank says in other words is covered only by words at least as close
 #    to it as to its siblings
-METRICS_VERSION = "9"
+# 10: words the decoder doubted are not fillers or hedges
+METRICS_VERSION = "10"
 
 LONG_PAUSE_S = 1.5
 PACE_BAND = (100, 165)  # Microsoft Speaker Coach's recommended range, words per minute
@@ -167,6 +168,9 @@ class Token:
     end: float
     comma_before: bool
     comma_after: bool
+    # The decoder doubted this word (``app.transcription.base.unsure``): shown as possibly
+    # misheard, and never evidence of a filler or a hedge.
+    unsure: bool = False
 
 
 def tokenise(words: list[dict]) -> list[Token]:
@@ -184,9 +188,15 @@ def tokenise(words: list[dict]) -> list[Token]:
                 end=float(w["end"]),
                 comma_before=index == 0 or previous.endswith((",", ".", "?", "!", "…", ";", "-")),
                 comma_after=raw.rstrip().endswith((",", ".", "?", "!", "…", ";", "-")),
+                unsure=unsure(w),
             )
         )
     return [t for t in tokens if t.text]
+
+
+def _surely_heard(tokens: list[Token], spans: list[dict]) -> list[dict]:
+    doubtful = {t.index for t in tokens if t.unsure}
+    return [span for span in spans if not doubtful.intersection(span["indexes"])]
 
 
 def _span(tokens: list[Token], i: int, n: int, label: str | None = None) -> dict:
@@ -235,7 +245,7 @@ def find_fillers(tokens: list[Token]) -> list[dict]:
         elif t.text == "like" and is_filler_like(prev, t, nxt):
             found.append(_span(tokens, i, 1))
         i += 1
-    return found
+    return _surely_heard(tokens, found)
 
 
 def is_filler_like(prev: Token | None, like: Token, nxt: Token | None) -> bool:
@@ -266,7 +276,7 @@ def find_hedges(tokens: list[Token]) -> list[dict]:
                 i += len(phrase) - 1
                 break
         i += 1
-    return found
+    return _surely_heard(tokens, found)
 
 
 def find_long_pauses(tokens: list[Token], threshold: float = LONG_PAUSE_S) -> list[dict]:

@@ -34,6 +34,20 @@ SOUND_FILLERS = frozenset(
 # compresses more than this) or the model is unsure of it (mean token log-probability).
 MAX_COMPRESSION_RATIO = 2.4
 MIN_AVG_LOGPROB = -1.0
+# A word the decoder gave less than this probability is shown as possibly misheard and never
+# counted as evidence (a filler, a hedge). Measured on bench/speech_set (bench/RESULTS.md,
+# "Truthful transcripts"): most misheard and invented words fall under it, few correct ones.
+UNSURE_BELOW = 0.5
+
+
+def unsure(word: dict) -> bool:
+    """True for a stored word the decoder itself doubted (under ``UNSURE_BELOW``).
+
+    An "um" or "uh" is judged by the audio instead (``filters.restore_fillers``, the voice
+    activity under it): Whisper learned from subtitles that leave hesitations out, so it gives
+    nearly every real one a low probability (bench/RESULTS.md, "Truthful transcripts")."""
+    sound = word["word"].strip().strip(",.?!…;:-").lower()
+    return word.get("probability", 1.0) < UNSURE_BELOW and sound not in SOUND_FILLERS
 
 
 def prompt_with(initial_prompt: str | None, context: str) -> str | None:

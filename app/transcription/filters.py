@@ -119,8 +119,9 @@ def stacked(words: list[Word]) -> set[int]:
 
 
 def has_letters(word: Word) -> bool:
-    """A word with a letter or digit in our alphabet (not ". . ." or stray CJK from a loop)."""
-    return bool(re.search(r"[A-Za-z0-9]", word.word)) and not re.search(
+    """A word with a letter or digit in our alphabet (not ". . ." or stray CJK from a loop),
+    or a "%": Whisper writes "90 percent" as " 90" and "%", two words."""
+    return bool(re.search(r"[A-Za-z0-9%]", word.word)) and not re.search(
         r"[^\x00-\x7f\u00c0-\u024f\u2018-\u201d\u2026$€£%]", word.word
     )
 

@@ -41,6 +41,9 @@ TRAILING_PAUSE_S = 0.6
 MAX_SEGMENT_S = 12.0
 # After a cut inside speech, words ending this close to it are decoded again with what follows.
 HOLD_BACK_S = 1.0
+# ... from the last gap at least this long between two words before them (a gap the decoder
+# heard, not one its timings leave between touching words).
+WORD_GAP_S = 0.1
 # Audio with no speech at all is skipped once this much has piled up.
 SKIP_SILENCE_S = 10.0
 # What is left at finish is transcribed in the engine's quick mode up to this length (the
@@ -122,11 +125,19 @@ def settled(words: list[dict], cut_s: float) -> tuple[list[dict], float]:
 
     The last word or two before such a cut may be half a word ("a" of "and", leaving "nd" for
     the next segment, whose prompt then spreads it). They are left for the next segment,
-    which starts between the last kept word and the first one left.
+    which starts in the last gap the decoder heard between two kept words, or between the
+    last kept word and the first one left.
     """
     kept = [w for w in words if w["end"] <= cut_s - HOLD_BACK_S]
     if not kept or len(kept) == len(words):
         return words, cut_s
+    # Word timings are good to a tenth of a second or two: a boundary where two words touch
+    # can fall inside the first one. "18%" ended at 6.16 s by its timing with "in" at once
+    # after it; the next segment began there and heard the rest of "percent" as "then".
+    for n in range(len(kept), 0, -1):
+        before, after = kept[n - 1], words[n]
+        if after["start"] - before["end"] >= WORD_GAP_S:
+            return kept[:n], (before["end"] + after["start"]) / 2
     following = words[len(kept)]
     return kept, max(kept[-1]["end"], (kept[-1]["end"] + following["start"]) / 2)
 

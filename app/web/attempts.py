@@ -132,7 +132,7 @@ def _show_context(attempt: Attempt, error: str | None = None) -> dict:
     ratings = ratings_for(attempt)
     mine = next((r for r in ratings if r.reviewer_id == g.user.id), None)
     comments = comments_for(attempt)
-    marks = transcript_marks(None if calm else metrics)
+    marks = transcript_marks(None if calm else metrics, attempt.words or [])
     anchors, covered = pins(attempt, [item["comment"] for item in comments])
     for index in covered:
         marks["classes"][index] = (marks["classes"].get(index, "") + " commented").strip()

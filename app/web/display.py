@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from app.reports.definitions import BY_KEY, METRICS
 from app.reports.units import clock, gap, metric_change, metric_value, number, plural
+from app.transcription.base import UNSURE_BELOW
 
 DIFFICULTY = {1: "Common", 2: "Harder", 3: "Hardest"}
 
@@ -82,4 +83,5 @@ def init_app(app: Flask) -> None:
         answer_state_key=state_key,
         metric=BY_KEY,
         tracked_metrics=METRICS,
+        unsure_below=UNSURE_BELOW,
     )

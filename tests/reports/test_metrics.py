@@ -197,3 +197,23 @@ def test_contract_keys():
     assert set(metrics["star"]) == {"situation", "task", "action", "result"}
     assert set(metrics["fillers"][0]) >= {"text", "start", "end"} if metrics["fillers"] else True
     assert all(set(p) >= {"start", "end"} for p in metrics["long_pauses"])
+
+
+def test_a_word_the_decoder_doubted_is_not_evidence():
+    # "reef and" for "refund": a word under UNSURE_BELOW is shown, never counted.
+    words = words_from("So, um, it was, like, basically just the reef and flow.")
+    doubted = {" like,", " basically", " just"}
+    for w in words:
+        w["probability"] = 0.2 if w["word"] in doubted else 0.9
+    tokens = tokenise(words)
+    assert [f["text"] for f in find_fillers(tokens)] == ["um"]
+    assert find_hedges(tokens) == []
+    assert compute(words, duration_s=10)["words"] == len(words)  # still said, still counted
+
+
+def test_an_um_is_not_judged_by_its_probability():
+    # Whisper doubts nearly every real "um" (it learned from subtitles that leave them out):
+    # the audio decides those (filters.restore_fillers), not the probability.
+    words = words_from("Um, I led it.")
+    words[0]["probability"] = 0.1
+    assert [f["text"] for f in find_fillers(tokenise(words))] == ["um"]

@@ -87,6 +87,11 @@ def test_stray_punctuation_and_garbage_are_not_words():
     assert has_letters(Word(" 95,000", 1, 1.1)) and has_letters(Word(" café", 1, 1.1))
 
 
+def test_a_percent_sign_is_a_spoken_word():
+    # three-minutes: "by 90%" comes as " 90" and "%"; dropping "%" lost "percent".
+    assert has_letters(Word("%", 1, 1.1))
+
+
 def test_speech_no_word_covers_is_decoded_on_its_own():
     # long-pause-think: the decoder stopped after the second of three sentences.
     samples = np.concatenate([tone(2.0), silence(3.0), tone(2.0)])

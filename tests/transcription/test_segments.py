@@ -231,3 +231,23 @@ def test_words_near_a_cut_inside_speech_wait_for_the_next_segment():
     assert kept[-1]["end"] <= 12.0 - HOLD_BACK_S
     # Nothing safe to keep: the segment stays whole rather than never moving on.
     assert settled(words[2:], 12.0) == (words[2:], 12.0)
+
+
+def test_the_next_segment_starts_in_a_gap_between_words_not_inside_one():
+    from app.transcription.segments import settled
+
+    # numbers-results, cut at 7.36 s: "18%" ends at 6.16 s by its timing and "in" starts there,
+    # but the end of "percent" lies after 6.16 s (the next segment heard it as "then").
+    words = [
+        {"word": " seconds.", "start": 3.82, "end": 4.36},
+        {"word": " Signups", "start": 4.64, "end": 5.02},
+        {"word": " went", "start": 5.02, "end": 5.2},
+        {"word": " up", "start": 5.2, "end": 5.32},
+        {"word": " by", "start": 5.32, "end": 5.5},
+        {"word": " 18", "start": 5.5, "end": 5.74},
+        {"word": "%", "start": 5.74, "end": 6.16},
+        {"word": " in", "start": 6.16, "end": 6.38},
+        {"word": " the", "start": 6.38, "end": 6.5},
+    ]
+    kept, boundary = settled(words, 7.36)
+    assert kept == words[:1] and boundary == 4.5

@@ -104,3 +104,28 @@ def test_no_question_is_practised_both_most_and_least(client, app):
         link = f'href="/questions/{question_id}"'
         assert (link in most) != (link in least)
     assert "3 times" in most and "1 time<" in least
+
+
+def test_a_word_we_may_have_misheard_is_marked_not_hidden(client, app):
+    attempt_id = make_attempt(app, STORY)
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        words = [dict(w, probability=0.9) for w in attempt.words]
+        words[3]["probability"] = 0.2  # "Last year at my"
+        attempt.words, attempt.metrics_version = words, None
+        db.session.commit()
+    html = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert 'id="w-3" class="word unsure" title="we may have misheard this"' in html
+    assert ' my</span><span class="visually-hidden"> (we may have misheard this)' in html
+    assert "underlined with grey dots</span> are ones we may have misheard" in html
+    assert "Words we may have misheard" in html  # "How these are measured"
+    assert 'id="w-2" class="word "' in html  # sure words are not marked
+    # Calm mode hides the numbers, not the doubt about a word.
+    client.post("/settings", data={"calm_mode": "on", "extra_time_percent": "0"})
+    html = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert 'class="word unsure"' in html
+
+
+def test_a_transcript_the_decoder_was_sure_of_has_no_such_note(client, app):
+    html = client.get(f"/attempts/{make_attempt(app, STORY)}").get_data(as_text=True)
+    assert "may have misheard" not in html.split("How these are measured")[0]
