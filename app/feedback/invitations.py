@@ -82,6 +82,17 @@ def _follow(share: Share, attempt: Attempt) -> None:
     share.follow_questions = followed  # a new dict, so the JSON column is seen as changed
 
 
+def _chosen_shares(candidate: User, share_ids: list[int]) -> list[Share]:
+    """The candidate's own active shares among ``share_ids``; at least one, or why not."""
+    chosen = db.session.execute(
+        db.select(Share).where(Share.id.in_(share_ids), Share.candidate_id == candidate.id,
+                               Share.revoked_at.is_(None))
+    ).unique().scalars().all()  # fmt: skip
+    if not chosen:
+        raise AccountError("Choose who to share it with.")
+    return list(chosen)
+
+
 def share_attempt(candidate: User, attempt: Attempt, share_ids: list[int],
                   later: bool = False) -> list[Share]:  # fmt: skip
     """Add one of the candidate's answers to some of their active shares (the Share button);
@@ -89,12 +100,7 @@ def share_attempt(candidate: User, attempt: Attempt, share_ids: list[int],
     everything already covers it. Returns the shares it reached."""
     if attempt.owner_id != candidate.id:
         raise AccountError("You can only share your own answers.")
-    chosen = db.session.execute(
-        db.select(Share).where(Share.id.in_(share_ids), Share.candidate_id == candidate.id,
-                               Share.revoked_at.is_(None))
-    ).unique().scalars().all()  # fmt: skip
-    if not chosen:
-        raise AccountError("Choose who to share it with.")
+    chosen = _chosen_shares(candidate, share_ids)
     for share in chosen:
         if share.everything:
             continue
@@ -103,7 +109,7 @@ def share_attempt(candidate: User, attempt: Attempt, share_ids: list[int],
         if later:
             _follow(share, attempt)
     db.session.commit()
-    return list(chosen)
+    return chosen
 
 
 def share_mock_interview(candidate: User, interview: MockInterview,
@@ -112,17 +118,12 @@ def share_mock_interview(candidate: User, interview: MockInterview,
     active shares. A share of everything already covers it. Returns the shares it reached."""
     if interview.owner_id != candidate.id:
         raise AccountError("You can only share your own interviews.")
-    chosen = db.session.execute(
-        db.select(Share).where(Share.id.in_(share_ids), Share.candidate_id == candidate.id,
-                               Share.revoked_at.is_(None))
-    ).unique().scalars().all()  # fmt: skip
-    if not chosen:
-        raise AccountError("Choose who to share it with.")
+    chosen = _chosen_shares(candidate, share_ids)
     for share in chosen:
         if not share.everything and interview.id not in (share.mock_interview_ids or []):
             share.mock_interview_ids = [*(share.mock_interview_ids or []), interview.id]
     db.session.commit()
-    return list(chosen)
+    return chosen
 
 
 def _owns_address(recruiter: User) -> bool:

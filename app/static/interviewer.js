@@ -9,17 +9,8 @@
   const SHOW_COUNTDOWN_S = 1; // silence shorter than this is a breath, not the end
   const POLL_MS = 150;
 
-  function clock(seconds) {
-    seconds = Math.max(0, Math.floor(seconds));
-    return Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
-  }
-
-  function pickMimeType() {
-    const types = ["audio/webm;codecs=opus", "audio/ogg;codecs=opus", "audio/mp4", "audio/webm"];
-    if (!window.MediaRecorder) return null;
-    for (const type of types) if (MediaRecorder.isTypeSupported(type)) return type;
-    return "";
-  }
+  // The clock and the recording format are the recorder's (streamer.js).
+  const { clock, pickMimeType } = window.ReboundStreamer;
 
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -11,19 +11,7 @@
 (function () {
   "use strict";
 
-  function clock(seconds) {
-    seconds = Math.max(0, Math.floor(seconds));
-    return Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
-  }
-
-  function pickMimeType() {
-    const types = ["audio/webm;codecs=opus", "audio/ogg;codecs=opus", "audio/mp4", "audio/webm"];
-    if (!window.MediaRecorder) return null;
-    for (const type of types) {
-      if (MediaRecorder.isTypeSupported(type)) return type;
-    }
-    return "";
-  }
+  const { clock, pickMimeType } = window.ReboundStreamer;
 
   function extensionFor(mime) {
     if (mime.startsWith("audio/ogg")) return "ogg";

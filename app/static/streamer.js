@@ -7,6 +7,20 @@
 (function () {
   "use strict";
 
+  function clock(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    return Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+  }
+
+  function pickMimeType() {
+    const types = ["audio/webm;codecs=opus", "audio/ogg;codecs=opus", "audio/mp4", "audio/webm"];
+    if (!window.MediaRecorder) return null;
+    for (const type of types) {
+      if (MediaRecorder.isTypeSupported(type)) return type;
+    }
+    return "";
+  }
+
   // Sends a take's pieces to the streaming API; keeps each piece until the server has it.
   function Streamer(root, uploadId, onPartial) {
     const headers = { "X-CSRFToken": root.dataset.csrf, "Accept": "application/json" };
@@ -85,5 +99,8 @@
       stopFollowing() { if (follower) follower.stop(); },
     };
   }
+  // Shared with the pages that record: how a duration is shown, and which format to record.
+  Streamer.clock = clock;
+  Streamer.pickMimeType = pickMimeType;
   window.ReboundStreamer = Streamer;
 })();

@@ -35,8 +35,9 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 @bp.before_request
-def _csrf_unless_bearer():
-    """Bearer-token calls carry no cookies, so need no CSRF token; session calls do."""
+def csrf_unless_bearer():
+    """Bearer-token calls carry no cookies, so need no CSRF token; session calls do (every
+    API blueprint installs this)."""
     if (request.method not in ("GET", "HEAD", "OPTIONS") and not g.get("bearer")
             and current_app.config.get("WTF_CSRF_ENABLED", True)):  # fmt: skip
         csrf.protect()

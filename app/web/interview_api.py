@@ -5,9 +5,9 @@ The interview page drives the same routes as a script would.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask import Blueprint, abort, g, jsonify, request
 
-from app.extensions import csrf, db
+from app.extensions import db
 from app.feedback.access import owned_attempt, viewable_mock_interview
 from app.interviewer.choice import questions_for
 from app.interviewer.interviews import (
@@ -23,18 +23,15 @@ from app.interviewer.records import interview_record
 from app.models import InterviewTurn, MockInterview
 from app.recordings.errors import AudioRejected
 from app.recordings.upload import save_recording
+from app.web.api import csrf_unless_bearer
 from app.web.params import json_id
 from app.web.voice import speech_response
 
 bp = Blueprint("interview_api", __name__, url_prefix="/api/v1/mock-interviews")
 
 
-@bp.before_request
-def _csrf_unless_bearer():
-    """Bearer-token calls carry no cookies, so need no CSRF token; session calls do."""
-    if (request.method not in ("GET", "HEAD", "OPTIONS") and not g.get("bearer")
-            and current_app.config.get("WTF_CSRF_ENABLED", True)):  # fmt: skip
-        csrf.protect()
+# The API's own rule: only cookie-authenticated calls need the CSRF token.
+bp.before_request(csrf_unless_bearer)
 
 
 def _owned(mock_interview_id: int) -> MockInterview:
