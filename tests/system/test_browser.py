@@ -160,12 +160,14 @@ def test_record_submit_and_read_the_transcript(server, page):
     assert sum(word in text for word in ("team", "deadline", "client", "scope", "project")) >= 3, (
         text
     )
-    # The reading by meaning follows the transcript without a reload: the structure read by
-    # meaning (its parts link to their sentences when there are any; which parts a one-sentence
-    # answer earns depends on the question drawn) or a plain off-topic notice, and the page
-    # stops asking.
-    page.wait_for_selector(".star[data-read-by=meaning], .off-topic")
-    assert page.query_selector("#meaning-pending") is None
+    # The reading by meaning follows the transcript without a reload: the page stops asking,
+    # and a question that wants a story shows its structure read by meaning. Which question is
+    # drawn is random, and one conflict question ("which are you, honestly?") wants no story,
+    # so the structure is checked only where the page has one.
+    page.wait_for_selector(".metrics")
+    page.wait_for_selector("#meaning-pending", state="detached")
+    for star in page.query_selector_all(".star"):
+        assert star.get_attribute("data-read-by") == "meaning"
 
     # Clicking a word plays from there and highlights the word being spoken.
     page.locator(".transcript .word").nth(8).click()
