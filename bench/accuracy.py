@@ -2,6 +2,7 @@
 
     python bench/accuracy.py [--paths whole,streamed] [--only ID ...] [--model base]
                              [--engine faster-whisper] [--show] [--piece 1.0] [--lead 0]
+                             [--keep DIR]
 
 Paths, each through the code the app runs:
 
@@ -15,6 +16,9 @@ Paths, each through the code the app runs:
   answer page of a running ``rebound serve`` (embedded defaults), which streams it in 1 s
   pieces; the transcript is read from the database when the worker has finished. Answers
   play in real time, so this path takes as long as the audio plus a browser per answer.
+  ``--keep DIR`` copies each stored recording (what the browser sent) into DIR.
+* ``replay``: the ``streamed`` path on the recordings kept in ``--keep DIR``: what the
+  browser sent, offline and repeatable (the live runs' timing aside).
 
 Prints per path: word error rate, invented words (said by the transcript, not the speaker),
 those of them shown as certain (not marked unsure: the decoder gave them at least
@@ -84,8 +88,13 @@ def streamed(engine, samples, piece_s: float = 1.0, lead_s: float = 0.0) -> list
 PATHS = {"whole": whole, "streamed": streamed}
 
 
-def browser_transcripts(chosen: list[tuple[str, str, Path, str]]) -> dict[str, list[dict]]:
-    """Record each answer through Chromium's fake microphone; its words by answer id."""
+def browser_transcripts(
+    chosen: list[tuple[str, str, Path, str]], keep: Path | None = None
+) -> dict[str, list[dict]]:
+    """Record each answer through Chromium's fake microphone; its words by answer id.
+
+    ``keep``: a folder to copy each stored recording into (``<id>.<ext>``), to replay the
+    live path on exactly what the browser sent (``--replay``)."""
     import tempfile
 
     from onscreen import CHROMIUM, QUESTION_ID, sign_up, start_server
@@ -123,13 +132,25 @@ def browser_transcripts(chosen: list[tuple[str, str, Path, str]]) -> dict[str, l
                 stop.click()
                 page.wait_for_url("**/attempts/*", timeout=120_000)
                 attempt_id = int(page.url.rsplit("/", 1)[-1])
-                heard[name] = transcript_when_done(data / "instance" / "rebound.sqlite3",
-                                                   attempt_id)  # fmt: skip
+                database = data / "instance" / "rebound.sqlite3"
+                heard[name] = transcript_when_done(database, attempt_id)
+                if keep:
+                    keep_recording(database, data / "audio", attempt_id, keep / name)
                 browser.close()
         finally:
             server.terminate()
             server.wait(timeout=30)
     return heard
+
+
+def keep_recording(database: Path, audio: Path, attempt_id: int, to: Path) -> None:
+    """Copy the attempt's stored recording beside ``to`` (its extension kept)."""
+    import shutil
+
+    with sqlite3.connect(database) as db:
+        (key,) = db.execute("SELECT audio_key FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
+    to.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(audio / key, to.with_suffix(Path(key).suffix))
 
 
 def transcript_when_done(database: Path, attempt_id: int, wait_s: float = 300) -> list[dict]:
@@ -167,6 +188,8 @@ def main() -> None:
     parser.add_argument("--show", action="store_true")
     parser.add_argument("--piece", type=float, default=1.0, help="streamed: piece length, s")
     parser.add_argument("--lead", type=float, default=0.0, help="streamed: shift the pieces, s")
+    parser.add_argument("--keep", type=Path, help="browser: copy each recording here; "
+                        "replay: stream the recordings kept there")  # fmt: skip
     args = parser.parse_args()
     engine = load_engine(args.engine, args.model, cache_dir=str(HERE.parent / ".cache/models"),
                          beam_size=args.beam, verbatim=True)  # fmt: skip
@@ -181,10 +204,16 @@ def main() -> None:
     runs = {"streamed": partial(streamed, piece_s=args.piece, lead_s=args.lead)}
     for path in args.paths.split(","):
         totals: dict[str, Score] = {}
-        recorded = browser_transcripts(chosen) if path == "browser" else {}
+        recorded = browser_transcripts(chosen, args.keep) if path == "browser" else {}
         for group, name, _, reference in chosen:
             run = runs.get(path, PATHS.get(path))
-            words = recorded[name] if path == "browser" else run(engine, audio[name])
+            if path == "browser":
+                words = recorded[name]
+            elif path == "replay":  # the live path on what the browser sent, offline
+                (kept,) = args.keep.glob(f"{name}.*")
+                words = runs["streamed"](engine, load_samples(kept)[0])
+            else:
+                words = run(engine, audio[name])
             if args.show:
                 print(f"  {path} {name}: {shown(words)}", file=sys.stderr)
             heard = [(w["word"], w.get("probability", 1.0), unsure(w)) for w in words]

@@ -12,7 +12,8 @@ Whisper fails in two ways that matter to a candidate (bench/accuracy.py measures
   speech (voice activity) that no kept word covers and decodes each on its own.
 * It **tidies**: an "um" that opens an answer or a sentence after a pause is left out and its
   time given to the next word ("Um, my" as a 0.6 s "My"). ``restore_fillers`` finds words
-  longer than their syllables explain and decodes just that moment again.
+  longer than their syllables explain and decodes just that moment again; it also hears
+  again alone a doubted word that sounds like a filler ("Up," for "Uh,": ``heard_as_words``).
 
 Both engines hand their segments over as ``Decoded`` values, so one rule serves both.
 """
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .base import MIN_AVG_LOGPROB, SAMPLE_RATE, SOUND_FILLERS, Word
+from .base import MIN_AVG_LOGPROB, SAMPLE_RATE, SOUND_FILLERS, UNSURE_BELOW, Word
 from .speech import FINE_PAUSES, speech_regions
 
 # A segment the decoder itself doubts (mean token log-probability below MIN_AVG_LOGPROB) and
@@ -52,6 +53,10 @@ GAP_PAD_S = 0.25
 # the two words that swallowed an opening filler went past 0.3 s; ordinary first words 0.1-0.3.
 SWALLOWED_S = 0.3
 SYLLABLE_S = 0.12
+# What the decoder writes for an "um" or "uh" it doubts: real words that sound like one.
+# Such a word under UNSURE_BELOW is heard again on its own ("Up, one more thing" for "Um,
+# one more thing"; "And up, the" for "And, uh, the").
+FILLER_ALIKE = frozenset({"up", "uhp", "ump", "oh", "eh", "ugh", "huh"})
 
 
 @dataclass(frozen=True)
@@ -213,6 +218,7 @@ def restore_fillers(
     just after it ends. Only a filler followed by the same word is taken, and only where the
     audio under it has sound: this adds "um"s, never other words.
     """
+    words = heard_as_words(words, samples, decode)
     for i, onset in reversed(swallowing(words, samples)):
         word = words[i]
         first = max(0.0, onset - GAP_PAD_S)
@@ -233,4 +239,31 @@ def restore_fillers(
                           filler.probability)  # fmt: skip
             moved = Word(text, max(filler.end, after.start + first), word.end, word.probability)
             words = [*words[:i], filler, moved, *words[i + 1 :]]
+    return words
+
+
+def heard_as_words(
+    words: list[Word],
+    samples: np.ndarray,
+    decode: Callable[[np.ndarray, str], list[Decoded]],
+) -> list[Word]:
+    """Put back a filler the decoder wrote as a word that sounds like one, and doubted.
+
+    A doubted ``FILLER_ALIKE`` word is decoded again alone, with a little audio either side;
+    when that decode opens with a filler and does not hear the word again, the filler takes
+    the word's place and times. A sure "up" is never touched, nor any other word.
+    """
+    for i, word in enumerate(words):
+        if word.probability >= UNSURE_BELOW or _plain(word.word) not in FILLER_ALIKE:
+            continue
+        first = max(0.0, word.start - GAP_PAD_S)
+        clip = samples[int(first * SAMPLE_RATE) : int((word.end + GAP_PAD_S) * SAMPLE_RATE)]
+        heard = supported_words(decode(clip, ""), clip, [(word.start - first, word.end - first)])
+        plain = [_plain(w.word) for w in heard]
+        if plain and plain[0] in SOUND_FILLERS and _plain(word.word) not in plain:
+            # The word's own punctuation and case stay: "Up," becomes "Um,", "up," "um,".
+            filler = plain[0] if word.word.strip()[:1].islower() else plain[0].capitalize()
+            text = re.sub(r"[A-Za-z]+", filler, word.word, count=1)
+            words = [*words[:i], Word(text, word.start, word.end, heard[0].probability),
+                     *words[i + 1 :]]  # fmt: skip
     return words
