@@ -88,7 +88,7 @@ def decisions(answer: dict, question: dict, rules: str) -> dict[str, list[tuple[
             question["text"],
             points,
             skip,
-            paraphrases=paraphrases_of(points),
+            paraphrases=paraphrases_of(points, question["text"]),
             tips=question.get("tips") or (),
             rivals=shipped_rivals(),
         )

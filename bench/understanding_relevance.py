@@ -42,7 +42,7 @@ def readings(bank: dict, encoder, parts: tuple[str, ...]) -> dict[str, np.ndarra
             p["point"] if isinstance(p, dict) else p for p in question.get("talking_points") or []
         ]
         texts = {"q": [question["text"]], "tips": list(question.get("tips") or []), "p": points,
-                 "para": [t for p in points for t in paraphrases_of(points).get(p, ())]}  # fmt: skip
+                 "para": [t for p in points for t in paraphrases_of(points, question["text"]).get(p, ())]}  # fmt: skip
         found[qid] = unit(encoder.embed([t for part in parts for t in texts[part]]).mean(0))
     return found
 

@@ -25,20 +25,37 @@ def shipped_folder() -> Path:
 
 
 @cache
-def shipped_paraphrases() -> dict[str, tuple[str, ...]]:
-    """Each shipped talking point that has paraphrases, mapped to them (read once)."""
-    found: dict[str, tuple[str, ...]] = {}
+def _by_question() -> dict[tuple[str, str], tuple[str, ...]]:
+    """(question text, point) to the point's paraphrases, for every shipped point that has some."""
+    found: dict[tuple[str, str], tuple[str, ...]] = {}
     for path in bank_files(shipped_folder()):
         if path.suffix.lower() == ".csv":
             continue
         for question in parse_yaml(path.read_text(encoding="utf-8"), path.name):
             for item in question.get("talking_points") or []:
                 if isinstance(item, dict) and item.get("also"):
-                    found[str(item["point"]).strip()] = tuple(str(a) for a in item["also"])
+                    key = (str(question["text"]).strip(), str(item["point"]).strip())
+                    found[key] = tuple(str(a) for a in item["also"])
     return found
 
 
-def paraphrases_of(points: list[str]) -> dict[str, tuple[str, ...]]:
-    """The paraphrases of those ``points`` the shipped banks give (points without none left out)."""
-    known = shipped_paraphrases()
-    return {p: known[p] for p in points if p in known}
+@cache
+def shipped_paraphrases() -> dict[str, tuple[str, ...]]:
+    """Each shipped talking point that has paraphrases, mapped to them (read once). A point
+    two questions share ("honest about the outcome") gets both questions' sentences."""
+    found: dict[str, tuple[str, ...]] = {}
+    for (_, point), said in _by_question().items():
+        found[point] = tuple(dict.fromkeys(found.get(point, ()) + said))
+    return found
+
+
+def paraphrases_of(
+    points: list[str], question_text: str | None = None
+) -> dict[str, tuple[str, ...]]:
+    """The paraphrases the shipped banks give for ``points`` (points without any left out):
+    those written for this question when ``question_text`` is a shipped question's, else
+    those written for a point of the same text anywhere."""
+    own, known = _by_question(), shipped_paraphrases()
+    asked = (question_text or "").strip()
+    found = {p: own.get((asked, p)) or known.get(p) for p in points}
+    return {p: said for p, said in found.items() if said}

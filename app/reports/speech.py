@@ -33,7 +33,9 @@ from app.understanding.meaning import STAR_CUES, understand
 # 9: a talking point the bank says in other words is covered only by words at least as close
 #    to it as to its siblings
 # 10: words the decoder doubted are not fillers or hedges
-METRICS_VERSION = "10"
+# 11: every shipped talking point is said in other words (the banks' paraphrases are not in
+#     the fingerprint below), and a question with paraphrases is off topic below -0.20
+METRICS_VERSION = "11"
 
 LONG_PAUSE_S = 1.5
 PACE_BAND = (100, 165)  # Microsoft Speaker Coach's recommended range, words per minute
@@ -461,7 +463,7 @@ def _content(
         skip = {i for f in fillers for i in f["indexes"]}
         signals = understand(words, getattr(question, "text", None), points,
                              {n for n, t in enumerate(tokens) if t.index in skip},
-                             paraphrases=paraphrases_of(points),
+                             paraphrases=paraphrases_of(points, getattr(question, "text", None)),
                              tips=list(getattr(question, "tips", None) or ()),
                              rivals=shipped_rivals())  # fmt: skip
         # ``understand`` counts positions in the list it was given: back to transcript indexes.

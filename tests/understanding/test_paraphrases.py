@@ -47,3 +47,38 @@ def test_a_sentence_that_only_sets_the_scene_does_not_cover_the_point():
 def test_the_shipped_banks_give_paraphrases_by_the_points_text():
     assert paraphrases_of(["who they told and how", "a point nobody wrote"]).keys() == {TOLD}
     assert all(2 <= len(said) <= 6 for said in shipped_paraphrases().values())
+
+
+def _shipped_questions() -> list[dict]:
+    from app.questions.banks import bank_files, parse_yaml
+    from app.questions.paraphrases import shipped_folder
+
+    return [
+        question
+        for path in bank_files(shipped_folder())
+        if path.suffix.lower() != ".csv"
+        for question in parse_yaml(path.read_text(encoding="utf-8"), path.name)
+    ]
+
+
+def test_every_shipped_talking_point_is_said_in_other_words():
+    # Section 2e of bench/UNDERSTANDING.md: a point read with its question sits near every
+    # sentence of an on-topic answer; its paraphrases are what tells "said" from "near".
+    for question in _shipped_questions():
+        items = question.get("talking_points") or []
+        assert all(isinstance(item, dict) and item.get("also") for item in items), question["id"]
+        points = [item["point"] for item in items]
+        assert paraphrases_of(points, question["text"]).keys() == set(points)
+
+
+def test_a_point_two_questions_share_reads_each_questions_own_paraphrases():
+    owners = [q for q in _shipped_questions()
+              if any(i["point"] == "honest about the outcome" for i in q.get("talking_points") or [])]  # fmt: skip
+    assert len(owners) == 2
+    said = [paraphrases_of(["honest about the outcome"], q["text"]) for q in owners]
+    assert said[0] != said[1]
+    for question, found in zip(owners, said, strict=True):
+        (item,) = [
+            i for i in question["talking_points"] if i["point"] == "honest about the outcome"
+        ]
+        assert found["honest about the outcome"] == tuple(item["also"])
