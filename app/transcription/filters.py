@@ -49,10 +49,13 @@ FRAME_S = 0.02
 GAP_MIN_S = 0.6
 GAP_PAD_S = 0.25
 # A word that starts a stretch of speech and lasts this much longer than its syllables need
-# (about SYLLABLE_S each) holds a sound the decoder did not write. On the evaluation set only
-# the two words that swallowed an opening filler went past 0.3 s; ordinary first words 0.1-0.3.
-SWALLOWED_S = 0.3
+# (about SYLLABLE_S each) holds a sound the decoder did not write. On the evaluation set the
+# words that swallowed an opening filler went 0.26-0.47 s past (a greedy decode at Stop gave
+# "Probably" for "Uh, probably" 0.26 s too long); ordinary first words 0.1-0.3. A word past it
+# is only decoded again: the filler is taken only when that decode hears it before the word.
+SWALLOWED_S = 0.25
 SYLLABLE_S = 0.12
+WORD_END_PAD_S = 0.05
 # What the decoder writes for an "um" or "uh" it doubts: real words that sound like one.
 # Such a word under UNSURE_BELOW is heard again on its own ("Up, one more thing" for "Um,
 # one more thing"; "And up, the" for "And, uh, the").
@@ -222,24 +225,47 @@ def restore_fillers(
     for i, onset in reversed(swallowing(words, samples)):
         word = words[i]
         first = max(0.0, onset - GAP_PAD_S)
-        clip = samples[int(first * SAMPLE_RATE) : int((word.end + GAP_PAD_S) * SAMPLE_RATE)]
+        found = _filler_before(word, samples, first, onset, decode)
+        if found is None:
+            continue
+        filler, after = found
+        # Our word keeps its punctuation; its capital goes when the filler now opens the
+        # sentence ("Um, my"), as the decode that heard both wrote it.
+        text = word.word
+        if after.word.strip()[:1].islower():
+            text = text.replace(text.strip()[:1], text.strip()[:1].lower(), 1)
+        filler = Word(filler.word, filler.start + first, filler.end + first, filler.probability)
+        # The word's doubt came from the sound it swallowed: the decode that heard both
+        # speaks for it now ("Probably" at 0.03 in "Uh, probably", heard at 0.95 alone).
+        moved = Word(text, max(filler.end, after.start + first), word.end, after.probability)
+        words = [*words[:i], filler, moved, *words[i + 1 :]]
+    return words
+
+
+def _filler_before(
+    word: Word,
+    samples: np.ndarray,
+    first: float,
+    onset: float,
+    decode: Callable[[np.ndarray, str], list[Decoded]],
+) -> tuple[Word, Word] | None:
+    """The filler and the word itself, as a decode of just that moment heard them, or None.
+
+    The clip first ends with the word; a decoder cut off mid-word by its timing ("problem"
+    for a "probably" that went on) is asked once more with a little of what follows. A piece
+    of the next word can also mislead it ("My big." for "Um, my", "biggest" cut), so the
+    tight clip goes first.
+    """
+    for pad in (WORD_END_PAD_S, GAP_PAD_S):
+        clip = samples[int(first * SAMPLE_RATE) : int((word.end + pad) * SAMPLE_RATE)]
         heard = supported_words(decode(clip, ""), clip, [(onset - first, word.end - first)])
         if (
             len(heard) >= 2
             and _plain(heard[0].word) in SOUND_FILLERS
             and _plain(heard[1].word) == _plain(word.word)
         ):
-            filler, after = heard[0], heard[1]
-            # Our word keeps its punctuation; its capital goes when the filler now opens the
-            # sentence ("Um, my"), as the decode that heard both wrote it.
-            text = word.word
-            if after.word.strip()[:1].islower():
-                text = text.replace(text.strip()[:1], text.strip()[:1].lower(), 1)
-            filler = Word(filler.word, filler.start + first, filler.end + first,
-                          filler.probability)  # fmt: skip
-            moved = Word(text, max(filler.end, after.start + first), word.end, word.probability)
-            words = [*words[:i], filler, moved, *words[i + 1 :]]
-    return words
+            return heard[0], heard[1]
+    return None
 
 
 def heard_as_words(

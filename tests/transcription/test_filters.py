@@ -218,3 +218,24 @@ def test_a_sure_word_and_other_doubted_words_are_not_decoded_again():
     doubted = [Word(" and", 0.35, 0.6, 0.1), Word(" my", 0.62, 0.94), Word(" biggest", 0.94, 1.22)]
     assert heard_as_words(sure, _opening(), decode) == sure
     assert heard_as_words(doubted, _opening(), decode) == doubted
+
+
+def test_a_filler_heard_only_with_a_little_more_of_the_word_is_put_back():
+    # short-python at Stop: "Probably" from the onset 0.32 s to 0.94 s (greedy decode), the
+    # "uh" swallowed. A clip ending with the word heard "Uh, problem."; with 0.25 s more of
+    # it, "Uh, probably." The tight clip goes first (a piece of the next word misleads too).
+    samples = load_samples(
+        Path(__file__).resolve().parents[2] / "bench/speech_set/audio/short-python.ogg"
+    )[0]
+    words = [Word(" Probably", 0.0, 0.94, 0.03), Word(" Python.", 0.94, 1.54, 0.51)]
+    asked = []
+
+    def decode(clip, context):
+        asked.append(clip.size / SAMPLE_RATE)
+        said = " problem." if len(asked) == 1 else " probably."
+        return [segment("", [Word(" Uh,", 0.0, 0.38, 0.06), Word(said, 0.48, 0.8, 0.95)])]
+
+    found = restore_fillers(words, samples, decode)
+    assert [w.word for w in found] == [" Uh,", " probably", " Python."]
+    assert asked[0] < asked[1] and len(asked) == 2
+    assert found[1].probability == 0.95  # the word's doubt was the sound it swallowed
