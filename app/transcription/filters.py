@@ -49,11 +49,15 @@ FRAME_S = 0.02
 GAP_MIN_S = 0.6
 GAP_PAD_S = 0.25
 # A word that starts a stretch of speech and lasts this much longer than its syllables need
-# (about SYLLABLE_S each) holds a sound the decoder did not write. On the evaluation set the
-# words that swallowed an opening filler went 0.26-0.47 s past (a greedy decode at Stop gave
-# "Probably" for "Uh, probably" 0.26 s too long); ordinary first words 0.1-0.3. A word past it
-# is only decoded again: the filler is taken only when that decode hears it before the word.
-SWALLOWED_S = 0.25
+# (about SYLLABLE_S each) holds a sound the decoder did not write. On the evaluation set only
+# the words that swallowed an opening filler went past 0.3 s; ordinary first words 0.1-0.3.
+# A first word the decoder doubts is asked about too: "Probably" for "Uh, probably" came 0.25 s
+# too long, at 0.03 and 0.25. Either is only decoded again: the filler is taken only when that
+# decode hears it before the same word.
+SWALLOWED_S = 0.3
+# ... a doubted one only after a pause this long (where a sentence, and its "um", begins), so
+# the doubted words of fluent speech are not each decoded twice more.
+PAUSE_BEFORE_S = 0.3
 SYLLABLE_S = 0.12
 WORD_END_PAD_S = 0.05
 # What the decoder writes for an "um" or "uh" it doubts: real words that sound like one.
@@ -198,14 +202,18 @@ def _overlong(word: Word, onset: float) -> bool:
 
 def swallowing(words: list[Word], samples: np.ndarray) -> list[tuple[int, float]]:
     """``(index, onset)`` of each word that begins at a speech onset (fine voice activity)
-    and lasts ``SWALLOWED_S`` longer than its syllables explain."""
-    if not any(_overlong(w, w.start - 0.15) for w in words):
+    and lasts ``SWALLOWED_S`` longer than its syllables explain, or that the decoder doubts
+    after a pause."""
+    if not any(_overlong(w, w.start - 0.15) or w.probability < UNSURE_BELOW for w in words):
         return []  # the usual case, without a second voice-activity pass
     onsets = [start for start, _ in speech_regions(samples, FINE_PAUSES)]
     found = []
     for i, word in enumerate(words):
         onset = next((t for t in onsets if word.start - 0.15 <= t < word.end), None)
-        if onset is not None and _overlong(word, onset) and _plain(word.word) not in SOUND_FILLERS:
+        if onset is None or _plain(word.word) in SOUND_FILLERS:
+            continue
+        after_pause = onset - (words[i - 1].end if i else 0.0) >= PAUSE_BEFORE_S
+        if _overlong(word, onset) or (word.probability < UNSURE_BELOW and after_pause):
             found.append((i, onset))
     return found
 

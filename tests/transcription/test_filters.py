@@ -239,3 +239,12 @@ def test_a_filler_heard_only_with_a_little_more_of_the_word_is_put_back():
     assert [w.word for w in found] == [" Uh,", " probably", " Python."]
     assert asked[0] < asked[1] and len(asked) == 2
     assert found[1].probability == 0.95  # the word's doubt was the sound it swallowed
+
+
+def test_a_doubted_word_inside_fluent_speech_is_not_asked_about():
+    # Doubted words of fluent speech are common (4 % of correct ones): only a doubted word
+    # after a pause, where a sentence and its "um" begin, is decoded again.
+    words = [Word(" My", 0.3, 0.6), Word(" biggest", 0.6, 0.9, 0.2), Word(" weakness", 0.9, 1.3)]
+    assert swallowing(words, _speech("weakness-fillers.ogg")) == []
+    opening = [Word(" My", 0.3, 0.6, 0.2), *words[1:]]
+    assert [i for i, _ in swallowing(opening, _speech("weakness-fillers.ogg"))] == [0]
