@@ -204,7 +204,7 @@ def swallowing(words: list[Word], samples: np.ndarray) -> list[tuple[int, float]
     """``(index, onset)`` of each word that begins at a speech onset (fine voice activity)
     and lasts ``SWALLOWED_S`` longer than its syllables explain, or that the decoder doubts
     after a pause."""
-    if not any(_overlong(w, w.start - 0.15) or w.probability < UNSURE_BELOW for w in words):
+    if not any(_overlong(w, w.start - 0.15) or _may_open(words, i) for i, w in enumerate(words)):
         return []  # the usual case, without a second voice-activity pass
     onsets = [start for start, _ in speech_regions(samples, FINE_PAUSES)]
     found = []
@@ -216,6 +216,14 @@ def swallowing(words: list[Word], samples: np.ndarray) -> list[tuple[int, float]
         if _overlong(word, onset) or (word.probability < UNSURE_BELOW and after_pause):
             found.append((i, onset))
     return found
+
+
+def _may_open(words: list[Word], i: int) -> bool:
+    """Whether ``words[i]`` is doubted and may follow a pause of ``PAUSE_BEFORE_S``: its onset
+    lies before its end, so a word ending within that of the last one cannot. Doubted words
+    inside fluent speech (4 % of correct ones) then cost no second voice-activity pass."""
+    before = words[i - 1].end if i else 0.0
+    return words[i].probability < UNSURE_BELOW and words[i].end - before > PAUSE_BEFORE_S
 
 
 def restore_fillers(
