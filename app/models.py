@@ -223,6 +223,9 @@ class Attempt(db.Model):
     live_words: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     live_until_s: Mapped[float] = mapped_column(default=0.0, server_default="0")
     partial_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The sentence after ``live_until_s`` decoded while the candidate was silent after it
+    # (``transcription.segments.tail_guess``): the rest of the transcript if Stop follows.
+    live_guess: Mapped[dict | None] = mapped_column(JSON)
     # Set by the piece that queues a live transcription, cleared when the job starts: one
     # job waits per recording however fast the pieces come.
     live_queued: Mapped[bool] = mapped_column(default=False, server_default=false())
@@ -268,6 +271,7 @@ class Attempt(db.Model):
 WITHOUT_WORDS_OR_METRICS = (
     defer(Attempt.words),
     defer(Attempt.live_words),
+    defer(Attempt.live_guess),
     defer(Attempt.metrics),
 )
 

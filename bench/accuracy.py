@@ -9,8 +9,9 @@ Paths, each through the code the app runs:
 * ``whole``: the file decoded at once and transcribed segment by segment
   (``transcribe_by_pauses``: uploads, ``rebound transcribe``).
 * ``streamed``: the answer arriving in 1 s pieces (``--piece``, shifted by ``--lead``); after each piece the live step
-  (``app.transcription.segments.live_segments``) transcribes what is finished, and at Stop
-  ``final_transcript`` does the rest, as the worker does for a recorder's stream.
+  (``app.transcription.segments.live_segments``) transcribes what is finished and, if the
+  speaker has gone quiet, guesses the rest (``tail_guess``); at Stop ``final_transcript``
+  keeps that guess or does the rest, as the worker does for a recorder's stream.
 
 * ``browser``: Chromium's fake microphone plays the answer into the real recorder on the
   answer page of a running ``rebound serve`` (embedded defaults), which streams it in 1 s
@@ -54,6 +55,7 @@ from app.transcription.base import SAMPLE_RATE, UNSURE_BELOW, unsure  # noqa: E4
 from app.transcription.segments import (  # noqa: E402
     final_transcript,
     live_segments,
+    tail_guess,
     transcribe_by_pauses,
 )
 
@@ -77,12 +79,13 @@ def streamed(engine, samples, piece_s: float = 1.0, lead_s: float = 0.0) -> list
     """The recorder's path: live steps after every piece, the rest at Stop. ``lead_s``
     shifts where the pieces end (the first piece is ``piece_s + lead_s`` long)."""
     committed: list[dict] = []
-    until = 0.0
+    until, guess = 0.0, None
     step = int(piece_s * SAMPLE_RATE)
     for end in range(step + int(lead_s * SAMPLE_RATE), samples.size, step):
         for words, cut in live_segments(engine, samples[:end], committed, until):
             committed, until = words, cut
-    return final_transcript(engine, samples, committed, until).to_dict()["words"]
+        guess = tail_guess(engine, samples[:end], committed, until, guess)
+    return final_transcript(engine, samples, committed, until, guess).to_dict()["words"]
 
 
 PATHS = {"whole": whole, "streamed": streamed}

@@ -169,6 +169,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="runs per length up to 60 s")
     parser.add_argument("--long-runs", type=int, default=3, help="runs per longer length")
     parser.add_argument("--warmup", type=int, default=1, help="uncounted 15 s answers first")
+    parser.add_argument("--log", type=Path, help="copy the server's log (worker included) here")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -209,6 +210,8 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
+            if args.log:
+                shutil.copy(data / "serve.log", args.log)
     load = os.getloadavg()[0]
     print(f"\nrebound serve defaults, Chromium with a fake microphone; load average {load:.1f} "
           f"at the end, {os.cpu_count()} CPUs\n")  # fmt: skip

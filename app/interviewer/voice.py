@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from flask import current_app
@@ -120,14 +120,21 @@ def _discard(store, key: str) -> None:
         log.warning("could not remove duplicate speech %s; the orphan sweep will", key)
 
 
-def prepare_speech(texts: Iterable[str]) -> int:
+def prepare_speech(
+    texts: Iterable[str], others_waiting: Callable[[], bool] = lambda: False
+) -> tuple[int, list[str]]:
     """Make the speech of any of ``texts`` not yet stored (the next question, follow-ups),
-    so it is ready when asked for; return how many were made."""
+    so it is ready when asked for. Stops after any one text while ``others_waiting()`` (a
+    transcript someone waits for must not wait for the interviewer's next words). Returns how
+    many were made and the texts left to make."""
     made = 0
-    for text in dict.fromkeys(normalised(t) for t in texts):
-        if text and stored_speech(text) is None and speak(text) is not None:
+    wanted = [t for t in dict.fromkeys(normalised(t) for t in texts) if t]
+    for index, text in enumerate(wanted):
+        if stored_speech(text) is None and speak(text) is not None:
             made += 1
-    return made
+            if index + 1 < len(wanted) and others_waiting():
+                return made, wanted[index + 1 :]
+    return made, []
 
 
 def speak_ahead(texts: Iterable[str]) -> bool:

@@ -65,7 +65,7 @@ def _retain_for(user: User, now) -> int:
                 "", [], attempt.duration_s, attempt.question
             ).items():
                 setattr(attempt, column, value)
-            attempt.live_words, attempt.partial_text = [], ""
+            attempt.live_words, attempt.partial_text, attempt.live_guess = [], "", None
         removed += bool(keys)
     db.session.commit()
     return removed

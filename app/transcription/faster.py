@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from pathlib import Path
@@ -21,6 +22,8 @@ from .base import (
 from .filters import Decoded, fill_gaps, restore_fillers, supported_words
 from .speech import drop_unlikely_tail, join_words, keep_spoken_words, speech_regions
 
+log = logging.getLogger(__name__)
+
 # A quick transcription (the end of a streamed answer, at Stop) encodes the clip plus this much
 # silence, in a window of at least QUICK_MIN_S, instead of the 30 s window Whisper pads every
 # clip to: 3x faster for a sentence on a CPU. Less padding than this made the decoder invent
@@ -30,6 +33,9 @@ QUICK_MODELS = frozenset({"base"})
 QUICK_PAD_S = 3.0
 QUICK_MIN_S = 10.0
 FRAMES_PER_S = 100
+# Where the audio after a sure segment is looked at for speech: this long after its end
+# (word timings run a little early; the voice activity needs a quarter second of speech).
+AFTER_SURE_S = 0.2
 
 
 def trimmed_window(features: np.ndarray) -> np.ndarray:
@@ -99,7 +105,11 @@ class FasterWhisperEngine:
         if quick and self.model_name in QUICK_MODELS:
             quick_mode = "quick-greedy" if greedy else "quick"
             segments = _spoken(self._segments(samples, prompt, quick_mode), spoken_until)
+            segments = _without_unvoiced_end(segments, samples)
             if _doubtful(segments):
+                log.info("the quick decode was doubtful (%s); decoding again in the full window",
+                         "; ".join(f"{s.avg_logprob:.2f} {s.compression_ratio:.2f} {s.text!r}"
+                                   for s in segments))  # fmt: skip
                 # Once more in the full window, still without warmer retries: someone is
                 # waiting, and the warm retries of a doubtful end took 3-4 s for nothing.
                 segments = _spoken(self._segments(samples, prompt, "cold"), spoken_until)
@@ -154,6 +164,21 @@ def _spoken(segments: list, spoken_until: float) -> list:
     if len(kept) > 1 and len(kept[-1].words or []) <= 3 and kept[-1].avg_logprob < MIN_AVG_LOGPROB:
         kept.pop()
     return kept
+
+
+def _without_unvoiced_end(segments: list, samples: np.ndarray) -> list:
+    """Drop a last segment the model doubts when no speech follows the sure ones before it.
+
+    After a sentence it heard well, the quick window sometimes adds one it made up ("This is
+    a very important event.", mean log-probability -1.96) in the silence before Stop, starting
+    just inside the speech's padded end and too long for ``_spoken``'s few-word rule. Decoding
+    the whole clip again for it cost about a second at Stop. The voice activity after the sure
+    segments tells it from a real last sentence the model was unsure of: that one is voiced.
+    """
+    if len(segments) < 2 or not _doubtful(segments[-1:]) or _doubtful(segments[:-1]):
+        return segments
+    after = samples[int((segments[-2].end + AFTER_SURE_S) * SAMPLE_RATE) :]
+    return segments if speech_regions(after) else segments[:-1]
 
 
 def _doubtful(segments: list) -> bool:

@@ -13,6 +13,10 @@ the words before it as the prompt:
   ``MAX_SEGMENT_S``. Those words are committed with absolute timings; the unfinished sentence
   waits for the next run. At Stop only the audio after the boundary is left
   (``final_transcript``).
+* The unfinished sentence is also decoded while the speaker is silent after it
+  (``tail_guess``), without committing it: more speech may follow. If none has at Stop, that
+  decode is the rest of the transcript and Stop waits for no decoding at all; if some has,
+  the rest is decoded at Stop as before.
 * A whole file (an upload, ``rebound transcribe``) goes through the same steps at once
   (``transcribe_by_pauses``), so both paths give the same words.
 
@@ -22,12 +26,15 @@ Cutting in the middle of a pause means no word is split, and each segment is lon
 
 from __future__ import annotations
 
+import logging
 from itertools import pairwise
 
 import numpy as np
 
 from app.transcription.base import SAMPLE_RATE, Transcript, Word
 from app.transcription.speech import FINE_PAUSES, join_words, speech_regions
+
+log = logging.getLogger(__name__)
 
 # Segments shorter than this wait for more speech (the encoder always pays for 30 s).
 MIN_SEGMENT_S = 4.0
@@ -49,6 +56,10 @@ SKIP_SILENCE_S = 10.0
 # What is left at finish is transcribed in the engine's quick mode up to this length (the
 # last sentence or two); a longer rest gets the full window.
 QUICK_TAIL_S = 20.0
+# The unfinished sentence is guessed once the speech before the end of what arrived has ended
+# this long before it: the voice activity closes a stretch after 0.5 s of silence and pads
+# it by 0.3 s, so a closed stretch ends at least 0.2 s before the audio does.
+SPEECH_ENDED_S = 0.1
 
 
 def next_cut(samples: np.ndarray, start_s: float) -> float | None:
@@ -169,20 +180,68 @@ def context_of(stored: list[dict]) -> str:
     return join_words([w for w in as_words(stored) if w.probability >= 0.5])
 
 
-def final_transcript(
-    engine, samples: np.ndarray, committed: list[dict], until_s: float
-) -> Transcript:
-    """The whole recording's transcript: the committed words, then the rest transcribed now."""
-    duration = samples.size / SAMPLE_RATE
+def tail_guess(
+    engine, samples: np.ndarray, committed: list[dict], until_s: float, earlier: dict | None
+) -> dict | None:
+    """The unfinished rest after ``until_s`` decoded now, for Stop to keep if no speech follows.
+
+    Made only once the rest's last stretch of speech has ended (the voice activity closed it:
+    half a second of silence); None when the rest holds no finished speech. ``earlier`` (the
+    last guess) is returned as it is while it still holds, so a long silence before Stop costs
+    one decode, not one per piece. Returns ``{"from_s", "to_s", "spoken_until_s", "words"}``:
+    the boundary it started from, the end of the audio it heard, the end of the speech in it
+    (voice-activity padding included) and its words with absolute timings.
+    """
+    if guess_holds(earlier, samples, until_s):
+        return earlier
     rest = samples[int(until_s * SAMPLE_RATE) :]
-    # The candidate is waiting for this last bit: a quick window when it is short.
+    regions = speech_regions(rest)
+    length = rest.size / SAMPLE_RATE
+    if not regions or length - regions[-1][1] < SPEECH_ENDED_S:
+        return None  # nothing said yet, or still speaking
+    heard = _decode_rest(engine, rest, committed)
+    return {
+        "from_s": until_s,
+        "to_s": round(until_s + length, 3),
+        "spoken_until_s": round(until_s + regions[-1][1], 3),
+        "words": shifted(heard, until_s),
+    }
+
+
+def guess_holds(guess: dict | None, samples: np.ndarray, until_s: float) -> bool:
+    """True if ``guess`` decoded everything said after ``until_s``: it started there, and no
+    speech began after the speech it heard (a cough or a new word there: decode again)."""
+    if not guess or abs(guess["from_s"] - until_s) > 1e-6:
+        return False
+    after = samples[int(guess["spoken_until_s"] * SAMPLE_RATE) :]
+    return not speech_regions(after)
+
+
+def _decode_rest(engine, rest: np.ndarray, committed: list[dict]) -> Transcript:
+    """What follows the last cut, decoded as the candidate waits: a quick window when short."""
     quick = rest.size < QUICK_TAIL_S * SAMPLE_RATE
-    tail = (
-        engine.transcribe(rest, context=context_of(committed), quick=quick, greedy=quick)
-        if rest.size
-        else None
-    )
-    words = as_words(committed) + (as_words(shifted(tail, until_s)) if tail else [])
+    return engine.transcribe(rest, context=context_of(committed), quick=quick, greedy=quick)
+
+
+def final_transcript(
+    engine, samples: np.ndarray, committed: list[dict], until_s: float, guess: dict | None = None
+) -> Transcript:
+    """The whole recording's transcript: the committed words, then the rest.
+
+    The rest is ``guess`` (``tail_guess``, made while the candidate was silent) when it still
+    holds, else transcribed now.
+    """
+    duration = samples.size / SAMPLE_RATE
+    if guess_holds(guess, samples, until_s):
+        log.info("the last %.1f s were decoded before Stop", duration - until_s)
+        tail_words = as_words(guess["words"])
+    else:
+        rest = samples[int(until_s * SAMPLE_RATE) :]
+        log.info("decoding the last %.1f s at Stop (guess: %s)", rest.size / SAMPLE_RATE,
+                 "no longer holds" if guess else "none")  # fmt: skip
+        tail = _decode_rest(engine, rest, committed) if rest.size else None
+        tail_words = as_words(shifted(tail, until_s)) if tail else []
+    words = as_words(committed) + tail_words
     return Transcript(text=join_words(words), words=words, duration_s=duration)
 
 

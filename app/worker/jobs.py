@@ -35,6 +35,7 @@ from app.transcription.base import SAMPLE_RATE
 from app.transcription.segments import (
     final_transcript,
     live_segments,
+    tail_guess,
     text_of,
     transcribe_by_pauses,
 )
@@ -195,7 +196,9 @@ def transcribe_attempt(attempt_id: int) -> None:
                 samples = decode_arrived(original, limits, from_s=attempt.live_until_s)
             if samples.size == 0:
                 raise TranscriptionError("the recording could not be decoded")
-            transcript = final_transcript(engine, samples, attempt.live_words, attempt.live_until_s)
+            transcript = final_transcript(
+                engine, samples, attempt.live_words, attempt.live_until_s, attempt.live_guess
+            )
         else:
             samples = whole_samples(store, attempt)
             transcript = transcribe_by_pauses(engine, samples)
@@ -228,6 +231,7 @@ def transcribe_attempt(attempt_id: int) -> None:
         },
         status=AttemptStatus.DONE,
         error="",
+        live_guess=None,  # in the transcript now, or not what was said
         # The transcript goes out first, with the keyword figures (milliseconds); reading it
         # by meaning follows at once, so Stop to transcript does not wait for the model.
         **transcript_values(
@@ -286,6 +290,7 @@ def transcribe_live(attempt_id: int) -> None:
         return
     pieces = contiguous(pieces_of(attempt_id))
     committed, until = list(attempt.live_words), attempt.live_until_s
+    earlier = attempt.live_guess
     db.session.commit()
     if not pieces:
         return
@@ -318,26 +323,53 @@ def transcribe_live(attempt_id: int) -> None:
             log.warning("live transcription of attempt %s failed: %s", attempt_id, err)
             return
         if step is None:
-            return
-        words, cut = step
-        result = db.session.execute(
-            update(Attempt)
-            .where(
-                Attempt.id == attempt_id,
-                # Finished but not yet taken by the final job: the words still save it work.
-                Attempt.status.in_((AttemptStatus.RECORDING, AttemptStatus.QUEUED)),
-                Attempt.live_until_s == until,
-            )
-            .values(live_words=words, live_until_s=cut, partial_text=text_of(words))
+            break
+        committed, cut = step
+        stored = _store_live(
+            attempt_id,
+            until,
+            live_words=committed,
+            live_until_s=cut,
+            partial_text=text_of(committed),
+            live_guess=None,
         )
-        db.session.commit()
-        if result.rowcount != 1:
+        if not stored:
             return  # the final job took it meanwhile, or another run got there first
         until = cut
+    if _finished(attempt_id):
+        return  # the final job decodes the rest now in any case
+    # Everything finished is committed; the sentence being said (or just said) is decoded
+    # now if the candidate has gone quiet after it, so a Stop that follows needs no decoding.
+    try:
+        guess = tail_guess(engine, samples, committed, until, earlier)
+    except TranscriptionError as err:
+        log.warning("no guess at the end of attempt %s: %s", attempt_id, err)
+        return
+    if guess is not earlier:
+        _store_live(attempt_id, until, live_guess=guess)
 
 
-def prepare_interviewer_speech(texts: list[str]) -> None:
-    """Have the interviewer's next words spoken and stored before they are asked."""
-    made = prepare_speech(texts)
+def _store_live(attempt_id: int, until: float, **values) -> bool:
+    """Store what a live run found, unless the final job took the attempt or another run
+    moved the boundary meanwhile; True if stored."""
+    result = db.session.execute(
+        update(Attempt)
+        .where(
+            Attempt.id == attempt_id,
+            # Finished but not yet taken by the final job: the words still save it work.
+            Attempt.status.in_((AttemptStatus.RECORDING, AttemptStatus.QUEUED)),
+            Attempt.live_until_s == until,
+        )
+        .values(**values)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def prepare_interviewer_speech(texts: list[str], others_waiting=lambda: False) -> list[str]:
+    """Have the interviewer's next words spoken and stored before they are asked; return the
+    texts left when other jobs began to wait (the caller queues them again, behind those)."""
+    made, left = prepare_speech(texts, others_waiting)
     if made:
         log.info("prepared the interviewer's speech of %s text(s)", made)
+    return left

@@ -73,8 +73,12 @@ class JobQueue:
                 transcribe_live(attempt_id)
 
         def prepare_speech_job(texts: list[str]) -> None:
+            # One text takes Piper 0.3-1 s; a transcript queued meanwhile goes first, and
+            # the texts left come back behind it.
             with app.app_context():
-                prepare_interviewer_speech(texts)
+                left = prepare_interviewer_speech(texts, lambda: self.pending() > 0)
+            if left:
+                self.enqueue_speech(left)
 
         def reap_job() -> None:
             with app.app_context():

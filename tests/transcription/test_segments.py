@@ -251,3 +251,120 @@ def test_the_next_segment_starts_in_a_gap_between_words_not_inside_one():
     ]
     kept, boundary = settled(words, 7.36)
     assert kept == words[:1] and boundary == 4.5
+
+
+class CountingEngine:
+    """Hears one word per call, where the speech it was given ends; counts the calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def transcribe(self, samples, context="", quick=False, greedy=False):
+        self.calls += 1
+        end = speech_regions(samples)[-1][1]
+        return Transcript(f"heard{self.calls}", [Word(f" heard{self.calls}", end - 0.6, end - 0.3)])
+
+
+def _silence(seconds: float) -> np.ndarray:
+    return np.zeros(int(seconds * SAMPLE_RATE), dtype=np.float32)
+
+
+def test_the_last_sentence_is_guessed_once_the_speaker_goes_quiet(audio_fixtures):
+    from app.transcription.segments import guess_holds, tail_guess
+
+    sentence, _ = load_samples(audio_fixtures / "short.wav")
+    regions = speech_regions(sentence)
+    speaking = sentence[: int((regions[-1][1] - 0.4) * SAMPLE_RATE)]  # mid-sentence
+    committed = [{"word": " Before.", "start": 0.2, "end": 0.6, "probability": 0.9}]
+    engine = CountingEngine()
+    lead = _silence(2.0)  # the committed part: the rest starts at 2.0 s
+    assert tail_guess(engine, np.concatenate([lead, speaking]), committed, 2.0, None) is None
+    assert engine.calls == 0  # still speaking: nothing to guess yet
+
+    quiet = np.concatenate([lead, sentence, _silence(1.0)])
+    guess = tail_guess(engine, quiet, committed, 2.0, None)
+    assert engine.calls == 1 and guess["from_s"] == 2.0
+    assert [w["word"] for w in guess["words"]] == [" heard1"]
+    assert guess["words"][0]["start"] > 2.0  # absolute timings
+    # More silence: the guess still holds, and is not made again.
+    longer = np.concatenate([quiet, _silence(3.0)])
+    assert tail_guess(engine, longer, committed, 2.0, guess) is guess and engine.calls == 1
+    # The final job keeps it: no decoding at Stop.
+    final = final_transcript(engine, longer, committed, 2.0, guess)
+    assert engine.calls == 1 and final.text == "Before. heard1"
+    # Another boundary (the live run committed more): the guess is not about this rest.
+    assert not guess_holds(guess, longer, 3.0)
+
+
+def test_speech_after_the_guess_is_decoded_at_stop(audio_fixtures):
+    sentence, _ = load_samples(audio_fixtures / "short.wav")
+    engine = CountingEngine()
+    quiet = np.concatenate([sentence, _silence(1.0)])
+    from app.transcription.segments import tail_guess
+
+    guess = tail_guess(engine, quiet, [], 0.0, None)
+    went_on = np.concatenate([quiet, sentence, _silence(0.3)])
+    final = final_transcript(engine, went_on, [], 0.0, guess)
+    assert engine.calls == 2 and final.text == "heard2"  # the whole rest, decoded again
+    # A guess made before the speech that followed is never mixed into the transcript.
+    assert "heard1" not in final.text
+
+
+def test_a_streamed_answer_that_ends_in_silence_needs_no_decoding_at_stop(
+    client, app, audio_fixtures, tmp_path, monkeypatch
+):
+    """The real engine and API: the last sentence is decoded while the candidate is silent,
+    and Stop keeps that decode; the transcript is the one decoding at Stop gives."""
+    from tests.fixtures.make_fixtures import ffmpeg
+
+    clip = tmp_path / "quiet_end.webm"
+    # Silence after the sentence, too short for the live run to commit it (MIN_SEGMENT_S).
+    ffmpeg("-i", str(audio_fixtures / "short.wav"), "-af", "apad=pad_dur=0.9",
+           "-c:a", "libopus", "-b:a", "32k", "-f", "webm", str(clip))  # fmt: skip
+    attempt_id = start(client).json["id"]
+    for seq, piece in enumerate(pieces_of(clip, 5)):
+        assert put(client, attempt_id, seq, piece).status_code == 204
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        guess, boundary = attempt.live_guess, attempt.live_until_s
+        engine = engine_for_app()
+        samples, _ = load_samples(clip)
+        decoded_at_stop = final_transcript(engine, samples, attempt.live_words, boundary).text
+    assert guess is not None and guess["from_s"] == boundary
+    calls = []
+    real = engine.transcribe
+    monkeypatch.setattr(engine, "transcribe", lambda *a, **k: calls.append(1) or real(*a, **k))
+    client.post(f"/api/v1/attempts/{attempt_id}/finish")
+    shown = client.get(f"/api/v1/attempts/{attempt_id}").json
+    assert shown["status"] == "done" and calls == []
+    assert shown["transcript"]["text"] == decoded_at_stop
+    errors, total = word_errors(SPEECH["short"], shown["transcript"]["text"])
+    assert errors / total < 0.1
+    with app.app_context():
+        assert db.session.get(Attempt, attempt_id).live_guess is None  # not kept once used
+
+
+def test_a_doubtful_sentence_after_the_speech_ended_is_dropped_without_decoding_again(
+    audio_fixtures,
+):
+    """The quick window once added "This is a very important event." (mean log-probability
+    -1.96) in the silence before Stop, after a sentence it heard well; the whole tail was then
+    decoded again for it, a second at Stop. Only a voiced last segment is worth that."""
+    from types import SimpleNamespace as Segment
+
+    from app.transcription.faster import _without_unvoiced_end
+
+    sentence, _ = load_samples(audio_fixtures / "short.wav")
+    end = speech_regions(sentence)[-1][1] - 0.3  # the voice activity pads its end by 0.3 s
+    heard = Segment(start=0.4, end=end, words=[1] * 8, avg_logprob=-0.2, compression_ratio=1.1)
+    made_up = Segment(start=end, end=end + 1.0, words=[1] * 6, avg_logprob=-1.96,
+                      compression_ratio=0.84)  # fmt: skip
+    quiet_after = np.concatenate([sentence, _silence(1.0)])
+    assert _without_unvoiced_end([heard, made_up], quiet_after) == [heard]
+    # A real sentence the model doubts is voiced: kept, to be decoded again.
+    said_after = np.concatenate([sentence[: int(end * SAMPLE_RATE)], sentence])
+    assert _without_unvoiced_end([heard, made_up], said_after) == [heard, made_up]
+    # Nothing sure before it, or more than its end in doubt: not this rule's to judge.
+    unsure = Segment(start=0.4, end=end, words=[1] * 8, avg_logprob=-1.3, compression_ratio=1.1)
+    assert _without_unvoiced_end([unsure, made_up], quiet_after) == [unsure, made_up]
+    assert _without_unvoiced_end([made_up], quiet_after) == [made_up]
