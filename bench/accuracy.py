@@ -82,7 +82,7 @@ def streamed(engine, samples, piece_s: float = 1.0, lead_s: float = 0.0) -> list
     until, guess = 0.0, None
     step = int(piece_s * SAMPLE_RATE)
     for end in range(step + int(lead_s * SAMPLE_RATE), samples.size, step):
-        for words, cut in live_segments(engine, samples[:end], committed, until):
+        for words, cut in live_segments(engine, samples[:end], committed, until, guess):
             committed, until = words, cut
         guess = tail_guess(engine, samples[:end], committed, until, guess)
     return final_transcript(engine, samples, committed, until, guess).to_dict()["words"]

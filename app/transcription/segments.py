@@ -15,8 +15,9 @@ the words before it as the prompt:
   (``final_transcript``).
 * The unfinished sentence is also decoded while the speaker is silent after it
   (``tail_guess``), without committing it: more speech may follow. If none has at Stop, that
-  decode is the rest of the transcript and Stop waits for no decoding at all; if some has,
-  the rest is decoded at Stop as before.
+  decode is the rest of the transcript and Stop waits for no decoding at all. If the speaker
+  went on after the silence, it is committed as a segment (its end lies in that pause), so
+  the decode is not wasted; if they went on before its end, the rest is decoded again.
 * A whole file (an upload, ``rebound transcribe``) goes through the same steps at once
   (``transcribe_by_pauses``), so both paths give the same words.
 
@@ -109,13 +110,21 @@ def quiet_point(samples: np.ndarray, earliest_s: float, latest_s: float) -> floa
     return earliest_s + (int(np.argmin(level)) + 0.5) / 50
 
 
-def live_segments(engine, samples: np.ndarray, committed: list[dict], until_s: float):
+def live_segments(
+    engine, samples: np.ndarray, committed: list[dict], until_s: float, guess: dict | None = None
+):
     """Transcribe each finished stretch of ``samples`` after ``until_s``, one at a time.
 
     Yields ``(words, cut_s)``: every word so far (stored dicts, absolute timings) and the new
     boundary. The caller stores each step before asking for the next one, and stops asking
-    when the recording has finished (the final job takes the rest).
+    when the recording has finished (the final job takes the rest). A ``guess`` (``tail_guess``)
+    that the candidate has since spoken past, after a pause, is committed as it is: it was a
+    whole stretch of speech decoded on its own, as a segment would be.
     """
+    end = spoken_past(guess, samples, until_s)
+    if end is not None:
+        committed, until_s = committed + guess["words"], end
+        yield committed, until_s
     while (found := next_segment(samples, until_s)) is not None:
         cut, at_pause = found
         segment = samples[int(until_s * SAMPLE_RATE) : int(cut * SAMPLE_RATE)]
@@ -183,7 +192,8 @@ def context_of(stored: list[dict]) -> str:
 def tail_guess(
     engine, samples: np.ndarray, committed: list[dict], until_s: float, earlier: dict | None
 ) -> dict | None:
-    """The unfinished rest after ``until_s`` decoded now, for Stop to keep if no speech follows.
+    """The unfinished rest after ``until_s`` decoded now: the end of the transcript if Stop
+    follows with no more speech, a committed segment if the candidate goes on after a pause.
 
     Made only once the rest's last stretch of speech has ended (the voice activity closed it:
     half a second of silence); None when the rest holds no finished speech. ``earlier`` (the
@@ -199,13 +209,26 @@ def tail_guess(
     length = rest.size / SAMPLE_RATE
     if not regions or length - regions[-1][1] < SPEECH_ENDED_S:
         return None  # nothing said yet, or still speaking
-    heard = _decode_rest(engine, rest, committed)
+    # As a live segment is decoded (it becomes one if the candidate goes on, ``live_segments``).
+    heard = engine.transcribe(rest, context=context_of(committed), quick=True)
     return {
         "from_s": until_s,
         "to_s": round(until_s + length, 3),
         "spoken_until_s": round(until_s + regions[-1][1], 3),
         "words": shifted(heard, until_s),
     }
+
+
+def spoken_past(guess: dict | None, samples: np.ndarray, until_s: float) -> float | None:
+    """Where a guess ends if the candidate began speaking again only after all the audio it
+    heard (so no word of theirs is cut in two), else None."""
+    if not guess or abs(guess["from_s"] - until_s) > 1e-6:
+        return None
+    after = samples[int(guess["spoken_until_s"] * SAMPLE_RATE) :]
+    regions = speech_regions(after)
+    if regions and regions[0][0] >= guess["to_s"] - guess["spoken_until_s"]:
+        return guess["to_s"]
+    return None
 
 
 def guess_holds(guess: dict | None, samples: np.ndarray, until_s: float) -> bool:

@@ -315,7 +315,7 @@ def transcribe_live(attempt_id: int) -> None:
     except (ModelNotFound, EngineUnavailable) as err:
         log.warning("no live transcript for attempt %s: %s", attempt_id, err)
         return
-    steps = live_segments(engine, samples, committed, until)
+    steps = live_segments(engine, samples, committed, until, earlier)
     while not _finished(attempt_id):  # Stop: the final job takes the rest in one quick pass
         try:
             step = next(steps, None)

@@ -21,6 +21,7 @@ from app.transcription.segments import (
     TRAILING_PAUSE_S,
     final_transcript,
     next_cut,
+    text_of,
 )
 from app.transcription.speech import speech_regions
 from app.worker.jobs import engine_for_app
@@ -314,7 +315,7 @@ def test_a_streamed_answer_that_ends_in_silence_needs_no_decoding_at_stop(
     client, app, audio_fixtures, tmp_path, monkeypatch
 ):
     """The real engine and API: the last sentence is decoded while the candidate is silent,
-    and Stop keeps that decode; the transcript is the one decoding at Stop gives."""
+    and Stop keeps that decode."""
     from tests.fixtures.make_fixtures import ffmpeg
 
     clip = tmp_path / "quiet_end.webm"
@@ -328,8 +329,7 @@ def test_a_streamed_answer_that_ends_in_silence_needs_no_decoding_at_stop(
         attempt = db.session.get(Attempt, attempt_id)
         guess, boundary = attempt.live_guess, attempt.live_until_s
         engine = engine_for_app()
-        samples, _ = load_samples(clip)
-        decoded_at_stop = final_transcript(engine, samples, attempt.live_words, boundary).text
+        guessed = text_of(attempt.live_words + (guess or {}).get("words", []))
     assert guess is not None and guess["from_s"] == boundary
     calls = []
     real = engine.transcribe
@@ -337,7 +337,7 @@ def test_a_streamed_answer_that_ends_in_silence_needs_no_decoding_at_stop(
     client.post(f"/api/v1/attempts/{attempt_id}/finish")
     shown = client.get(f"/api/v1/attempts/{attempt_id}").json
     assert shown["status"] == "done" and calls == []
-    assert shown["transcript"]["text"] == decoded_at_stop
+    assert shown["transcript"]["text"] == guessed
     errors, total = word_errors(SPEECH["short"], shown["transcript"]["text"])
     assert errors / total < 0.1
     with app.app_context():
@@ -368,3 +368,27 @@ def test_a_doubtful_sentence_after_the_speech_ended_is_dropped_without_decoding_
     unsure = Segment(start=0.4, end=end, words=[1] * 8, avg_logprob=-1.3, compression_ratio=1.1)
     assert _without_unvoiced_end([unsure, made_up], quiet_after) == [unsure, made_up]
     assert _without_unvoiced_end([made_up], quiet_after) == [made_up]
+
+
+def test_a_guess_the_candidate_spoke_past_after_a_pause_becomes_a_segment(audio_fixtures):
+    """No decode is wasted on a pause between sentences: the guess of the sentence before
+    it is committed as it is, ending in the pause, and only what follows is decoded."""
+    from app.transcription.segments import live_segments, tail_guess
+
+    sentence, _ = load_samples(audio_fixtures / "short.wav")
+    engine = CountingEngine()
+    paused = np.concatenate([sentence, _silence(1.0)])
+    guess = tail_guess(engine, paused, [], 0.0, None)
+    went_on = np.concatenate([paused, _silence(0.5), sentence])
+    steps = live_segments(engine, went_on, [], 0.0, guess)
+    words, cut = next(steps)
+    assert engine.calls == 1 and words == guess["words"] and cut == guess["to_s"]
+    # Speech that began before the end of what the guess heard: the guess may hold half a
+    # word of it, so the stretch is decoded again (the pause between the sentences is a cut).
+    early = dict(guess, to_s=paused.size / SAMPLE_RATE + 2.0)  # into the next sentence
+    words, cut = next(live_segments(engine, went_on, [], 0.0, early))
+    assert engine.calls == 2 and [w["word"] for w in words] == [" heard2"]
+    assert cut < early["to_s"]
+    # A guess from another boundary is not this rest's.
+    words, _ = next(live_segments(engine, went_on, [], 0.5, guess))
+    assert engine.calls == 3 and [w["word"] for w in words] == [" heard3"]
