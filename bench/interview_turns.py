@@ -1,6 +1,6 @@
 """Stop to the interviewer's next words, in a real browser: the mock interview room in Chromium.
 
-    PYTHONPATH=. .venv/bin/python bench/interview_turns.py [--turns 10] [--warmup 1]
+    PYTHONPATH=. .venv/bin/python bench/interview_turns.py [--turns 10] [--warmup 1] [--log FILE]
 
 Starts ``rebound serve`` (web + worker, embedded defaults, the Piper voice) in a temporary
 folder, signs up in Debian's Chromium and sits real-mode mock interviews of eight behavioural
@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import sqlite3
 import tempfile
 from datetime import UTC, datetime
@@ -150,6 +151,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--turns", type=int, default=10, help="turns counted")
     parser.add_argument("--warmup", type=int, default=1, help="turns first, not counted")
+    parser.add_argument("--log", type=Path, help="copy the server's log (worker included) here")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -197,6 +199,8 @@ def main() -> None:
             browser.close()
             server.terminate()
             server.wait(timeout=30)
+            if args.log:
+                shutil.copy(data / "serve.log", args.log)
     print(f"\n{machine()} (at the end)\n")
     print("| from Stop to | p50 / p95 / max |")
     print("|---|---|")

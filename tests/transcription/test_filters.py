@@ -248,3 +248,17 @@ def test_a_doubted_word_inside_fluent_speech_is_not_asked_about():
     assert swallowing(words, _speech("weakness-fillers.ogg")) == []
     opening = [Word(" My", 0.3, 0.6, 0.2), *words[1:]]
     assert [i for i, _ in swallowing(opening, _speech("weakness-fillers.ogg"))] == [0]
+
+
+def test_a_moment_heard_without_a_filler_is_not_asked_again():
+    # The tight clip heard the word itself first: no filler before it, so the longer clip
+    # (for a word cut off by its timing) is not decoded too: one decode of the moment.
+    samples = _speech("weakness-fillers.ogg")[: int(2.0 * SAMPLE_RATE)]
+    asked = []
+
+    def decode(clip, context):
+        asked.append(clip.size / SAMPLE_RATE)
+        return [segment(" My", [Word(" My", 0.1, 0.6, 0.9)])]
+
+    assert restore_fillers(SWALLOWED, samples, decode) == SWALLOWED
+    assert len(asked) == 1
