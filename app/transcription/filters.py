@@ -270,8 +270,9 @@ def _filler_before(
     The clip first ends with the word; a decoder cut off mid-word by its timing ("problem"
     for a "probably" that went on) is asked once more with a little of what follows. A piece
     of the next word can also mislead it ("My big." for "Um, my", "biggest" cut), so the
-    tight clip goes first, and when it heard the word itself first (no filler before it) the
-    moment is not asked again: one decode of the moment, not two, for most suspects.
+    tight clip goes first, and only a filler it heard first, before another word, is worth
+    the second clip: a moment it heard with no filler at all ("My", or flite's "I asked" heard
+    as "Hiya.") is asked once, not twice (a quarter to half a second each at Stop).
     """
     for pad in (WORD_END_PAD_S, GAP_PAD_S):
         clip = samples[int(first * SAMPLE_RATE) : int((word.end + pad) * SAMPLE_RATE)]
@@ -282,7 +283,7 @@ def _filler_before(
             and _plain(heard[1].word) == _plain(word.word)
         ):
             return heard[0], heard[1]
-        if heard and _plain(heard[0].word) == _plain(word.word):
+        if not heard or _plain(heard[0].word) not in SOUND_FILLERS:
             return None
     return None
 

@@ -251,14 +251,15 @@ def test_a_doubted_word_inside_fluent_speech_is_not_asked_about():
 
 
 def test_a_moment_heard_without_a_filler_is_not_asked_again():
-    # The tight clip heard the word itself first: no filler before it, so the longer clip
-    # (for a word cut off by its timing) is not decoded too: one decode of the moment.
+    # The tight clip heard no filler first (the word itself, another word, or nothing): the
+    # longer clip, for a filler's word cut off by its timing, is not decoded too.
     samples = _speech("weakness-fillers.ogg")[: int(2.0 * SAMPLE_RATE)]
-    asked = []
+    for heard in ([Word(" My", 0.1, 0.6, 0.9)], [Word(" Hiya.", 0.1, 0.6, 0.4)], []):
+        asked = []
 
-    def decode(clip, context):
-        asked.append(clip.size / SAMPLE_RATE)
-        return [segment(" My", [Word(" My", 0.1, 0.6, 0.9)])]
+        def decode(clip, context, h=heard, asked=asked):
+            asked.append(clip.size / SAMPLE_RATE)
+            return [segment("", h)] if h else []
 
-    assert restore_fillers(SWALLOWED, samples, decode) == SWALLOWED
-    assert len(asked) == 1
+        assert restore_fillers(SWALLOWED, samples, decode) == SWALLOWED
+        assert len(asked) == 1
