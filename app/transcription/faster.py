@@ -114,7 +114,11 @@ class FasterWhisperEngine:
                 # waiting, and the warm retries of a doubtful end took 3-4 s for nothing.
                 segments = _spoken(self._segments(samples, prompt, "cold"), spoken_until)
         if segments is None:
-            segments = self._segments(samples, prompt, "full")
+            # The full window's warmer retries sample at random: on the silence after "I
+            # don't know." they said "You", "I'm" or "Thank you very much." by turns, so the
+            # same rules drop what follows the speech here too.
+            segments = _spoken(self._segments(samples, prompt, "full"), spoken_until)
+            segments = _without_unvoiced_end(segments, samples)
         words = supported_words([_decoded(s) for s in segments], samples, regions)
         words = drop_unlikely_tail(keep_spoken_words(words, regions), regions)
         words = fill_gaps(words, samples, regions, self._decode_alone)
