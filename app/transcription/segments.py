@@ -222,10 +222,7 @@ def tail_guess(
 def spoken_past(guess: dict | None, samples: np.ndarray, until_s: float) -> float | None:
     """Where a guess ends if the candidate began speaking again only after all the audio it
     heard (so no word of theirs is cut in two), else None."""
-    if not guess or abs(guess["from_s"] - until_s) > 1e-6:
-        return None
-    after = samples[int(guess["spoken_until_s"] * SAMPLE_RATE) :]
-    regions = speech_regions(after)
+    regions = _speech_after(guess, samples, until_s)
     if regions and regions[0][0] >= guess["to_s"] - guess["spoken_until_s"]:
         return guess["to_s"]
     return None
@@ -234,16 +231,17 @@ def spoken_past(guess: dict | None, samples: np.ndarray, until_s: float) -> floa
 def guess_holds(guess: dict | None, samples: np.ndarray, until_s: float) -> bool:
     """True if ``guess`` decoded everything said after ``until_s``: it started there, and no
     speech began after the speech it heard (a cough or a new word there: decode again)."""
+    return _speech_after(guess, samples, until_s) == []
+
+
+def _speech_after(
+    guess: dict | None, samples: np.ndarray, until_s: float
+) -> list[tuple[float, float]] | None:
+    """The stretches of speech after the speech ``guess`` heard (relative to its end), or None
+    when there is no guess from this boundary."""
     if not guess or abs(guess["from_s"] - until_s) > 1e-6:
-        return False
-    after = samples[int(guess["spoken_until_s"] * SAMPLE_RATE) :]
-    return not speech_regions(after)
-
-
-def _decode_rest(engine, rest: np.ndarray, committed: list[dict]) -> Transcript:
-    """What follows the last cut, decoded as the candidate waits: a quick window when short."""
-    quick = rest.size < QUICK_TAIL_S * SAMPLE_RATE
-    return engine.transcribe(rest, context=context_of(committed), quick=quick, greedy=quick)
+        return None
+    return speech_regions(samples[int(guess["spoken_until_s"] * SAMPLE_RATE) :])
 
 
 def final_transcript(
@@ -262,7 +260,13 @@ def final_transcript(
         rest = samples[int(until_s * SAMPLE_RATE) :]
         log.info("decoding the last %.1f s at Stop (guess: %s)", rest.size / SAMPLE_RATE,
                  "no longer holds" if guess else "none")  # fmt: skip
-        tail = _decode_rest(engine, rest, committed) if rest.size else None
+        # The candidate is waiting for this last bit: a quick window when it is short.
+        quick = rest.size < QUICK_TAIL_S * SAMPLE_RATE
+        tail = (
+            engine.transcribe(rest, context=context_of(committed), quick=quick, greedy=quick)
+            if rest.size
+            else None
+        )
         tail_words = as_words(shifted(tail, until_s)) if tail else []
     words = as_words(committed) + tail_words
     return Transcript(text=join_words(words), words=words, duration_s=duration)
