@@ -6,6 +6,7 @@
     python bench/understanding.py --blind3     # the fourth pass's blind set (blind3.yaml)
     python bench/understanding.py --blind4     # the fifth pass's blind set (blind4.yaml)
     python bench/understanding.py --blind5     # the paraphrase pass's blind set (blind5.yaml)
+    python bench/understanding.py --blind6     # the near-points pass's blind set (blind6.yaml)
     python bench/understanding.py --calibrate  # search the thresholds on the 66 answers
     python bench/understanding.py --cost       # time and memory of a 3-minute answer, 1 core
 
@@ -52,7 +53,15 @@ BLIND2 = ROOT / "bench" / "understanding_set" / "blind2.yaml"
 BLIND3 = ROOT / "bench" / "understanding_set" / "blind3.yaml"
 BLIND4 = ROOT / "bench" / "understanding_set" / "blind4.yaml"
 BLIND5 = ROOT / "bench" / "understanding_set" / "blind5.yaml"
-BLINDS = {"blind": BLIND, "blind2": BLIND2, "blind3": BLIND3, "blind4": BLIND4, "blind5": BLIND5}
+BLIND6 = ROOT / "bench" / "understanding_set" / "blind6.yaml"
+BLINDS = {
+    "blind": BLIND,
+    "blind2": BLIND2,
+    "blind3": BLIND3,
+    "blind4": BLIND4,
+    "blind5": BLIND5,
+    "blind6": BLIND6,
+}
 
 
 def load(path: Path = SET) -> tuple[list[dict], dict]:
