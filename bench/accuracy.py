@@ -2,7 +2,7 @@
 
     python bench/accuracy.py [--paths whole,streamed] [--only ID ...] [--model base]
                              [--engine faster-whisper] [--show] [--piece 1.0] [--lead 0]
-                             [--keep DIR]
+                             [--keep DIR] [--noise DBFS] [--tail S] [--gain DB]
 
 Paths, each through the code the app runs:
 
@@ -20,6 +20,13 @@ Paths, each through the code the app runs:
   ``--keep DIR`` copies each stored recording (what the browser sent) into DIR.
 * ``replay``: the ``streamed`` path on the recordings kept in ``--keep DIR``: what the
   browser sent, offline and repeatable (the live runs' timing aside).
+
+``--noise DBFS`` plays every answer in a room instead of digital silence: pink noise at that
+level (RMS, e.g. -50 for a quiet laptop microphone) under the whole answer, the same noise
+for every run; ``--tail S`` adds S seconds of it after the answer, as when a candidate stops
+talking before they press Stop. ``--gain DB`` makes the voice that much louder (a microphone
+close to the mouth, clipped at full scale) or quieter (negative: far from the microphone, or
+its input level low). All three apply to the whole and streamed paths.
 
 Prints per path: word error rate, invented words (said by the transcript, not the speaker),
 those of them shown as certain (not marked unsure: the decoder gave them at least
@@ -46,6 +53,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+from rooms import in_a_room  # noqa: E402
 from scoring import DOUBT_KINDS, Score, score  # noqa: E402
 from speech_set.make import AUDIO, load_set  # noqa: E402
 
@@ -193,11 +201,21 @@ def main() -> None:
     parser.add_argument("--lead", type=float, default=0.0, help="streamed: shift the pieces, s")
     parser.add_argument("--keep", type=Path, help="browser: copy each recording here; "
                         "replay: stream the recordings kept there")  # fmt: skip
+    parser.add_argument("--noise", type=float, help="whole, streamed: room noise at this dBFS")
+    parser.add_argument(
+        "--gain",
+        type=float,
+        default=0.0,
+        help="whole, streamed: the voice this many dB louder (negative: quieter)",
+    )
+    parser.add_argument("--tail", type=float, default=0.0, help="whole, streamed: seconds "
+                        "of silence (or of the room's noise) added after each answer")  # fmt: skip
     args = parser.parse_args()
     engine = load_engine(args.engine, args.model, cache_dir=str(HERE.parent / ".cache/models"),
                          beam_size=args.beam, verbatim=True)  # fmt: skip
     chosen = clips(args.only)
-    audio = {name: load_samples(path)[0] for _, name, path, _ in chosen}
+    audio = {name: in_a_room(load_samples(path)[0], args.noise, args.tail, seed, args.gain)
+             for seed, (_, name, path, _) in enumerate(chosen)}  # fmt: skip
     print(f"{args.engine} {args.model}, beam {args.beam}; {len(chosen)} answers, "
           f"{sum(a.size for a in audio.values()) / SAMPLE_RATE:.0f} s of audio\n")  # fmt: skip
     print("| path | voices | WER | invented words | invented, shown as certain | dropped sentences "

@@ -33,7 +33,7 @@ from itertools import pairwise
 import numpy as np
 
 from app.transcription.base import SAMPLE_RATE, Transcript, Word
-from app.transcription.speech import FINE_PAUSES, join_words, speech_regions
+from app.transcription.speech import FINE_PAUSES, join_words, levelled, speech_regions
 
 log = logging.getLogger(__name__)
 
@@ -273,7 +273,10 @@ def final_transcript(
 
 
 def transcribe_by_pauses(engine, samples: np.ndarray) -> Transcript:
-    """A whole recording, segment by segment, as if it had been streamed."""
+    """A whole recording, segment by segment, as if it had been streamed; a quiet voice
+    raised first, by one gain for the whole recording (``speech.levelled``: a browser's
+    recorder levels the voice itself, an uploaded file may come from a phone on the desk)."""
+    samples = levelled(samples, speech_regions(samples))
     committed: list[dict] = []
     until = 0.0
     for words, cut in live_segments(engine, samples, committed, until):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from app.recordings.audio import load_samples
 from app.transcription.base import SAMPLE_RATE, Word
@@ -263,3 +264,48 @@ def test_a_moment_heard_without_a_filler_is_not_asked_again():
 
         assert restore_fillers(SWALLOWED, samples, decode) == SWALLOWED
         assert len(asked) == 1
+
+
+def test_a_phrase_written_twice_with_no_time_for_the_second_is_dropped():
+    # cards-001, quiet: the quick window wrote "Ten of clubs. Ten of clubs." over 0.7 s; the
+    # copy's "Ten" and "of" had no length (piled) but its "clubs." lasted 0.08 s and stayed.
+    words = [Word(" Ten", 0.0, 0.3, 0.18), Word(" of", 0.3, 0.46), Word(" clubs.", 0.46, 0.6),
+             Word(" Ten", 0.6, 0.6), Word(" of", 0.6, 0.6), Word(" clubs.", 0.6, 0.68)]  # fmt: skip
+    kept = supported_words(
+        [segment(" Ten of clubs. Ten of clubs.", words)], tone(1.3), [(0.0, 1.3)]
+    )
+    assert [w.word for w in kept] == [" Ten", " of", " clubs."]
+
+
+def test_a_phrase_the_speaker_repeated_stays():
+    words = [Word(" I,", 0.0, 0.2), Word(" I", 0.35, 0.5), Word(" think", 0.5, 0.8),
+             Word(" very,", 0.8, 1.05), Word(" very", 1.1, 1.3), Word(" hard.", 1.3, 1.6),
+             Word(" 90", 1.7, 2.0), Word("%", 2.0, 2.0), Word(" 90", 2.1, 2.4), Word("%", 2.4, 2.4)]  # fmt: skip
+    kept = supported_words([segment(" x", words)], tone(2.5), [(0.0, 2.5)])
+    assert kept == words
+
+
+def test_a_quiet_voice_is_raised_before_decoding_and_an_ordinary_one_left_alone():
+    from app.transcription.speech import (
+        MAX_GAIN_DB,
+        SPEECH_LEVEL_DB,
+        levelled,
+        speech_level_db,
+    )
+
+    regions = [(0.5, 1.5)]
+    ordinary = np.concatenate([silence(0.5), tone(1.0, 0.3), silence(0.5)])  # -13 dB
+    assert levelled(ordinary, regions) is ordinary
+    quiet = ordinary * np.float32(0.05)  # 26 dB further away: -40 dB
+    raised = levelled(quiet, regions)
+    assert speech_level_db(raised, regions) == pytest.approx(SPEECH_LEVEL_DB, abs=0.1)
+    assert np.array_equal(raised[: SAMPLE_RATE // 2], quiet[: SAMPLE_RATE // 2])  # silence stays
+    whisper = ordinary * np.float32(0.0001)  # -93 dB: raised by no more than the cap
+    gained = speech_level_db(levelled(whisper, regions), regions) - speech_level_db(
+        whisper, regions
+    )
+    assert gained == pytest.approx(MAX_GAIN_DB, abs=0.1)
+    assert levelled(quiet, []) is quiet  # no speech found: nothing to raise
+    spiky = quiet.copy()
+    spiky[SAMPLE_RATE] = 0.9
+    assert np.abs(levelled(spiky, regions)).max() <= 1.0  # clipped, as a recorder would

@@ -87,6 +87,17 @@ def test_doubtful_words_after_the_speech_ends_are_dropped():
     assert drop_unlikely_tail(words[:2], [(0.9, 3.0)]) == words[:2]
 
 
+def test_a_doubted_last_word_with_no_room_in_the_audio_is_dropped():
+    # short-dont-know, 30 dB quieter and raised: "I don't know. So." with "So." at 0.12 for
+    # 0.04 s, inside the speech's padded end. A doubted last word that takes its time stays.
+    from app.transcription.speech import drop_unlikely_tail
+
+    said = [Word(" I", 0.0, 0.44, 0.84), Word(" don't", 0.44, 0.7), Word(" know.", 0.7, 0.92)]
+    assert drop_unlikely_tail([*said, Word(" So.", 0.92, 0.96, 0.12)], [(0.0, 1.32)]) == said
+    spoken = [*said, Word(" so", 0.95, 1.2, 0.2)]
+    assert drop_unlikely_tail(spoken, [(0.0, 1.5)]) == spoken
+
+
 @pytest.mark.parametrize(
     ("asked", "gpus", "expected"),
     [

@@ -21,6 +21,8 @@ from app.transcription.segments import (
     next_cut,
     transcribe_by_pauses,
 )
+from app.transcription.speech import SPEECH_LEVEL_DB, speech_level_db, speech_regions
+from bench.rooms import in_a_room
 from bench.scoring import score, tokens
 from bench.speech_set.make import load_set
 
@@ -138,3 +140,33 @@ def test_the_full_window_drops_a_doubtful_sentence_after_the_speech(base, monkey
     made_up = segment(" I'm", -1.16, [(" I'm", 0.95, 1.05, 0.6)])
     monkeypatch.setattr(base, "_segments", lambda samples, prompt, mode: [said, made_up])
     assert base.transcribe(piper("short-dont-know")).text == "I don't know!"
+
+
+def test_a_quiet_voice_is_not_heard_twice(base):
+    # cards-001 as a microphone 20 dB further away hears it (bench/accuracy.py --gain -20
+    # --noise -65): the live guess of the last two seconds, in the quick window, came back
+    # "Ten of clubs. Ten of clubs.", the copy squeezed into 0.08 s; "clubs." stayed twice.
+    voice = load_samples(SET / "human" / "cards-001.flac")[0]
+    samples = in_a_room(voice, -65.0, 3.0, seed=24, gain_db=-20.0)[: 2 * SAMPLE_RATE]
+    heard = base.transcribe(samples, quick=True).text
+    assert tokens(heard).count("clubs") == 1, heard
+
+
+def test_the_decoder_hears_a_quiet_voice_at_an_ordinary_level(base, monkeypatch):
+    # 20 dB further from the microphone, base heard "Five, five, five." for cards-004's "Five
+    # five." and an "It's" before cards-002's "Four queen"; raised first, neither (whole path,
+    # bench/accuracy.py --gain -20 --noise -65 --tail 3: human clips 1 invented word → 0).
+    heard_levels = []
+    decode = base._segments
+
+    def listening(samples, prompt, mode):
+        heard_levels.append(speech_level_db(samples, speech_regions(samples)))
+        return decode(samples, prompt, mode)
+
+    monkeypatch.setattr(base, "_segments", listening)
+    voice = load_samples(SET / "human" / "cards-004.flac")[0]
+    quiet = in_a_room(voice, -65.0, 3.0, seed=27, gain_db=-20.0)
+    assert speech_level_db(quiet, speech_regions(quiet)) < -25
+    heard = transcribe_by_pauses(base, quiet).text
+    assert heard_levels and all(abs(level - SPEECH_LEVEL_DB) < 1 for level in heard_levels)
+    assert tokens(heard).count("five") == 2, heard
