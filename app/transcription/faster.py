@@ -19,7 +19,7 @@ from .base import (
     Word,
     prompt_with,
 )
-from .filters import Decoded, fill_gaps, restore_fillers, supported_words
+from .filters import DOUBTFUL_NO_SPEECH, Decoded, fill_gaps, restore_fillers, supported_words
 from .speech import drop_unlikely_tail, join_words, keep_spoken_words, speech_regions
 
 log = logging.getLogger(__name__)
@@ -179,10 +179,22 @@ def _without_unvoiced_end(segments: list, samples: np.ndarray) -> list:
     the whole clip again for it cost about a second at Stop. The voice activity after the sure
     segments tells it from a real last sentence the model was unsure of: that one is voiced.
     """
-    if len(segments) < 2 or not _doubtful(segments[-1:]) or _doubtful(segments[:-1]):
+    if len(segments) < 2 or not _unsure(segments[-1]) or _doubtful(segments[:-1]):
         return segments
     after = samples[int((segments[-2].end + AFTER_SURE_S) * SAMPLE_RATE) :]
     return segments if speech_regions(after) else segments[:-1]
+
+
+def _unsure(segment) -> bool:
+    """True for a segment the model doubts, that it only found by sampling at a warmer
+    temperature, or that its no-speech detector gives better than even odds of silence: the
+    full window's retries on the silence after "I don't know." sampled "You", "Thank you very
+    much." and "I'm" (log-probability -0.8 at temperature 0.4, no-speech 0.51)."""
+    return (
+        _doubtful([segment])
+        or getattr(segment, "temperature", 0.0) > 0
+        or segment.no_speech_prob > DOUBTFUL_NO_SPEECH
+    )
 
 
 def _doubtful(segments: list) -> bool:
