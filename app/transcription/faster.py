@@ -188,8 +188,9 @@ def _without_unvoiced_end(segments: list, samples: np.ndarray) -> list:
 def _unsure(segment) -> bool:
     """True for a segment the model doubts, that it only found by sampling at a warmer
     temperature, or that its no-speech detector gives better than even odds of silence: the
-    full window's retries on the silence after "I don't know." sampled "You", "Thank you very
-    much." and "I'm" (log-probability -0.8 at temperature 0.4, no-speech 0.51)."""
+    full window's retries on the silence after "I don't know." sampled "You", "." (-0.8 at
+    temperature 0.4, not doubted), "Thank you very much." and once an "I'm" that passed every
+    filter; the no-speech detector gave each 0.51."""
     return (
         _doubtful([segment])
         or getattr(segment, "temperature", 0.0) > 0
