@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .base import MIN_AVG_LOGPROB, SAMPLE_RATE, SOUND_FILLERS, UNSURE_BELOW, Word
-from .speech import FINE_PAUSES, speech_regions
+from .speech import FINE_PAUSES, FRAME_S, frame_rms, speech_regions, voiced_frames
 
 # A segment the decoder itself doubts (mean token log-probability below MIN_AVG_LOGPROB) and
 # that its no-speech detector gives this much is not speech. Whisper skips a whole window at
@@ -44,7 +44,6 @@ STOCK_NO_SPEECH = 0.2
 # The loudest 20 ms under a word must reach this share of the answer's speech level (the
 # 90th percentile of its voiced frames), -30 dB: words over silence or a breath are invented.
 QUIET_SHARE = 0.03
-FRAME_S = 0.02
 # A stretch of speech this long that no word covers is decoded again on its own.
 GAP_MIN_S = 0.6
 GAP_PAD_S = 0.25
@@ -98,12 +97,8 @@ class Loudness:
     """Frame levels of one recording, to ask whether there is sound under a word."""
 
     def __init__(self, samples: np.ndarray, regions: list[tuple[float, float]]) -> None:
-        hop = int(FRAME_S * SAMPLE_RATE)
-        usable = samples[: samples.size - samples.size % hop] if samples.size >= hop else samples
-        frames = usable.reshape(-1, hop) if usable.size >= hop else usable.reshape(1, -1)
-        self.rms = np.sqrt(np.mean(np.square(frames, dtype=np.float64), axis=1))
-        voiced = [self.rms[int(a / FRAME_S) : int(b / FRAME_S) + 1] for a, b in regions]
-        levels = np.concatenate(voiced) if voiced else self.rms
+        self.rms = frame_rms(samples)
+        levels = voiced_frames(self.rms, regions) if regions else self.rms
         self.speech_level = float(np.percentile(levels, 90)) if levels.size else 0.0
 
     def sounded(self, start: float, end: float) -> bool:
