@@ -53,7 +53,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from rooms import in_a_room  # noqa: E402
+from rooms import conditioned, in_a_room  # noqa: E402
 from scoring import DOUBT_KINDS, Score, score  # noqa: E402
 from speech_set.make import AUDIO, load_set  # noqa: E402
 
@@ -210,12 +210,18 @@ def main() -> None:
     )
     parser.add_argument("--tail", type=float, default=0.0, help="whole, streamed: seconds "
                         "of silence (or of the room's noise) added after each answer")  # fmt: skip
+    parser.add_argument("--room", action="append", default=[], help="whole, streamed: "
+                        "reverb:RT60, phone, hum:DBFS, keys:DBFS, late:S or think:S (repeatable)")  # fmt: skip
     args = parser.parse_args()
     engine = load_engine(args.engine, args.model, cache_dir=str(HERE.parent / ".cache/models"),
                          beam_size=args.beam, verbatim=True)  # fmt: skip
     chosen = clips(args.only)
-    audio = {name: in_a_room(load_samples(path)[0], args.noise, args.tail, seed, args.gain)
-             for seed, (_, name, path, _) in enumerate(chosen)}  # fmt: skip
+    audio = {}
+    for seed, (_, name, path, _) in enumerate(chosen):
+        samples = load_samples(path)[0]
+        for condition in args.room:  # the room first, then the late Stop and the noise
+            samples = conditioned(samples, condition, seed)
+        audio[name] = in_a_room(samples, args.noise, args.tail, seed, args.gain)
     print(f"{args.engine} {args.model}, beam {args.beam}; {len(chosen)} answers, "
           f"{sum(a.size for a in audio.values()) / SAMPLE_RATE:.0f} s of audio\n")  # fmt: skip
     print("| path | voices | WER | invented words | invented, shown as certain | dropped sentences "

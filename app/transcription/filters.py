@@ -60,8 +60,18 @@ PAUSE_BEFORE_S = 0.3
 SYLLABLE_S = 0.12
 WORD_END_PAD_S = 0.05
 # A phrase written twice in a row whose second time spans less than this share of what its
-# syllables need (SYLLABLE_S each) was not said twice (``looped``).
+# syllables need (SYLLABLE_S each) was not said twice (``looped``); one whose every word the
+# decoder doubts (under UNSURE_BELOW) needs all of that time: "to one point one seconds"
+# came back "to 1 1.1 seconds", the second " 1" at 0.37 in 0.06 s (--room phone, and with
+# key presses under it).
 LOOPED_SHARE = 0.5
+# ... nor one whose second time comes before a pause and that the decoder gives each word of
+# under this: in a bare room it heard "first." again in the reflections after "I would ask
+# for feedback first." (0.15; bench/accuracy.py --room reverb:0.6). Real repeats ("I, I
+# think", "very, very") come inside a sentence, and the decoder is sure of them.
+ECHO_BELOW = 0.3
+# Where two segments meet, a repeat is looked for among this many words before the cut.
+JOIN_WORDS = 8
 # What the decoder writes for an "um" or "uh" it doubts: real words that sound like one.
 # Such a word under UNSURE_BELOW is heard again on its own ("Up, one more thing" for "Um,
 # one more thing"; "And up, the" for "And, uh, the").
@@ -129,8 +139,10 @@ def stacked(words: list[Word]) -> set[int]:
 
 
 def looped(words: list[Word]) -> set[int]:
-    """Indexes of a phrase the decoder wrote twice in a row with no room in the audio for the
-    second time: the copy's words span less than half the time their syllables need.
+    """Indexes of a phrase the decoder wrote twice in a row that was said once: the copy's
+    words span less than half the time their syllables need (less than all of it when the
+    decoder doubts each of them), or the copy comes before a pause (or the end) and the
+    decoder doubts each of its words (``ECHO_BELOW``: the room's echo of the phrase).
 
     On a quiet voice the quick window loops ("Ten of clubs. Ten of clubs." over 0.7 s: the
     copy squeezed into 0.08 s). ``stacked`` catches the copy's words of no length, not the
@@ -141,15 +153,35 @@ def looped(words: list[Word]) -> set[int]:
     found: set[int] = set()
     for length in range(1, len(words) // 2 + 1):
         for start in range(length, len(words) - length + 1):
+            if said[start - length] != said[start]:
+                continue  # the usual case, decided without slicing
             copy = range(start, start + length)
             if found & set(copy) or not all(said[i] for i in copy):
                 continue
             if said[start - length : start] != said[start : start + length]:
                 continue
             needs = sum(_syllables(words[i].word) for i in copy) * SYLLABLE_S
-            if words[copy[-1]].end - words[start].start < LOOPED_SHARE * needs:
+            doubt = max(words[i].probability for i in copy)
+            room = needs if doubt < UNSURE_BELOW else LOOPED_SHARE * needs
+            squeezed = words[copy[-1]].end - words[start].start < room
+            echoed = doubt < ECHO_BELOW and _before_pause(words, copy[-1])
+            if squeezed or echoed:
                 found.update(copy)
     return found
+
+
+def heard_across(before: list[Word], after: list[Word]) -> set[int]:
+    """Indexes of ``after``'s words that repeat the end of ``before`` and were said once
+    (``looped``): where an answer is cut inside speech, both segments may hear the same
+    word. "to one point one seconds", cut after "one", came back "to 1" and then " 1" (0.37,
+    0.06 s) ".1 seconds" (--room phone)."""
+    tail = before[-JOIN_WORDS:]
+    return {i - len(tail) for i in looped(tail + after) if i >= len(tail)}
+
+
+def _before_pause(words: list[Word], i: int) -> bool:
+    """Whether ``words[i]`` is the last word, or a pause of ``PAUSE_BEFORE_S`` follows it."""
+    return i == len(words) - 1 or words[i + 1].start - words[i].end >= PAUSE_BEFORE_S
 
 
 def has_letters(word: Word) -> bool:
@@ -165,18 +197,19 @@ def supported_words(
 ) -> list[Word]:
     """The words of ``segments`` the audio supports, in order."""
     loudness = Loudness(samples, regions)
-    kept: list[Word] = []
-    for segment in segments:
-        if doubted(segment):
-            continue
-        words = segment.words
-        piled = stacked(words) | looped(words)
-        kept += [
-            w
-            for i, w in enumerate(words)
-            if i not in piled and has_letters(w) and loudness.sounded(w.start, w.end)
-        ]
-    return kept
+    believed = [s.words for s in segments if not doubted(s)]
+    # A loop or an echo may start a segment of its own ("first." then "First."), so the
+    # words are looked at across segments; a pile of words at one instant is within one.
+    words = [w for each in believed for w in each]
+    piled, offset = looped(words), 0
+    for each in believed:
+        piled |= {offset + i for i in stacked(each)}
+        offset += len(each)
+    return [
+        w
+        for i, w in enumerate(words)
+        if i not in piled and has_letters(w) and loudness.sounded(w.start, w.end)
+    ]
 
 
 def gaps(words: list[Word], regions: list[tuple[float, float]]) -> list[tuple[float, float]]:

@@ -33,6 +33,7 @@ from itertools import pairwise
 import numpy as np
 
 from app.transcription.base import SAMPLE_RATE, Transcript, Word
+from app.transcription.filters import heard_across
 from app.transcription.speech import FINE_PAUSES, join_words, levelled, speech_regions
 
 log = logging.getLogger(__name__)
@@ -123,7 +124,7 @@ def live_segments(
     """
     end = spoken_past(guess, samples, until_s)
     if end is not None:
-        committed, until_s = committed + guess["words"], end
+        committed, until_s = committed + following(committed, guess["words"]), end
         yield committed, until_s
     while (found := next_segment(samples, until_s)) is not None:
         cut, at_pause = found
@@ -133,11 +134,18 @@ def live_segments(
         # as the full window or better (bench/RESULTS.md, "Truthful transcripts"), and keeps
         # the worker ahead of a candidate who is still speaking.
         heard = engine.transcribe(segment, context=context_of(committed), quick=True)
-        words = shifted(heard, until_s)
+        words = following(committed, shifted(heard, until_s))
         if not at_pause:
             words, cut = settled(words, cut)
         committed, until_s = committed + words, round(cut, 3)
         yield committed, until_s
+
+
+def following(committed: list[dict], words: list[dict]) -> list[dict]:
+    """``words`` to go after ``committed``, less a word that both sides of the cut heard
+    (``filters.heard_across``)."""
+    twice = heard_across(as_words(committed), as_words(words))
+    return [w for i, w in enumerate(words) if i not in twice]
 
 
 def settled(words: list[dict], cut_s: float) -> tuple[list[dict], float]:
@@ -255,7 +263,7 @@ def final_transcript(
     duration = samples.size / SAMPLE_RATE
     if guess_holds(guess, samples, until_s):
         log.info("the last %.1f s were decoded before Stop", duration - until_s)
-        tail_words = as_words(guess["words"])
+        tail_words = guess["words"]
     else:
         rest = samples[int(until_s * SAMPLE_RATE) :]
         log.info("decoding the last %.1f s at Stop (guess: %s)", rest.size / SAMPLE_RATE,
@@ -267,8 +275,8 @@ def final_transcript(
             if rest.size
             else None
         )
-        tail_words = as_words(shifted(tail, until_s)) if tail else []
-    words = as_words(committed) + tail_words
+        tail_words = shifted(tail, until_s) if tail else []
+    words = as_words(committed + following(committed, tail_words))
     return Transcript(text=join_words(words), words=words, duration_s=duration)
 
 

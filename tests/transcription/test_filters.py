@@ -285,6 +285,35 @@ def test_a_phrase_the_speaker_repeated_stays():
     assert kept == words
 
 
+def test_an_echo_of_the_last_words_is_dropped_across_segments():
+    # short-no-tail in a bare room (bench/accuracy.py --room reverb:0.6): the decoder heard
+    # "first." again in the reflections, as a segment of its own, at 0.15.
+    said = [Word(" I", 0.0, 0.44), Word(" would", 0.44, 0.54), Word(" ask", 0.54, 0.84),
+            Word(" for", 0.84, 1.0), Word(" feedback", 1.0, 1.28), Word(" first.", 1.28, 1.62)]  # fmt: skip
+    echo = [Word(" First.", 1.62, 1.74, 0.15)]
+    segments = [segment(" I would ask for feedback first.", said), segment(" First.", echo)]
+    assert supported_words(segments, tone(2.0), [(0.0, 2.0)]) == said
+    # The same repeat said for sure, or doubted but followed at once by more words, stays.
+    sure = [Word(" First.", 1.62, 1.9, 0.9)]
+    kept = supported_words([segment(" x", said), segment(" First.", sure)], tone(2.0), [(0, 2)])
+    assert kept == said + sure
+    going_on = [Word(" first,", 1.62, 1.9, 0.2), Word(" then", 1.95, 2.2)]
+    kept = supported_words([segment(" x", said + going_on)], tone(2.5), [(0.0, 2.5)])
+    assert kept == said + going_on
+
+
+def test_a_doubted_repeat_with_too_little_time_is_dropped():
+    # numbers-results over a phone line: "to one point one seconds" as "to 1 1.1 seconds",
+    # the second " 1" doubted (0.37) and 0.06 s long; a sure one as short stays.
+    def heard(doubt):
+        return [Word(" to", 2.88, 3.16), Word(" 1", 3.16, 3.36), Word(" 1", 3.36, 3.42, doubt),
+                Word(".1", 3.42, 3.86), Word(" seconds.", 3.86, 4.32)]  # fmt: skip
+
+    kept = supported_words([segment(" x", heard(0.37))], tone(4.5), [(0.0, 4.5)])
+    assert "".join(w.word for w in kept) == " to 1.1 seconds."
+    assert supported_words([segment(" x", heard(0.9))], tone(4.5), [(0.0, 4.5)]) == heard(0.9)
+
+
 def test_a_quiet_voice_is_raised_before_decoding_and_an_ordinary_one_left_alone():
     from app.transcription.speech import (
         MAX_GAIN_DB,

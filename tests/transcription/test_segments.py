@@ -20,6 +20,7 @@ from app.transcription.segments import (
     QUICK_TAIL_S,
     TRAILING_PAUSE_S,
     final_transcript,
+    following,
     next_cut,
     text_of,
 )
@@ -108,6 +109,27 @@ def test_the_final_transcript_joins_committed_words_and_the_rest():
     long_rest = np.zeros(int((QUICK_TAIL_S + 7) * SAMPLE_RATE), dtype=np.float32)
     final_transcript(engine, long_rest, committed, 6.0)
     assert not engine.quick  # a long one gets the full window
+
+
+def test_a_word_both_sides_of_a_cut_heard_is_kept_once():
+    # numbers-results over a phone line, cut inside "to one point one seconds" after the
+    # first "one": the rest came back " 1" (doubted, 0.06 s) ".1 seconds.", "to 1 1.1".
+    class Engine:
+        def transcribe(self, samples, context="", quick=False, greedy=False):
+            words = [
+                Word(" 1", 0.0, 0.06, 0.37),
+                Word(".1", 0.06, 0.5),
+                Word(" seconds.", 0.5, 0.96),
+            ]
+            return Transcript("", words, duration_s=samples.size / SAMPLE_RATE)
+
+    committed = [{"word": " to", "start": 2.88, "end": 3.16, "probability": 0.96},
+                 {"word": " 1", "start": 3.16, "end": 3.36, "probability": 0.99}]  # fmt: skip
+    samples = np.zeros(6 * SAMPLE_RATE, dtype=np.float32)
+    assert final_transcript(Engine(), samples, committed, 3.36).text == "to 1.1 seconds."
+    # Said twice, in the time two need: both stay.
+    again = [{"word": " 1,", "start": 3.36, "end": 3.6, "probability": 0.9}]
+    assert following(committed, again) == again
 
 
 def test_a_quick_window_keeps_the_clip_and_some_silence_and_nothing_more():

@@ -22,7 +22,7 @@ from app.transcription.segments import (
     transcribe_by_pauses,
 )
 from app.transcription.speech import SPEECH_LEVEL_DB, speech_level_db, speech_regions
-from bench.rooms import in_a_room
+from bench.rooms import in_a_room, reverberant
 from bench.scoring import score, tokens
 from bench.speech_set.make import load_set
 
@@ -177,3 +177,11 @@ def test_the_decoder_hears_a_quiet_voice_at_an_ordinary_level(base, monkeypatch)
     heard = transcribe_by_pauses(base, quiet).text
     assert heard_levels and all(abs(level - SPEECH_LEVEL_DB) < 1 for level in heard_levels)
     assert tokens(heard).count("five") == 2, heard
+
+
+def test_the_room_echo_of_a_last_word_is_not_heard_again(base):
+    # short-no-tail in a bare room (bench/accuracy.py --room reverb:0.6, its fifth answer):
+    # "I would ask for feedback first. First.", the second from the reflections (0.15).
+    samples = reverberant(piper("short-no-tail"), 0.6, seed=4)
+    heard = transcribe_by_pauses(base, samples).text
+    assert tokens(heard).count("first") == 1, heard
