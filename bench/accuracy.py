@@ -211,7 +211,8 @@ def main() -> None:
     parser.add_argument("--tail", type=float, default=0.0, help="whole, streamed: seconds "
                         "of silence (or of the room's noise) added after each answer")  # fmt: skip
     parser.add_argument("--room", action="append", default=[], help="whole, streamed: "
-                        "reverb:RT60, phone, hum:DBFS, keys:DBFS, late:S or think:S (repeatable)")  # fmt: skip
+                        "reverb:RT60, phone, hum:DBFS, keys:DBFS, music:DBFS, late:S or think:S "
+                        "(repeatable)")  # fmt: skip
     args = parser.parse_args()
     engine = load_engine(args.engine, args.model, cache_dir=str(HERE.parent / ".cache/models"),
                          beam_size=args.beam, verbatim=True)  # fmt: skip

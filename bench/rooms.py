@@ -85,10 +85,30 @@ def keyboard(size: int, dbfs: float, seed: int, per_s: float = 5.0) -> np.ndarra
     return out
 
 
+def music(size: int, dbfs: float, seed: int) -> np.ndarray:
+    """Instrumental music from another room: a chord of plucked, harmonic-rich notes every
+    half second (a new chord every two seconds) over a kick drum, at ``dbfs`` RMS."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(size) / SAMPLE_RATE
+    out = np.zeros(size)
+    beat = SAMPLE_RATE // 2
+    for at in range(0, size, beat):
+        n = min(beat * 2, size - at)
+        local = t[:n]
+        root = 110 * 2 ** (rng.choice([0, 3, 5, 7, 8, 10]) / 12)
+        for ratio in (1, 1.25, 1.5):  # a major triad, each note with five harmonics
+            for k in range(1, 6):
+                out[at : at + n] += (
+                    np.sin(2 * np.pi * root * ratio * k * local) / k * np.exp(-3 * local)
+                )
+        out[at : at + n] += np.sin(2 * np.pi * 55 * local) * np.exp(-20 * local) * 3  # the kick
+    return (out / np.sqrt(np.mean(out**2)) * 10 ** (dbfs / 20)).astype(np.float32)
+
+
 def conditioned(samples: np.ndarray, condition: str, seed: int) -> np.ndarray:
     """One room ``condition`` applied to an answer: ``reverb:RT60``, ``phone``,
-    ``hum:DBFS``, ``keys:DBFS``, ``late:S`` (S seconds of silence before the answer) or
-    ``think:S`` (S more seconds in its longest pause)."""
+    ``hum:DBFS``, ``keys:DBFS``, ``music:DBFS``, ``late:S`` (S seconds of silence before the
+    answer) or ``think:S`` (S more seconds in its longest pause)."""
     kind, _, value = condition.partition(":")
     if kind == "reverb":
         return reverberant(samples, float(value), seed)
@@ -100,6 +120,8 @@ def conditioned(samples: np.ndarray, condition: str, seed: int) -> np.ndarray:
         return np.clip(samples + keyboard(samples.size, float(value), seed), -1.0, 1.0)
     if kind == "late":
         return np.concatenate([np.zeros(int(float(value) * SAMPLE_RATE), np.float32), samples])
+    if kind == "music":
+        return np.clip(samples + music(samples.size, float(value), seed), -1.0, 1.0)
     if kind == "think":
         return with_a_long_pause(samples, float(value))
     raise ValueError(f"unknown room condition {condition!r}")

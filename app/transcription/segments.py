@@ -162,12 +162,21 @@ def settled(words: list[dict], cut_s: float) -> tuple[list[dict], float]:
     # Word timings are good to a tenth of a second or two: a boundary where two words touch
     # can fall inside the first one. "18%" ended at 6.16 s by its timing with "in" at once
     # after it; the next segment began there and heard the rest of "percent" as "then".
+    # Nor after a number, which may go on ("one point one", "forty five thousand"): cut
+    # after "to one", the next segment heard the rest as " 0" (0.04) ".1", or " 1" ".1".
     for n in range(len(kept), 0, -1):
         before, after = kept[n - 1], words[n]
-        if after["start"] - before["end"] >= WORD_GAP_S:
+        if after["start"] - before["end"] >= WORD_GAP_S and not _goes_on(before):
             return kept[:n], (before["end"] + after["start"]) / 2
+    while len(kept) > 1 and _goes_on(kept[-1]):
+        kept = kept[:-1]
     following = words[len(kept)]
     return kept, max(kept[-1]["end"], (kept[-1]["end"] + following["start"]) / 2)
+
+
+def _goes_on(word: dict) -> bool:
+    """Whether a number ends ``word``: it may go on ("one point one", "forty five thousand")."""
+    return word["word"][-1:].isdigit()
 
 
 def shifted(transcript: Transcript, offset_s: float) -> list[dict]:

@@ -276,6 +276,29 @@ def test_the_next_segment_starts_in_a_gap_between_words_not_inside_one():
     assert kept == words[:1] and boundary == 4.5
 
 
+def test_the_next_segment_does_not_start_after_a_number():
+    from app.transcription.segments import settled
+
+    # numbers-results with key presses under it, cut at 4.5 s inside "to one point one
+    # seconds": started after "1", the next segment heard "0.1" for "point one".
+    words = [
+        {"word": " from", "start": 1.54, "end": 1.78},
+        {"word": " 4", "start": 1.78, "end": 2.02},
+        {"word": ".2", "start": 2.02, "end": 2.54},
+        {"word": " seconds", "start": 2.54, "end": 2.88},
+        {"word": " to", "start": 3.0, "end": 3.18},
+        {"word": " 1", "start": 3.18, "end": 3.36},
+        {"word": " point", "start": 3.5, "end": 3.7},
+        {"word": " 1", "start": 3.7, "end": 3.84},
+    ]
+    kept, boundary = settled(words, 4.5)
+    assert kept == words[:4] and boundary == 2.94
+    # With no gap between the words at all, the cut still comes before the number.
+    touching = [{**w, "start": a["end"]} for a, w in pairwise(words[3:])]
+    kept, boundary = settled(words[:4] + touching, 4.5)
+    assert [w["word"] for w in kept][-2:] == [" seconds", " to"] and boundary == 3.18
+
+
 class CountingEngine:
     """Hears one word per call, where the speech it was given ends; counts the calls."""
 
