@@ -213,6 +213,7 @@ def _decoded(segment) -> Decoded:
         text=segment.text,
         avg_logprob=float(segment.avg_logprob),
         no_speech_prob=float(segment.no_speech_prob),
+        compression_ratio=float(segment.compression_ratio),
         words=[
             Word(w.word, float(w.start), float(w.end), float(w.probability))
             for w in (segment.words or [])

@@ -26,7 +26,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .base import MIN_AVG_LOGPROB, SAMPLE_RATE, SOUND_FILLERS, UNSURE_BELOW, Word
+from .base import (
+    MAX_COMPRESSION_RATIO,
+    MIN_AVG_LOGPROB,
+    SAMPLE_RATE,
+    SOUND_FILLERS,
+    UNSURE_BELOW,
+    Word,
+)
 from .speech import FINE_PAUSES, FRAME_S, frame_rms, speech_regions, voiced_frames
 
 # A segment the decoder itself doubts (mean token log-probability below MIN_AVG_LOGPROB) and
@@ -41,6 +48,11 @@ STOCK_PHRASES = re.compile(
     r"|.*(see you|next video|watching).*)$"
 )
 STOCK_NO_SPEECH = 0.2
+# A decode that loops (Whisper's own test: text compressing more than MAX_COMPRESSION_RATIO)
+# over audio its no-speech detector gives better than even odds is not speech, however sure
+# of its words the decoder is: with music under the end of an answer, the rest came back "I'm
+# not sure if I'm right." four times (-0.71, no speech 0.78) and "I'm" stayed, 1.84 s long.
+LOOPING_NO_SPEECH = 0.5
 # The loudest 20 ms under a word must reach this share of the answer's speech level (the
 # 90th percentile of its voiced frames), -30 dB: words over silence or a breath are invented.
 QUIET_SHARE = 0.03
@@ -88,6 +100,7 @@ class Decoded:
     avg_logprob: float
     no_speech_prob: float
     words: list[Word] = field(default_factory=list)
+    compression_ratio: float = 0.0
 
 
 def _plain(text: str) -> str:
@@ -97,6 +110,11 @@ def _plain(text: str) -> str:
 def doubted(segment: Decoded) -> bool:
     """True when the decoder did not believe this segment held speech."""
     if segment.avg_logprob < MIN_AVG_LOGPROB and segment.no_speech_prob > DOUBTFUL_NO_SPEECH:
+        return True
+    if (
+        segment.compression_ratio > MAX_COMPRESSION_RATIO
+        and segment.no_speech_prob > LOOPING_NO_SPEECH
+    ):
         return True
     return bool(STOCK_PHRASES.match(_plain(segment.text))) and (
         segment.no_speech_prob > STOCK_NO_SPEECH or segment.avg_logprob < MIN_AVG_LOGPROB

@@ -168,6 +168,7 @@ class OpenAIWhisperEngine:
                     text=segment["text"],
                     avg_logprob=float(segment["avg_logprob"]),
                     no_speech_prob=float(segment["no_speech_prob"]),
+                    compression_ratio=float(segment.get("compression_ratio", 0.0)),
                     words=[
                         Word(w["word"], float(w["start"]), float(w["end"]), float(w["probability"]))
                         for w in segment.get("words", [])

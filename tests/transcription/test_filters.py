@@ -66,6 +66,21 @@ def test_stock_phrase_needs_the_decoder_to_be_sure():
     assert doubted == [] and [w.word for w in said] == [" Thank", " you."]
 
 
+def test_a_looping_decode_over_what_may_be_silence_is_not_speech():
+    # short-team-size with music under it (bench/accuracy.py --room music:-30): after the
+    # answer the decoder looped "I'm not sure if I'm right." four times over 1.84 s (-0.71,
+    # no speech 0.78) and its first "I'm" stayed. The same loop over audio the no-speech
+    # detector hears as speech ("No, no, no, no." said) stays.
+    phrase = [(" I'm", 0.12), (" not", 0.05), (" sure", 0.18), (" if", 0.24), (" I'm", 0.2),
+              (" right.", 0.09)]  # fmt: skip
+    words = [Word(w, i * 0.07, i * 0.07 + 0.07, p) for i, (w, p) in enumerate(phrase * 4)]
+    text = " I'm not sure if I'm right." * 4
+    looping = Decoded(0.0, 1.84, text, -0.71, 0.78, words, compression_ratio=3.4)
+    assert supported_words([looping], tone(2.0), [(0.0, 2.0)]) == []
+    said = Decoded(0.0, 1.84, text, -0.71, 0.05, words, compression_ratio=3.4)
+    assert supported_words([said], tone(2.0), [(0.0, 2.0)])
+
+
 def test_words_over_silence_are_dropped_and_spoken_ones_kept():
     samples = np.concatenate([tone(1.0), silence(2.0)])
     words = [*SAID, Word(" off.", 2.2, 2.4, 0.04)]

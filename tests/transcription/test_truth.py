@@ -22,7 +22,7 @@ from app.transcription.segments import (
     transcribe_by_pauses,
 )
 from app.transcription.speech import SPEECH_LEVEL_DB, speech_level_db, speech_regions
-from bench.rooms import in_a_room, reverberant
+from bench.rooms import conditioned, in_a_room, reverberant
 from bench.scoring import score, tokens
 from bench.speech_set.make import load_set
 
@@ -185,3 +185,14 @@ def test_the_room_echo_of_a_last_word_is_not_heard_again(base):
     samples = reverberant(piper("short-no-tail"), 0.6, seed=4)
     heard = transcribe_by_pauses(base, samples).text
     assert tokens(heard).count("first") == 1, heard
+
+
+def test_music_after_the_answer_is_not_heard_as_words(base):
+    # short-team-size with music under it (bench/accuracy.py --room music:-30, its fourth
+    # answer): the 1.9 s after the last cut, decoded at Stop, looped "I'm not sure if I'm
+    # right." (no speech 0.78) and "I'm" was added to the answer.
+    samples = in_a_room(conditioned(piper("short-team-size"), "music:-30", seed=3), None, 0.0, 3)
+    rest = samples[int(5.241 * SAMPLE_RATE) :]
+    heard = base.transcribe(rest, context="people across three time zones.", quick=True,
+                            greedy=True)  # fmt: skip
+    assert heard.words == [], heard.text
