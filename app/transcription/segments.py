@@ -170,8 +170,8 @@ def settled(words: list[dict], cut_s: float) -> tuple[list[dict], float]:
             return kept[:n], (before["end"] + after["start"]) / 2
     while len(kept) > 1 and _goes_on(kept[-1]):
         kept = kept[:-1]
-    following = words[len(kept)]
-    return kept, max(kept[-1]["end"], (kept[-1]["end"] + following["start"]) / 2)
+    left = words[len(kept)]
+    return kept, max(kept[-1]["end"], (kept[-1]["end"] + left["start"]) / 2)
 
 
 def _goes_on(word: dict) -> bool:
