@@ -11,6 +11,11 @@ from app.transcription.base import SAMPLE_RATE
 from app.transcription.speech import FINE_PAUSES, speech_regions
 
 
+def at_level(sound: np.ndarray, dbfs: float) -> np.ndarray:
+    """``sound`` scaled to ``dbfs`` RMS, as float32."""
+    return (sound / np.sqrt(np.mean(sound**2)) * 10 ** (dbfs / 20)).astype(np.float32)
+
+
 def room_noise(size: int, dbfs: float, seed: int) -> np.ndarray:
     """Pink noise (power falling as 1/f, like a room and a microphone's own hiss) at ``dbfs``
     RMS, the same for the same seed."""
@@ -19,7 +24,7 @@ def room_noise(size: int, dbfs: float, seed: int) -> np.ndarray:
     spectrum[1:] /= np.sqrt(np.arange(1, spectrum.size))
     spectrum[0] = 0
     pink = np.fft.irfft(spectrum, size)
-    return (pink / np.sqrt(np.mean(pink**2)) * 10 ** (dbfs / 20)).astype(np.float32)
+    return at_level(pink, dbfs)
 
 
 def in_a_room(
@@ -70,7 +75,7 @@ def mains_hum(size: int, dbfs: float) -> np.ndarray:
     ``dbfs`` RMS."""
     t = np.arange(size) / SAMPLE_RATE
     hum = sum(np.sin(2 * np.pi * 50 * k * t) / k for k in (1, 2, 3, 4))
-    return (hum / np.sqrt(np.mean(hum**2)) * 10 ** (dbfs / 20)).astype(np.float32)
+    return at_level(hum, dbfs)
 
 
 def keyboard(size: int, dbfs: float, seed: int, per_s: float = 5.0) -> np.ndarray:
@@ -86,8 +91,8 @@ def keyboard(size: int, dbfs: float, seed: int, per_s: float = 5.0) -> np.ndarra
 
 
 def music(size: int, dbfs: float, seed: int) -> np.ndarray:
-    """Instrumental music from another room: a chord of plucked, harmonic-rich notes every
-    half second (a new chord every two seconds) over a kick drum, at ``dbfs`` RMS."""
+    """Instrumental music from another room: every half second a plucked, harmonic-rich
+    chord on a random root (each ringing for two seconds) and a kick drum, at ``dbfs`` RMS."""
     rng = np.random.default_rng(seed)
     t = np.arange(size) / SAMPLE_RATE
     out = np.zeros(size)
@@ -102,7 +107,7 @@ def music(size: int, dbfs: float, seed: int) -> np.ndarray:
                     np.sin(2 * np.pi * root * ratio * k * local) / k * np.exp(-3 * local)
                 )
         out[at : at + n] += np.sin(2 * np.pi * 55 * local) * np.exp(-20 * local) * 3  # the kick
-    return (out / np.sqrt(np.mean(out**2)) * 10 ** (dbfs / 20)).astype(np.float32)
+    return at_level(out, dbfs)
 
 
 def conditioned(samples: np.ndarray, condition: str, seed: int) -> np.ndarray:
