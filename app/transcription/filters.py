@@ -12,8 +12,9 @@ Whisper fails in two ways that matter to a candidate (bench/accuracy.py measures
   speech (voice activity) that no kept word covers and decodes each on its own.
 * It **tidies**: an "um" that opens an answer or a sentence after a pause is left out and its
   time given to the next word ("Um, my" as a 0.6 s "My"). ``restore_fillers`` finds words
-  longer than their syllables explain and decodes just that moment again; it also hears
-  again alone a doubted word that sounds like a filler ("Up," for "Uh,": ``heard_as_words``).
+  longer than their syllables explain, or whose time holds a sound and a silence before the
+  word itself, and decodes just that moment again; it also hears again alone a doubted word
+  that sounds like a filler ("Up," for "Uh,": ``heard_as_words``).
 
 Both engines hand their segments over as ``Decoded`` values, so one rule serves both.
 """
@@ -71,6 +72,23 @@ SWALLOWED_S = 0.3
 PAUSE_BEFORE_S = 0.3
 SYLLABLE_S = 0.12
 WORD_END_PAD_S = 0.05
+# A word whose time holds a sound of its own, then a silence of at least APART_GAP_S, then
+# the word, swallowed that sound, however long its syllables are: "I, uh, used" came back
+# "I used" with "used" from 2.20 to 3.02 s over the "uh" (2.52-2.62) and the 0.2 s silence
+# after it, in a browser recording whose voice activity ran the "uh" into "used". Silence is
+# a 20 ms frame APART_DROP_DB under the loudest frame of the word's time; the sound is at
+# most APART_MAX_S long (a drawn-out "um"). Such a word is always decoded again, with the
+# wider clip too when the tight one heard no filler ("Probably." for "Uh, probably" after
+# Chromium's Opus encoding; the wider clip heard "Uh, probably").
+APART_GAP_S = 0.1
+APART_DROP_DB = 20.0
+APART_MAX_S = 0.8
+APART_MIN_S = 0.08  # ... and at least this long (a click of the lips is shorter)
+# ... and the word itself, after that silence, still has this much of the word's time: a
+# silence inside a word (the closure of "people", "after", "package") leaves the decoder's
+# time for the word a few frames after it (0.02-0.08 s on the set), a swallowed "uh" the
+# whole word (0.18 s and more).
+APART_REST_S = 0.14
 # A phrase written twice in a row whose second time spans less than this share of what its
 # syllables need (SYLLABLE_S each) was not said twice (``looped``); one whose every word the
 # decoder doubts (under UNSURE_BELOW) needs all of that time: "to one point one seconds"
@@ -273,21 +291,59 @@ def _overlong(word: Word, onset: float) -> bool:
     return word.end - onset - SYLLABLE_S * _syllables(word.word) > SWALLOWED_S
 
 
-def swallowing(words: list[Word], samples: np.ndarray) -> list[tuple[int, float]]:
-    """``(index, onset)`` of each word that begins at a speech onset (fine voice activity)
-    and lasts ``SWALLOWED_S`` longer than its syllables explain, or that the decoder doubts
-    after a pause."""
-    if not any(_overlong(w, w.start - 0.15) or _may_open(words, i) for i, w in enumerate(words)):
+def sound_apart(levels_db: np.ndarray, start: float, end: float) -> float | None:
+    """Where a sound of its own begins between ``start`` and ``end`` (seconds): silence, a
+    sound of at most ``APART_MAX_S``, a silence of ``APART_GAP_S`` or more, then more sound;
+    None when the time holds one stretch of sound (with its own short closures).
+    ``levels_db`` are the recording's 20 ms frame levels in dB (``frame_rms``)."""
+    first = max(0, int(start / FRAME_S))
+    frames = levels_db[first : int(end / FRAME_S) + 1]
+    if frames.size < 3:
+        return None
+    quiet = frames < frames.max() - APART_DROP_DB
+    # Runs of quiet and sounded frames: (quiet, first frame, length).
+    edges = np.flatnonzero(np.diff(quiet.astype(np.int8))) + 1
+    bounds = [0, *edges.tolist(), frames.size]
+    runs = [(bool(quiet[a]), a, b - a) for a, b in zip(bounds, bounds[1:], strict=False)]
+    gap, longest = round(APART_GAP_S / FRAME_S), round(APART_MAX_S / FRAME_S)
+    shortest, rest = round(APART_MIN_S / FRAME_S), round(APART_REST_S / FRAME_S)
+    # A sounded run with silence either side (the silence before may be cut by the start of
+    # the word's time), then sound again holding the rest of the word's time.
+    for k in range(1, len(runs) - 2):
+        (_, _, before), (is_quiet, at, length) = runs[k - 1], runs[k]
+        (_, _, pause), (_, then, _) = runs[k + 1], runs[k + 2]
+        if is_quiet or not shortest <= length <= longest:
+            continue
+        if pause >= gap and (before >= gap or k == 1) and frames.size - then >= rest:
+            return (first + at) * FRAME_S
+    return None
+
+
+def swallowing(words: list[Word], samples: np.ndarray) -> list[tuple[int, float, bool]]:
+    """``(index, onset, apart)`` of each word that begins at a speech onset (fine voice
+    activity) and lasts ``SWALLOWED_S`` longer than its syllables explain, or that the
+    decoder doubts after a pause; or whose time holds a sound apart from it before a silence
+    (``sound_apart``; ``apart`` True, ``onset`` that sound's start)."""
+    levels_db = 20 * np.log10(frame_rms(samples) + 1e-9)
+    apart = {i: at for i, w in enumerate(words)
+             if _plain(w.word) not in SOUND_FILLERS
+             and (at := sound_apart(levels_db, w.start, w.end)) is not None}  # fmt: skip
+    if not apart and not any(
+        _overlong(w, w.start - 0.15) or _may_open(words, i) for i, w in enumerate(words)
+    ):
         return []  # the usual case, without a second voice-activity pass
     onsets = [start for start, _ in speech_regions(samples, FINE_PAUSES)]
     found = []
     for i, word in enumerate(words):
+        if i in apart:
+            found.append((i, apart[i], True))
+            continue
         onset = next((t for t in onsets if word.start - 0.15 <= t < word.end), None)
         if onset is None or _plain(word.word) in SOUND_FILLERS:
             continue
         after_pause = onset - (words[i - 1].end if i else 0.0) >= PAUSE_BEFORE_S
         if _overlong(word, onset) or (word.probability < UNSURE_BELOW and after_pause):
-            found.append((i, onset))
+            found.append((i, onset, False))
     return found
 
 
@@ -307,26 +363,41 @@ def restore_fillers(
     """Put back a filler the decoder folded into the next word.
 
     Each suspect word (``swallowing``) is decoded again alone, from just before its onset to
-    just after it ends. Only a filler followed by the same word is taken, and only where the
-    audio under it has sound: this adds "um"s, never other words.
+    just after it ends. Only a filler followed by the same word is taken, or one heard at a
+    sound apart from the word (``sound_apart``: sound, silence, then the word, all in the
+    word's time), and only where the audio under it has sound: this adds "um"s, never other
+    words.
     """
     words = heard_as_words(words, samples, decode)
-    for i, onset in reversed(swallowing(words, samples)):
+    for i, onset, apart in reversed(swallowing(words, samples)):
         word = words[i]
         first = max(0.0, onset - GAP_PAD_S)
-        found = _filler_before(word, samples, first, onset, decode)
+        found = _filler_before(word, samples, first, onset, decode, apart)
         if found is None:
             continue
         filler, after = found
         # Our word keeps its punctuation; its capital goes when the filler now opens the
-        # sentence ("Um, my"), as the decode that heard both wrote it.
+        # sentence ("Um, my"), as the decode that heard both wrote it (or, when it heard
+        # only the filler, unless the word is "I"). The filler has a capital only there.
+        opens = i == 0 or words[i - 1].word.rstrip().endswith((".", "?", "!"))
         text = word.word
-        if after.word.strip()[:1].islower():
+        lower = (
+            after.word.strip()[:1].islower()
+            if after
+            else opens and _plain(text)[:2] not in {"i", "i'"}
+        )
+        if lower:
             text = text.replace(text.strip()[:1], text.strip()[:1].lower(), 1)
-        filler = Word(filler.word, filler.start + first, filler.end + first, filler.probability)
+        said = filler.word.strip()
+        said = " " + (said[:1].upper() if opens else said[:1].lower()) + said[1:]
+        filler = Word(said, filler.start + first, filler.end + first, filler.probability)
         # The word's doubt came from the sound it swallowed: the decode that heard both
         # speaks for it now ("Probably" at 0.03 in "Uh, probably", heard at 0.95 alone).
-        moved = Word(text, max(filler.end, after.start + first), word.end, after.probability)
+        moved = (
+            Word(text, max(filler.end, after.start + first), word.end, after.probability)
+            if after is not None
+            else Word(text, max(filler.end, word.start), word.end, word.probability)
+        )
         words = [*words[:i], filler, moved, *words[i + 1 :]]
     return words
 
@@ -337,7 +408,8 @@ def _filler_before(
     first: float,
     onset: float,
     decode: Callable[[np.ndarray, str], list[Decoded]],
-) -> tuple[Word, Word] | None:
+    apart: bool = False,
+) -> tuple[Word, Word | None] | None:
     """The filler and the word itself, as a decode of just that moment heard them, or None.
 
     The clip first ends with the word; a decoder cut off mid-word by its timing ("problem"
@@ -345,20 +417,25 @@ def _filler_before(
     of the next word can also mislead it ("My big." for "Um, my", "biggest" cut), so the
     tight clip goes first, and only a filler it heard first, before another word, is worth
     the second clip: a moment it heard with no filler at all ("My", or flite's "I asked" heard
-    as "Hiya.") is asked once, not twice (a quarter to half a second each at Stop).
+    as "Hiya.") is asked once, not twice (a quarter to half a second each at Stop), unless
+    the word's time holds a sound ``apart`` from it: then the wider clip is asked as well.
     """
+    at_the_sound = None
     for pad in (WORD_END_PAD_S, GAP_PAD_S):
         clip = samples[int(first * SAMPLE_RATE) : int((word.end + pad) * SAMPLE_RATE)]
         heard = supported_words(decode(clip, ""), clip, [(onset - first, word.end - first)])
-        if (
-            len(heard) >= 2
-            and _plain(heard[0].word) in SOUND_FILLERS
-            and _plain(heard[1].word) == _plain(word.word)
-        ):
+        filler_first = bool(heard) and _plain(heard[0].word) in SOUND_FILLERS
+        if filler_first and len(heard) >= 2 and _plain(heard[1].word) == _plain(word.word):
             return heard[0], heard[1]
-        if not heard or _plain(heard[0].word) not in SOUND_FILLERS:
+        there = filler_first and onset - first < heard[0].end < onset - first + APART_MAX_S
+        if apart and there:
+            # The sound apart is the filler this decode heard. What it made of the word in
+            # so short a clip ("use it." for "used") does not matter, but a decode that
+            # hears the word too speaks for its doubt: the wider clip, next.
+            at_the_sound = at_the_sound or heard[0]
+        if not apart and not filler_first:
             return None
-    return None
+    return (at_the_sound, None) if at_the_sound else None
 
 
 def heard_as_words(

@@ -16,10 +16,12 @@ from app.transcription.filters import (
     has_letters,
     heard_as_words,
     restore_fillers,
+    sound_apart,
     stacked,
     supported_words,
     swallowing,
 )
+from app.transcription.speech import frame_rms
 
 
 def tone(seconds: float, level: float = 0.3) -> np.ndarray:
@@ -263,7 +265,7 @@ def test_a_doubted_word_inside_fluent_speech_is_not_asked_about():
     words = [Word(" My", 0.3, 0.6), Word(" biggest", 0.6, 0.9, 0.2), Word(" weakness", 0.9, 1.3)]
     assert swallowing(words, _speech("weakness-fillers.ogg")) == []
     opening = [Word(" My", 0.3, 0.6, 0.2), *words[1:]]
-    assert [i for i, _ in swallowing(opening, _speech("weakness-fillers.ogg"))] == [0]
+    assert [i for i, *_ in swallowing(opening, _speech("weakness-fillers.ogg"))] == [0]
 
 
 def test_a_moment_heard_without_a_filler_is_not_asked_again():
@@ -279,6 +281,85 @@ def test_a_moment_heard_without_a_filler_is_not_asked_again():
 
         assert restore_fillers(SWALLOWED, samples, decode) == SWALLOWED
         assert len(asked) == 1
+
+
+def _levels(samples: np.ndarray) -> np.ndarray:
+    return 20 * np.log10(frame_rms(samples) + 1e-9)
+
+
+# "I, uh, used" as a browser recorded it: "I", 0.25 s of silence, the "uh" (0.1 s), 0.2 s of
+# silence, "used"; the decoder gave "used" all of it from the end of "I" on.
+I_UH_USED = np.concatenate([tone(0.2), silence(0.25), tone(0.1, 0.2), silence(0.2), tone(0.3)])
+
+
+def test_a_sound_apart_inside_a_word_s_time_is_found():
+    assert sound_apart(_levels(I_UH_USED), 0.2, 1.05) == pytest.approx(0.45, abs=0.021)
+    # With the speech before it in a room's noise, the silences are the room's level.
+    rng = np.random.default_rng(3)
+    noisy = I_UH_USED + (0.003 * rng.standard_normal(I_UH_USED.size)).astype(np.float32)
+    assert sound_apart(_levels(noisy), 0.2, 1.05) == pytest.approx(0.45, abs=0.021)
+
+
+def test_one_stretch_of_sound_is_not_a_sound_apart():
+    closure = np.concatenate([silence(0.2), tone(0.15), silence(0.06), tone(0.2)])  # "Py-thon"
+    click = np.concatenate([silence(0.25), tone(0.04), silence(0.2), tone(0.3)])
+    tail_of_the_last_word = np.concatenate([tone(0.1), silence(0.2), tone(0.3)])
+    drawn_out = np.concatenate([silence(0.2), tone(1.0), silence(0.2), tone(0.3)])
+    for samples in (closure, click, tail_of_the_last_word, drawn_out, tone(0.5)):
+        assert sound_apart(_levels(samples), 0.0, samples.size / SAMPLE_RATE) is None
+
+
+def test_a_word_holding_a_sound_apart_is_decoded_again_however_long_it_is():
+    # "used" is not longer than two syllables explain, nor doubted: the silences give it away.
+    words = [Word(" that", 0.0, 0.2), Word(" I", 0.0, 0.2), Word(" used", 0.2, 1.05)]
+    found = swallowing(words, I_UH_USED)
+    assert [(i, apart) for i, _, apart in found] == [(2, True)]
+    assert found[0][1] == pytest.approx(0.45, abs=0.021)
+
+
+def test_the_filler_apart_is_taken_when_the_decode_hears_it_there():
+    words = [Word(" that", 0.0, 0.1), Word(" I", 0.1, 0.2), Word(" used", 0.2, 1.05)]
+    asked = []
+
+    def decode(clip, context):
+        asked.append(clip.size / SAMPLE_RATE)
+        # The tight clip: what it made of "used" in so short a clip does not matter.
+        return [segment("", [Word(" Uh,", 0.2, 0.35, 0.01), Word(" use", 0.4, 0.5, 0.2)])]
+
+    found = restore_fillers(words, I_UH_USED, decode)
+    assert [w.word for w in found] == [" that", " I", " uh,", " used"]  # mid-sentence: lower case
+    assert len(asked) == 2  # the wider clip, in case it hears "used" too
+    assert found[3].probability == words[2].probability
+    assert 0.3 < found[2].start < found[2].end <= found[3].start
+
+
+def test_the_wider_clip_is_asked_when_the_word_holds_a_sound_apart():
+    # short-python through Chromium: the tight clip heard "Probably." alone, the wider one
+    # "Uh, probably". Without a sound apart the wider clip is not asked (the test above).
+    samples = np.concatenate([silence(0.3), tone(0.12, 0.2), silence(0.12), tone(0.5), tone(0.5)])
+    words = [Word(" Probably", 0.0, 1.04, 0.25), Word(" Python.", 1.04, 1.54, 0.7)]
+    asked = []
+
+    def decode(clip, context):
+        asked.append(clip.size / SAMPLE_RATE)
+        if len(asked) == 1:
+            return [segment("", [Word(" Probably.", 0.0, 0.8, 0.3)])]
+        return [segment("", [Word(" Uh,", 0.0, 0.32, 0.03), Word(" probably", 0.6, 0.8, 0.9)])]
+
+    found = restore_fillers(words, samples, decode)
+    assert [w.word for w in found] == [" Uh,", " probably", " Python."]
+    assert len(asked) == 2 and asked[0] < asked[1]
+
+
+def test_a_filler_heard_away_from_the_sound_apart_is_not_taken():
+    words = [Word(" that", 0.0, 0.1), Word(" I", 0.1, 0.2), Word(" used", 0.2, 1.05)]
+    for heard in (
+        [Word(" Uh,", 0.0, 0.1, 0.01), Word(" use", 0.4, 0.5)],  # before the sound apart
+        [Word(" So", 0.2, 0.35), Word(" used", 0.4, 0.5)],  # a word, not a filler
+        [],
+    ):
+        decode = lambda clip, c, h=heard: [segment("", h)] if h else []  # noqa: E731
+        assert restore_fillers(words, I_UH_USED, decode) == words
 
 
 def test_a_phrase_written_twice_with_no_time_for_the_second_is_dropped():
