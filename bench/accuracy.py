@@ -31,8 +31,9 @@ its input level low). All three apply to the whole and streamed paths.
 Prints per path: word error rate, invented words (said by the transcript, not the speaker),
 those of them shown as certain (not marked unsure: the decoder gave them at least
 ``UNSURE_BELOW``), dropped sentences (more than half their words missing), filler recall and precision, and the
-worst pace error (words counted over the same time), for the Piper answers and the human
-recordings separately, then every invented word and dropped sentence, then how many correct,
+worst pace error (words counted over the same time), for the Piper answers, the human
+recordings and the accented answers (the same answers in Kokoro's Japanese voices,
+``speech_set/accented.py``) separately, then every invented word and dropped sentence, then how many correct,
 substituted and invented words the decoder gave under 0.3 / 0.5 / 0.7. ``--show`` prints each
 transcript, unsure words in [brackets]. Accuracy only: nothing is timed.
 """
@@ -68,15 +69,21 @@ from app.transcription.segments import (  # noqa: E402
 )
 
 HUMAN = HERE / "speech_set" / "human"
+ACCENTED = HERE / "speech_set" / "accented"  # the same answers in Kokoro's voices
 DOUBT_LIMITS = (0.3, 0.5, 0.7)
 
 
-def clips(only: list[str] | None) -> list[tuple[str, str, Path, str]]:
-    """(group, id, file, reference) for every answer in the set."""
+def clips(only: list[str] | None, voices: tuple[str, ...] = ()) -> list[tuple[str, str, Path, str]]:
+    """(group, id, file, reference) for every answer in the set (``voices``: of these groups
+    only; ``only``: these ids; an answer in the accented voices is ``accented-<id>``)."""
     found = [("piper", a["id"], AUDIO / f"{a['id']}.ogg", a["text"]) for a in load_set()]
     texts = yaml.safe_load((HUMAN / "transcripts.yaml").read_text())
     found += [("human", name, HUMAN / f"{name}.flac", text) for name, text in texts.items()]
-    return [c for c in found if not only or c[1] in only]
+    # Last, so that each earlier answer keeps its index (the seed of its --room).
+    found += [("accented", f"accented-{a['id']}", ACCENTED / f"{a['id']}.ogg", a["text"])
+              for a in load_set()]  # fmt: skip
+    chosen = [c for c in found if not only or {c[1], c[1].removeprefix("accented-")} & set(only)]
+    return [c for c in chosen if c[0] in (voices or (c[0],))]
 
 
 def whole(engine, samples) -> list[dict]:
@@ -193,6 +200,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paths", default="whole,streamed", help="whole, streamed, browser")
     parser.add_argument("--only", nargs="*")
+    parser.add_argument("--voices", help="piper, human, accented (comma-separated; all)")
     parser.add_argument("--engine", default="faster-whisper")
     parser.add_argument("--model", default="base")
     parser.add_argument("--beam", type=int, default=5)
@@ -216,9 +224,11 @@ def main() -> None:
     args = parser.parse_args()
     engine = load_engine(args.engine, args.model, cache_dir=str(HERE.parent / ".cache/models"),
                          beam_size=args.beam, verbatim=True)  # fmt: skip
-    chosen = clips(args.only)
+    chosen = clips(args.only, tuple(args.voices.split(",")) if args.voices else ())
+    seeds = {c[1]: index for index, c in enumerate(clips(None))}  # the same with --only
     audio = {}
-    for seed, (_, name, path, _) in enumerate(chosen):
+    for _, name, path, _ in chosen:
+        seed = seeds[name]
         samples = load_samples(path)[0]
         for condition in args.room:  # the room first, then the late Stop and the noise
             samples = conditioned(samples, condition, seed)

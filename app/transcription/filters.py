@@ -104,8 +104,9 @@ ECHO_BELOW = 0.3
 JOIN_WORDS = 8
 # What the decoder writes for an "um" or "uh" it doubts: real words that sound like one.
 # Such a word under UNSURE_BELOW is heard again on its own ("Up, one more thing" for "Um,
-# one more thing"; "And up, the" for "And, uh, the").
-FILLER_ALIKE = frozenset({"up", "uhp", "ump", "oh", "eh", "ugh", "huh"})
+# one more thing"; "And up, the" for "And, uh, the"; in an accent, "Whoa, probably" for
+# "Uh, probably" and "Hum," for "Hmm,").
+FILLER_ALIKE = frozenset({"up", "uhp", "ump", "oh", "eh", "ugh", "huh", "whoa", "hum"})
 
 
 @dataclass(frozen=True)

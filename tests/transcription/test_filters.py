@@ -217,6 +217,17 @@ def test_a_doubted_word_that_sounds_like_a_filler_is_heard_again_alone():
     assert heard_as_words(lower, _opening(), decode)[0].word == " uh,"
 
 
+def test_a_doubted_whoa_or_hum_is_heard_again_alone():
+    # In an accent (bench/speech_set/accented) "Uh, probably" came back "Whoa, probably" and
+    # "Hmm, next time" "Hum, next time", both doubted.
+    def decode(clip, context):
+        return [segment(" Uh.", [Word(" Uh.", 0.2, 0.45, 0.02)])]
+
+    for heard in (" Whoa,", " Hum,"):
+        words = [Word(heard, 0.35, 0.6, 0.2), *HEARD_AS_UP[1:]]
+        assert heard_as_words(words, _opening(), decode)[0].word == " Uh,"
+
+
 def test_a_word_like_a_filler_stays_unless_heard_alone_as_one():
     for heard in (
         [Word(" Up.", 0.2, 0.45, 0.6)],  # the same word again
