@@ -294,8 +294,9 @@ def _overlong(word: Word, onset: float) -> bool:
 
 def sound_apart(levels_db: np.ndarray, start: float, end: float) -> float | None:
     """Where a sound of its own begins between ``start`` and ``end`` (seconds): silence, a
-    sound of at most ``APART_MAX_S``, a silence of ``APART_GAP_S`` or more, then more sound;
-    None when the time holds one stretch of sound (with its own short closures).
+    sound of ``APART_MIN_S`` to ``APART_MAX_S``, a silence of ``APART_GAP_S`` or more, then
+    the word with at least ``APART_REST_S`` of the time left; None when the time holds one
+    stretch of sound (with its own short closures).
     ``levels_db`` are the recording's 20 ms frame levels in dB (``frame_rms``)."""
     first = max(0, int(start / FRAME_S))
     frames = levels_db[first : int(end / FRAME_S) + 1]
@@ -329,10 +330,9 @@ def swallowing(words: list[Word], samples: np.ndarray) -> list[tuple[int, float,
     apart = {i: at for i, w in enumerate(words)
              if _plain(w.word) not in SOUND_FILLERS
              and (at := sound_apart(levels_db, w.start, w.end)) is not None}  # fmt: skip
-    if not apart and not any(
-        _overlong(w, w.start - 0.15) or _may_open(words, i) for i, w in enumerate(words)
-    ):
-        return []  # the usual case, without a second voice-activity pass
+    if not any(_overlong(w, w.start - 0.15) or _may_open(words, i) for i, w in enumerate(words)):
+        # The usual case, without a second voice-activity pass (a sound apart needs none).
+        return [(i, at, True) for i, at in apart.items()]
     onsets = [start for start, _ in speech_regions(samples, FINE_PAUSES)]
     found = []
     for i, word in enumerate(words):
