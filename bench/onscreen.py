@@ -2,11 +2,15 @@
 
     PYTHONPATH=. .venv/bin/python bench/onscreen.py [--lengths 15,60,180] [--runs 5]
                                                     [--long-runs 3] [--warmup 1]
+                                                    [--answers FILE,...]
 
 Starts ``rebound serve`` (web + worker, embedded defaults: SQLite, huey on SQLite, the worker
 at nice 5, base beam 5) in a temporary folder and signs up in Debian's Chromium. For each
 length it makes a spoken answer with pauses (flite sentences, as ``bench/streaming.py``;
-kept under ``tests/fixtures/audio/streaming``), plays it into Chromium's fake microphone,
+kept under ``tests/fixtures/audio/streaming``), or takes each of ``--answers`` (any audio
+file: ``bench/speech_set/audio/fluent-fast.ogg`` is a fluent speaker whose sentences follow
+each other with short gaps, the rhythm the live cuts find hardest), plays it into Chromium's
+fake microphone,
 records it on the answer page with the real recorder (1 s pieces streamed while it plays)
 and presses Stop when the audio is over. Times come from the browser's own clock:
 
@@ -78,6 +82,13 @@ def microphone_wav(seconds: int) -> tuple[Path, float]:
     if not wav.exists():
         ffmpeg("-i", str(clip), "-ar", "48000", "-ac", "1", str(wav))
     return wav, duration_of(clip)
+
+
+def answer_wav(path: Path, folder: Path) -> tuple[Path, float]:
+    """Any answer recording as the 48 kHz WAV Chromium's fake microphone plays."""
+    wav = folder / f"{path.stem}.wav"
+    ffmpeg("-i", str(path), "-ar", "48000", "-ac", "1", str(wav))
+    return wav, duration_of(wav)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -169,16 +180,21 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="runs per length up to 60 s")
     parser.add_argument("--long-runs", type=int, default=3, help="runs per longer length")
     parser.add_argument("--warmup", type=int, default=1, help="uncounted 15 s answers first")
+    parser.add_argument("--answers", default="", help="answer recordings to play instead of "
+                        "(or besides, with --lengths) the paused flite answers, comma-separated")  # fmt: skip
     parser.add_argument("--log", type=Path, help="copy the server's log (worker included) here")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     chromium = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
-    lengths = [int(n) for n in args.lengths.split(",")]
-    clips = {n: microphone_wav(n) for n in sorted({15, *lengths})}
-    results: dict[int, list[dict]] = {}
+    lengths: list = [int(n) for n in args.lengths.split(",") if n]
+    clips: dict = {n: microphone_wav(n) for n in sorted({15, *lengths})}
+    results: dict = {}
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
         data = Path(folder)
+        for name in filter(None, args.answers.split(",")):
+            clips[name] = answer_wav(Path(name), data)
+            lengths.append(name)
         server, base = start_server(data)
         database = data / "instance" / "rebound.sqlite3"
         storage = data / "state.json"
@@ -198,10 +214,11 @@ def main() -> None:
                 if not storage.exists():
                     sign_up(context, base)
                     context.storage_state(path=str(storage))
-                runs = args.warmup if n == "warmup" else (args.runs if n <= 60 else args.long_runs)
+                long = isinstance(n, int) and n > 60 or duration > 60
+                runs = args.warmup if n == "warmup" else (args.long_runs if long else args.runs)
                 for run in range(runs):
                     timing = answer_once(context, base, database, duration)
-                    print(f"{n} s, run {run + 1}: " + ", ".join(
+                    print(f"{n if isinstance(n, str) else f'{n} s'}, run {run + 1}: " + ", ".join(
                         f"{k} {v:.2f} s" if isinstance(v, float) else f"{k} {v}"
                         for k, v in timing.items()), flush=True)  # fmt: skip
                     if n != "warmup":
@@ -224,7 +241,9 @@ def main() -> None:
         column = {k: [t[k] for t in timings] for k in timings[0]}
         shown = span(column["shown"], 0.5, 0.95) + f" / {max(column['shown']):.2f} s"
         counts = ", ".join(str(sum(column[k])) for k in ("streams", "fragments", "polls"))
-        print(f"| {round(duration_of(paused_answer(n)[0]))} s | {len(timings)} | **{shown}** | "
+        answer = (f"{round(duration_of(paused_answer(n)[0]))} s" if isinstance(n, int) else
+                  f"{Path(n).stem}, {round(clips[n][1])} s")  # fmt: skip
+        print(f"| {answer} | {len(timings)} | **{shown}** | "
               f"{span(column['ready'], 0.5, 0.95)} | {span(column['push'], 0.5, 0.95)} | "
               f"{statistics.median(column['page']):.2f} s | {counts} |")  # fmt: skip
 
