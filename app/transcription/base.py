@@ -34,6 +34,13 @@ SOUND_FILLERS = frozenset(
 # compresses more than this) or the model is unsure of it (mean token log-probability).
 MAX_COMPRESSION_RATIO = 2.4
 MIN_AVG_LOGPROB = -1.0
+# A decode that writes this many fillers in a row has looped on the verbatim prompt's "uh"s
+# over speech it did not follow: a clip that starts inside a sentence, decoded with the bare
+# prompt, came back "Uh, uh, uh, uh, uh, uh, uh, uh, uh." over ten seconds of fluent speech
+# (compressing only 2.33, under the loop test above), then "uh" a hundred times in the
+# stretch it skipped. Asked again without the prompt's fillers, it wrote what was said. People
+# do say four in a row ("Um, uh, um, um." on the evaluation set), so four is not a loop.
+FILLER_RUN = 5
 # A word the decoder gave less than this probability is shown as possibly misheard and never
 # counted as evidence (a filler, a hedge). Measured on bench/speech_set (bench/RESULTS.md,
 # "Truthful transcripts"): most misheard and invented words fall under it, few correct ones.
@@ -48,6 +55,27 @@ def unsure(word: dict) -> bool:
     nearly every real one a low probability (bench/RESULTS.md, "Truthful transcripts")."""
     sound = word["word"].strip().strip(",.?!…;:-").lower()
     return word.get("probability", 1.0) < UNSURE_BELOW and sound not in SOUND_FILLERS
+
+
+def filler_loop(segments) -> bool:
+    """True when a segment of a decode (anything with a ``text``) writes ``FILLER_RUN``
+    fillers in a row."""
+    for segment in segments:
+        run = 0
+        for token in segment.text.lower().split():
+            run = run + 1 if token.strip(",.?!…;:-") in SOUND_FILLERS else 0
+            if run >= FILLER_RUN:
+                return True
+    return False
+
+
+def unprimed(prompt: str | None, initial_prompt: str | None) -> str | None:
+    """``prompt`` without the engine's own prompt in front (only the words said before): what
+    a decode that looped on the verbatim prompt's fillers (``filler_loop``) is asked again
+    with."""
+    if not (prompt and initial_prompt and prompt.startswith(initial_prompt)):
+        return prompt
+    return prompt[len(initial_prompt) :].strip() or None
 
 
 def prompt_with(initial_prompt: str | None, context: str) -> str | None:

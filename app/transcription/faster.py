@@ -17,7 +17,9 @@ from .base import (
     Transcript,
     TranscriptionError,
     Word,
+    filler_loop,
     prompt_with,
+    unprimed,
 )
 from .filters import DOUBTFUL_NO_SPEECH, Decoded, fill_gaps, restore_fillers, supported_words
 from .speech import drop_unlikely_tail, join_words, keep_spoken_words, speech_regions
@@ -122,22 +124,42 @@ class FasterWhisperEngine:
         words = supported_words([_decoded(s) for s in segments], samples, regions)
         words = drop_unlikely_tail(keep_spoken_words(words, regions), regions)
         words = fill_gaps(words, samples, regions, self._decode_alone)
-        words = restore_fillers(words, samples, self._decode_alone)
+        # A loop of "um"s on the moment before a word still says a filler is there; asked
+        # without the prompt's fillers, the decoder tidies it away ("Who?" for "Um, um, …").
+        words = restore_fillers(
+            words, samples, lambda clip, before: self._decode_alone(clip, before, unloop=False)
+        )
         return Transcript(text=join_words(words), words=words, duration_s=duration)
 
-    def _decode_alone(self, clip: np.ndarray, context: str) -> list[Decoded]:
+    def _decode_alone(self, clip: np.ndarray, context: str, unloop: bool = True) -> list[Decoded]:
         """A stretch of speech the first decode skipped, decoded on its own: in the quick
         window where the model allows it (a gap is a sentence or two, and at Stop someone is
         waiting), at temperature 0 only (warmer retries on a short clip are where Whisper
         makes words up)."""
         prompt = prompt_with(self.initial_prompt, context)
         mode = "quick" if self.model_name in QUICK_MODELS else "cold"
-        return [_decoded(s) for s in self._segments(clip, prompt, mode)]
+        return [_decoded(s) for s in self._segments(clip, prompt, mode, unloop)]
 
-    def _segments(self, samples: np.ndarray, prompt: str | None, mode: str) -> list:
+    def _segments(
+        self, samples: np.ndarray, prompt: str | None, mode: str, unloop: bool = True
+    ) -> list:
         """Decode: ``full`` as faster-whisper does by default, ``quick`` in the quick window
         at temperature 0 only (``quick-greedy``: and beam 1), ``cold`` in the full window at
-        temperature 0 only."""
+        temperature 0 only. A decode that loops on the fillers of the engine's own prompt is
+        asked again without them (``base.filler_loop``, ``base.unprimed``), and the answer
+        kept if it does not loop; ``unloop=False`` keeps the loop."""
+        segments = self._decode_segments(samples, prompt, mode)
+        again = unprimed(prompt, self.initial_prompt)
+        if unloop and again != prompt and filler_loop(segments):
+            retry = self._decode_segments(samples, again, mode)
+            log.info("a %s decode looped on fillers (%r); without the verbatim prompt: %r", mode,
+                     " ".join(s.text for s in segments)[:80],
+                     " ".join(s.text for s in retry)[:80])  # fmt: skip
+            if not filler_loop(retry):
+                return retry
+        return segments
+
+    def _decode_segments(self, samples: np.ndarray, prompt: str | None, mode: str) -> list:
         options = {} if mode == "full" else {"temperature": 0.0}
         try:
             self._model.quick.on = mode.startswith("quick")

@@ -23,7 +23,9 @@ from .base import (
     Transcript,
     TranscriptionError,
     Word,
+    filler_loop,
     prompt_with,
+    unprimed,
 )
 from .convert import convert_ct2_to_openai
 from .filters import Decoded, fill_gaps, restore_fillers, supported_words
@@ -122,14 +124,35 @@ class OpenAIWhisperEngine:
         words = supported_words(segments, samples, regions)
         words = drop_unlikely_tail(keep_spoken_words(words, regions), regions)
 
-        def decode_alone(clip: np.ndarray, before: str) -> list[Decoded]:
-            return self._decode(clip, prompt_with(self.initial_prompt, before))
+        def decode_alone(clip: np.ndarray, before: str, unloop: bool = True) -> list[Decoded]:
+            return self._decode(clip, prompt_with(self.initial_prompt, before), unloop=unloop)
 
         words = fill_gaps(words, samples, regions, decode_alone)
-        words = restore_fillers(words, samples, decode_alone)
+        # A loop of "um"s before a word still says a filler is there (as faster-whisper's).
+        words = restore_fillers(
+            words, samples, lambda clip, before: decode_alone(clip, before, unloop=False)
+        )
         return Transcript(text=join_words(words), words=words, duration_s=duration)
 
     def _decode(
+        self,
+        samples: np.ndarray,
+        prompt: str | None,
+        greedy: bool = False,
+        clip: list[float] | None = None,
+        unloop: bool = True,
+    ) -> list[Decoded]:
+        """Decode; one that loops on the fillers of the engine's own prompt is asked again
+        without them, as faster-whisper's is (``base.filler_loop``, ``base.unprimed``)."""
+        segments = self._decode_once(samples, prompt, greedy, clip)
+        again = unprimed(prompt, self.initial_prompt)
+        if unloop and again != prompt and filler_loop(segments):
+            retry = self._decode_once(samples, again, greedy, clip)
+            if not filler_loop(retry):
+                return retry
+        return segments
+
+    def _decode_once(
         self,
         samples: np.ndarray,
         prompt: str | None,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from app.recordings.audio import load_samples
-from app.transcription.base import SAMPLE_RATE, Word
+from app.transcription.base import SAMPLE_RATE, VERBATIM_PROMPT, Word, filler_loop, unprimed
 from app.transcription.filters import (
     Decoded,
     fill_gaps,
@@ -81,6 +81,27 @@ def test_a_looping_decode_over_what_may_be_silence_is_not_speech():
     assert supported_words([looping], tone(2.0), [(0.0, 2.0)]) == []
     said = Decoded(0.0, 1.84, text, -0.71, 0.05, words, compression_ratio=3.4)
     assert supported_words([said], tone(2.0), [(0.0, 2.0)])
+
+
+def test_a_decode_that_writes_fillers_in_a_row_is_asked_again_unprimed():
+    def decoded(text: str, ratio: float = 1.2) -> Decoded:
+        return Decoded(0.0, 1.0, text, -0.5, 0.05, compression_ratio=ratio)
+
+    # Over ten seconds of fluent speech, compressing only 2.33: a loop all the same.
+    assert filler_loop([decoded(" Uh, uh, uh, uh, uh, uh, uh, uh, uh.", 2.33)])
+    assert filler_loop([decoded(" So"), decoded(" and the, um, um, um, um, um, um, um, um")])
+    # What people say: a filler or two, a restart, even four in a row (on the set).
+    assert not filler_loop([decoded(" I, uh, um, I think the, the main reason, uh, uh, was")])
+    assert not filler_loop([decoded(" Um, uh, um, um."), decoded(" Hmm, um.")])
+    # Other loops are left to the loop test and the filters (``looped``, ``doubted``).
+    assert not filler_loop([decoded(" Customer support. Customer support. Customer support.")])
+    # Asked again with only the words said before; a prompt without ours stays as it is.
+    assert unprimed(f"{VERBATIM_PROMPT} I started in support.", VERBATIM_PROMPT) == (
+        "I started in support."
+    )
+    assert unprimed(VERBATIM_PROMPT, VERBATIM_PROMPT) is None
+    assert unprimed("I started in support.", VERBATIM_PROMPT) == "I started in support."
+    assert unprimed("I started in support.", None) == "I started in support."
 
 
 def test_words_over_silence_are_dropped_and_spoken_ones_kept():
@@ -226,6 +247,21 @@ def test_a_doubted_whoa_or_hum_is_heard_again_alone():
     for heard in (" Whoa,", " Hum,"):
         words = [Word(heard, 0.35, 0.6, 0.2), *HEARD_AS_UP[1:]]
         assert heard_as_words(words, _opening(), decode)[0].word == " Uh,"
+
+
+def test_a_doubted_word_like_a_filler_heard_as_neither_is_asked_with_more_after_it():
+    # The accented "Uh, probably" on a CPU without AVX-512: the tight clip around "Whoa," (at
+    # 0.38) heard "Hello." (0.11), the clip with a quarter second more "Uh, uh, uh.".
+    asked = []
+
+    def decode(clip, context):
+        asked.append(clip.size)
+        said = " Hello." if len(asked) == 1 else " Uh,"
+        return [segment(said, [Word(said, 0.2, 0.45, 0.1)])]
+
+    words = [Word(" Whoa,", 0.35, 0.6, 0.38), *HEARD_AS_UP[1:]]
+    assert heard_as_words(words, _opening(), decode)[0].word == " Uh,"
+    assert len(asked) == 2 and asked[1] > asked[0]
 
 
 def test_a_word_like_a_filler_stays_unless_heard_alone_as_one():

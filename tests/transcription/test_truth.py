@@ -78,6 +78,23 @@ def test_a_fluent_speaker_gets_live_words_before_a_long_pause():
     assert cut is not None and MIN_SEGMENT_S <= cut <= MAX_SEGMENT_S
 
 
+def test_a_clip_that_starts_inside_a_sentence_is_not_heard_as_fillers(base):
+    # fluent-fast from 9.5 s, inside "fraud checks", decoded with no words before it (a first
+    # segment, or a file cut from a longer recording): the verbatim prompt's fillers took over,
+    # "Uh, uh, uh, uh, uh, uh, uh, uh, uh." for two sentences, then "uh" a hundred times in
+    # the skipped stretch; 20 invented fillers, "or tickets." and "That's me so well." kept.
+    samples = piper("fluent-fast")[int(9.5 * SAMPLE_RATE) :]
+    heard = base.transcribe(samples).text
+    said = (
+        "and the fraud checks, and I mentored three new hires. What I enjoy most is finding "
+        "the one small change that removes a whole class of support tickets. That is why "
+        "this role, which sits between support and engineering, fits me so well."
+    )
+    result = score(said, heard)
+    assert result.invented == 0 and result.dropped_sentences == 0, heard
+    assert result.wer <= 0.1, heard
+
+
 def test_streamed_fluent_answer_matches_what_was_said(base):
     # Cut where the speaker barely pauses, the pieces still join into the whole answer, and
     # no misheard fragment from one piece is carried into the next through the prompt.
@@ -164,13 +181,13 @@ def test_the_decoder_hears_a_quiet_voice_at_an_ordinary_level(base, monkeypatch)
     # five." and an "It's" before cards-002's "Four queen"; raised first, neither (whole path,
     # bench/accuracy.py --gain -20 --noise -65 --tail 3: human clips 1 invented word → 0).
     heard_levels = []
-    decode = base._segments
+    decode = base._decode_segments
 
     def listening(samples, prompt, mode):
         heard_levels.append(speech_level_db(samples, speech_regions(samples)))
         return decode(samples, prompt, mode)
 
-    monkeypatch.setattr(base, "_segments", listening)
+    monkeypatch.setattr(base, "_decode_segments", listening)
     voice = load_samples(SET / "human" / "cards-004.flac")[0]
     quiet = in_a_room(voice, -65.0, 3.0, seed=27, gain_db=-20.0)
     assert speech_level_db(quiet, speech_regions(quiet)) < -25
