@@ -13,10 +13,14 @@ Exceptions::
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000
 
@@ -76,6 +80,20 @@ def unprimed(prompt: str | None, initial_prompt: str | None) -> str | None:
     if not (prompt and initial_prompt and prompt.startswith(initial_prompt)):
         return prompt
     return prompt[len(initial_prompt) :].strip() or None
+
+
+def unlooped(decode: Callable[[str | None], list], prompt: str | None, initial_prompt: str | None):
+    """``decode(prompt)``, asked again ``unprimed`` when it loops on the prompt's fillers
+    (``filler_loop``); the second answer is kept unless it loops too. Both engines decode
+    through this."""
+    segments = decode(prompt)
+    again = unprimed(prompt, initial_prompt)
+    if again == prompt or not filler_loop(segments):
+        return segments
+    retry = decode(again)
+    first, second = (" ".join(s.text for s in each)[:80] for each in (segments, retry))
+    log.info("a decode looped on fillers (%r); without the verbatim prompt: %r", first, second)
+    return segments if filler_loop(retry) else retry
 
 
 def prompt_with(initial_prompt: str | None, context: str) -> str | None:

@@ -17,9 +17,8 @@ from .base import (
     Transcript,
     TranscriptionError,
     Word,
-    filler_loop,
     prompt_with,
-    unprimed,
+    unlooped,
 )
 from .filters import DOUBTFUL_NO_SPEECH, Decoded, fill_gaps, restore_fillers, supported_words
 from .speech import drop_unlikely_tail, join_words, keep_spoken_words, speech_regions
@@ -146,18 +145,12 @@ class FasterWhisperEngine:
         """Decode: ``full`` as faster-whisper does by default, ``quick`` in the quick window
         at temperature 0 only (``quick-greedy``: and beam 1), ``cold`` in the full window at
         temperature 0 only. A decode that loops on the fillers of the engine's own prompt is
-        asked again without them (``base.filler_loop``, ``base.unprimed``), and the answer
-        kept if it does not loop; ``unloop=False`` keeps the loop."""
-        segments = self._decode_segments(samples, prompt, mode)
-        again = unprimed(prompt, self.initial_prompt)
-        if unloop and again != prompt and filler_loop(segments):
-            retry = self._decode_segments(samples, again, mode)
-            log.info("a %s decode looped on fillers (%r); without the verbatim prompt: %r", mode,
-                     " ".join(s.text for s in segments)[:80],
-                     " ".join(s.text for s in retry)[:80])  # fmt: skip
-            if not filler_loop(retry):
-                return retry
-        return segments
+        asked again without them (``base.unlooped``); ``unloop=False`` keeps the loop."""
+        if not unloop:
+            return self._decode_segments(samples, prompt, mode)
+        return unlooped(
+            lambda asked: self._decode_segments(samples, asked, mode), prompt, self.initial_prompt
+        )
 
     def _decode_segments(self, samples: np.ndarray, prompt: str | None, mode: str) -> list:
         options = {} if mode == "full" else {"temperature": 0.0}

@@ -23,9 +23,8 @@ from .base import (
     Transcript,
     TranscriptionError,
     Word,
-    filler_loop,
     prompt_with,
-    unprimed,
+    unlooped,
 )
 from .convert import convert_ct2_to_openai
 from .filters import Decoded, fill_gaps, restore_fillers, supported_words
@@ -143,14 +142,14 @@ class OpenAIWhisperEngine:
         unloop: bool = True,
     ) -> list[Decoded]:
         """Decode; one that loops on the fillers of the engine's own prompt is asked again
-        without them, as faster-whisper's is (``base.filler_loop``, ``base.unprimed``)."""
-        segments = self._decode_once(samples, prompt, greedy, clip)
-        again = unprimed(prompt, self.initial_prompt)
-        if unloop and again != prompt and filler_loop(segments):
-            retry = self._decode_once(samples, again, greedy, clip)
-            if not filler_loop(retry):
-                return retry
-        return segments
+        without them, as faster-whisper's is (``base.unlooped``)."""
+        if not unloop:
+            return self._decode_once(samples, prompt, greedy, clip)
+        return unlooped(
+            lambda asked: self._decode_once(samples, asked, greedy, clip),
+            prompt,
+            self.initial_prompt,
+        )
 
     def _decode_once(
         self,
