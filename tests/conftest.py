@@ -46,6 +46,32 @@ def model_cache(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("models")
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that use a database (scripts/run-tests.sh, on PostgreSQL: the "
+        "others do not depend on the database and ran in its SQLite pass)",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """With ``--database-tests-only``, leave out every test that never asks for a database.
+
+    A test uses one exactly when it requests the ``postgres`` fixture, directly or through
+    ``database_url``, ``app`` and the rest; a test that does not (a real-model decode, a rule
+    on words, a file's layout) runs the same on either database, so running it twice proves
+    nothing and costs half the suite's time.
+    """
+    if not config.getoption("--database-tests-only"):
+        return
+    kept = [item for item in items if "postgres" in getattr(item, "fixturenames", ())]
+    left = [item for item in items if "postgres" not in getattr(item, "fixturenames", ())]
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+
+
 def pytest_report_header(config):
     if using_postgres():
         return f"database: PostgreSQL, {ADMIN_URL.rsplit('@', 1)[-1]} (TEST_DATABASE_URL)"
