@@ -18,6 +18,7 @@ from .base import (
     TranscriptionError,
     Word,
     prompt_with,
+    token_budget,
     unlooped,
 )
 from .filters import DOUBTFUL_NO_SPEECH, Decoded, fill_gaps, restore_fillers, supported_words
@@ -76,6 +77,7 @@ class FasterWhisperEngine:
         initial_prompt: str | None = None,
     ) -> None:
         self.model_name = model_name
+        self.quick_window = model_name in QUICK_MODELS
         self.beam_size = beam_size
         self.initial_prompt = initial_prompt
         self.device, self.compute_type = _pick_device(device)
@@ -153,7 +155,13 @@ class FasterWhisperEngine:
         )
 
     def _decode_segments(self, samples: np.ndarray, prompt: str | None, mode: str) -> list:
-        options = {} if mode == "full" else {"temperature": 0.0}
+        # One window: at temperature 0 only, and cut off where a loop would be (the full
+        # mode's windows each hold up to 30 s and keep faster-whisper's limit).
+        options = (
+            {}
+            if mode == "full"
+            else {"temperature": 0.0, "max_new_tokens": token_budget(samples.size / SAMPLE_RATE)}
+        )
         try:
             self._model.quick.on = mode.startswith("quick")
             segments, _info = self._model.transcribe(

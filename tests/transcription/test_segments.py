@@ -437,3 +437,125 @@ def test_a_guess_the_candidate_spoke_past_after_a_pause_becomes_a_segment(audio_
     # A guess from another boundary is not this rest's.
     words, _ = next(live_segments(engine, went_on, [], 0.5, guess))
     assert engine.calls == 3 and [w["word"] for w in words] == [" heard3"]
+
+
+class SteadyEngine:
+    """Hears a word every half second of the speech it is given (0.3 s long, 0.2 s apart),
+    numbered from the clip's start, a full stop after every third; keeps each call's clip
+    length and ``greedy``."""
+
+    quick_window = True
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[float, bool]] = []
+
+    def transcribe(self, samples, context="", quick=False, greedy=False):
+        length = samples.size / SAMPLE_RATE
+        self.calls.append((length, greedy))
+        end = speech_regions(samples)[-1][1] - 0.3  # the voice activity pads by 0.3 s
+        starts = np.arange(0.1, end - 0.3, 0.5)
+        # A sentence of three words, then the next (a cut waits for a sentence's end).
+        words = [
+            Word(f" w{len(self.calls)}_{k}x{'.' if k % 3 == 2 else ''}", s, s + 0.3)
+            for k, s in enumerate(starts)
+        ]
+        return Transcript("", words)
+
+
+def _fluent(sentence: np.ndarray, seconds: float) -> np.ndarray:
+    """Speech with 0.15 s gaps (shorter than a pause the voice activity ends on)."""
+    gap = _silence(0.15)
+    parts = [sentence]
+    while sum(p.size for p in parts) < seconds * SAMPLE_RATE:
+        parts += [gap, sentence]
+    return np.concatenate(parts)[: int(seconds * SAMPLE_RATE)]
+
+
+def test_a_fluent_speakers_rest_is_decoded_while_they_speak_and_only_its_end_at_stop(
+    audio_fixtures,
+):
+    """A fluent speaker leaves no pause to cut at: up to MAX_SEGMENT_S of speech waited for
+    Stop (12.4 s of Piper's fluent voice: 0.85-1.3 s). The rest is decoded as it stands while
+    they speak; at Stop only what follows the words it heard for certain is decoded."""
+    from app.transcription.segments import (
+        HOLD_BACK_S,
+        RUNNING_EVERY_S,
+        RUNNING_FROM_S,
+        guess_holds,
+        live_segments,
+        tail_guess,
+    )
+
+    sentence, _ = load_samples(audio_fixtures / "short.wav")
+    (start, end), *_ = speech_regions(sentence)  # one stretch, padded by 0.3 s each side
+    sentence = sentence[int((start + 0.3) * SAMPLE_RATE) : int((end - 0.3) * SAMPLE_RATE)]
+    speech = _fluent(sentence, 11.0)
+    assert len(speech_regions(speech)) == 1  # one stretch to the end, still speaking
+    engine = SteadyEngine()
+    lead = _silence(2.0)  # committed already: the rest starts at 2.0 s
+    committed = [{"word": " Before.", "start": 0.2, "end": 0.6, "probability": 0.9}]
+
+    def arrived(seconds: float) -> np.ndarray:
+        return np.concatenate([lead, speech[: int(seconds * SAMPLE_RATE)]])
+
+    assert tail_guess(engine, arrived(RUNNING_FROM_S - 1), committed, 2.0, None) is None
+    assert engine.calls == []  # a short rest decodes at Stop about as fast
+    running = tail_guess(engine, arrived(RUNNING_FROM_S + 0.5), committed, 2.0, None)
+    assert running["running"] and running["from_s"] == 2.0
+    (heard, greedy), *_ = engine.calls
+    assert greedy and len(engine.calls) == 1  # greedy, as at Stop
+    # To the quietest point of its last second (the gap between two sentences here), not
+    # into a word: a clip cut mid-word can send the decoder into a loop.
+    assert RUNNING_FROM_S - 0.5 <= heard < RUNNING_FROM_S + 0.5
+    assert running["to_s"] == pytest.approx(2.0 + heard, abs=1e-3)
+    at = int(heard * SAMPLE_RATE)
+    level = float(np.sqrt(np.mean(speech[at - 480 : at + 480] ** 2)))
+    assert level < 0.1 * float(np.sqrt(np.mean(speech**2)))
+    # Not again until RUNNING_EVERY_S more has arrived; then made again, from the boundary.
+    later = arrived(RUNNING_FROM_S + 0.5 + RUNNING_EVERY_S / 2)
+    assert tail_guess(engine, later, committed, 2.0, running) is running
+    latest = arrived(RUNNING_FROM_S + 0.5 + RUNNING_EVERY_S)
+    running = tail_guess(engine, latest, committed, 2.0, running)
+    assert len(engine.calls) == 2 and running["to_s"] > latest.size / SAMPLE_RATE - 1.0
+    # It ends inside speech: never committed live, never the transcript's end by itself.
+    assert next(live_segments(engine, arrived(11.0), committed, 2.0, running), None) is None
+    assert not guess_holds(running, np.concatenate([latest, _silence(2.0)]), 2.0)
+
+    # Stop, with more said after the guess: only what follows its sure words is decoded.
+    stopped = np.concatenate([arrived(11.0), _silence(0.3)])
+    final = final_transcript(engine, stopped, committed, 2.0, running)
+    decoded_at_stop, greedy = engine.calls[-1]
+    after_guess = stopped.size / SAMPLE_RATE - running["to_s"]
+    # From the last sentence's end (three words: 1.5 s) before its last HOLD_BACK_S.
+    assert greedy and decoded_at_stop < after_guess + HOLD_BACK_S + 1.5 < 11.0
+    sure = [w["word"] for w in running["words"] if w["end"] <= running["to_s"] - HOLD_BACK_S]
+    kept = sure[: max(k for k, w in enumerate(sure[:-1]) if w.endswith(".")) + 1]
+    said = [w.word for w in final.words]
+    assert said[0] == " Before." and said[1 : len(kept) + 1] == kept  # to a sentence's end
+    assert said[len(kept) + 1].startswith(f" w{len(engine.calls)}_")  # then decoded at Stop
+    assert all(a.end <= b.start for a, b in pairwise(final.words))  # in order, none twice
+    assert final.words[-1].end > running["to_s"]  # the end was decoded, not guessed
+
+
+def test_a_running_guess_with_no_sure_gap_leaves_the_rest_to_stop():
+    from app.transcription.segments import running_start
+
+    touching = [
+        {"word": f" w{k}x", "start": 2.0 + 0.3 * k, "end": 2.3 + 0.3 * k, "probability": 0.9}
+        for k in range(20)
+    ]
+    guess = {"from_s": 2.0, "to_s": 8.5, "spoken_until_s": 8.5, "words": touching,
+             "running": True}  # fmt: skip
+    assert running_start([], 2.0, guess) == ([], 2.0)  # no gap the decoder heard: no cut
+    gapped = [dict(w, start=w["start"] + 0.15 * (k == 10)) for k, w in enumerate(touching)]
+    assert running_start([], 2.0, dict(guess, words=gapped)) == ([], 2.0)  # mid-sentence
+    ended = [dict(w, word=" w9x.") if k == 9 else w for k, w in enumerate(gapped)]
+    words, cut = running_start([], 2.0, dict(guess, words=ended))
+    assert [w["word"] for w in words] == [f" w{k}x" for k in range(9)] + [" w9x."]
+    assert 5.0 < cut < 5.15
+    # "4." of "4.2" is a decimal point, not a sentence's end.
+    numbered = [dict(w, word=" 4.") if k == 9 else w for k, w in enumerate(gapped)]
+    assert running_start([], 2.0, dict(guess, words=numbered)) == ([], 2.0)
+    # A guess from another boundary, or one made after the speaker stopped, is not cut.
+    assert running_start([], 3.0, dict(guess, words=ended)) == ([], 3.0)
+    assert running_start([], 2.0, dict(guess, words=ended, running=False)) == ([], 2.0)
