@@ -85,8 +85,9 @@ def microphone_wav(seconds: int) -> tuple[Path, float]:
 
 
 def answer_wav(path: Path, folder: Path) -> tuple[Path, float]:
-    """Any answer recording as the 48 kHz WAV Chromium's fake microphone plays."""
-    wav = folder / f"{path.stem}.wav"
+    """Any answer recording as the 48 kHz WAV Chromium's fake microphone plays (named after
+    its whole path: two voices' ``fluent-fast.ogg`` once shared one WAV, the second's)."""
+    wav = folder / ("-".join(path.with_suffix("").parts[-3:]) + ".wav")
     ffmpeg("-i", str(path), "-ar", "48000", "-ac", "1", str(wav))
     return wav, duration_of(wav)
 
@@ -242,7 +243,7 @@ def main() -> None:
         shown = span(column["shown"], 0.5, 0.95) + f" / {max(column['shown']):.2f} s"
         counts = ", ".join(str(sum(column[k])) for k in ("streams", "fragments", "polls"))
         answer = (f"{round(duration_of(paused_answer(n)[0]))} s" if isinstance(n, int) else
-                  f"{Path(n).stem}, {round(clips[n][1])} s")  # fmt: skip
+                  f"{'/'.join(Path(n).with_suffix('').parts[-2:])}, {round(clips[n][1])} s")  # fmt: skip
         print(f"| {answer} | {len(timings)} | **{shown}** | "
               f"{span(column['ready'], 0.5, 0.95)} | {span(column['push'], 0.5, 0.95)} | "
               f"{statistics.median(column['page']):.2f} s | {counts} |")  # fmt: skip
