@@ -46,10 +46,10 @@ MIN_AVG_LOGPROB = -1.0
 # do say four in a row ("Um, uh, um, um." on the evaluation set), so four is not a loop.
 FILLER_RUN = 5
 # A clip of speech decodes to about six tokens a second (words, punctuation, timestamps); a
-# decode that loops runs on to the model's limit of 448 tokens. On the end of a fluent answer
-# cut mid-word, the quick decode of 6 s looped, was judged doubtful and was decoded again in
-# the full window, which looped too: 7 s of decoding while the candidate waited for Stop. A
-# short clip's decode stops at ``token_budget`` tokens instead, and the loop is judged as
+# decode that loops runs on to the model's limit of 448 tokens. On 6 s of a fluent answer cut
+# inside a word, the quick decode looped, was judged doubtful and was decoded again in the
+# full window, which looped too: 7 s of decoding, in a worker a candidate may be waiting on.
+# A short clip's decode stops at ``token_budget`` tokens instead, and the loop is judged as
 # before (the compression test).
 TOKENS_PER_S = 10
 MAX_NEW_TOKENS = 200  # the prompt holds at most 40 words: well inside the 448
@@ -175,9 +175,6 @@ class Engine(Protocol):
 
     name: str
     model_name: str
-    # True when ``quick`` decodes a short clip in a fraction of a full window's time: only
-    # then is a rest still being spoken worth decoding as it stands (``segments.tail_guess``).
-    quick_window: bool
 
     def transcribe(
         self, samples: np.ndarray, context: str = "", quick: bool = False, greedy: bool = False

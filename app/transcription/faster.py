@@ -77,7 +77,6 @@ class FasterWhisperEngine:
         initial_prompt: str | None = None,
     ) -> None:
         self.model_name = model_name
-        self.quick_window = model_name in QUICK_MODELS
         self.beam_size = beam_size
         self.initial_prompt = initial_prompt
         self.device, self.compute_type = _pick_device(device)

@@ -44,7 +44,6 @@ class OpenAIWhisperEngine:
     """An openai-whisper model loaded once and reused for every job in this process."""
 
     name = "openai-whisper"
-    quick_window = False  # its encoder takes only 30 s windows
 
     def __init__(
         self,

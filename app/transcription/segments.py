@@ -18,13 +18,6 @@ the words before it as the prompt:
   decode is the rest of the transcript and Stop waits for no decoding at all. If the speaker
   went on after the silence, it is committed as a segment (its end lies in that pause), so
   the decode is not wasted; if they went on before its end, the rest is decoded again.
-* A fluent speaker may leave no pause long enough to cut at: then up to ``MAX_SEGMENT_S`` of
-  speech is still undecoded at Stop, and decoding it there took 0.85-1.3 s. So once
-  ``RUNNING_FROM_S`` of the rest has arrived while they are still speaking, the rest is decoded
-  as it stands (a running guess), again every ``RUNNING_EVERY_S``; at Stop the words the
-  decoder heard well before the guess's end are kept (``running_start``) and only the audio
-  after them is decoded: one cut, as a fluent speaker's segments are already cut, and only
-  for the last seconds.
 * A whole file (an upload, ``rebound transcribe``) goes through the same steps at once
   (``transcribe_by_pauses``), so both paths give the same words.
 
@@ -69,11 +62,6 @@ QUICK_TAIL_S = 20.0
 # this long before it: the voice activity closes a stretch after 0.5 s of silence and pads
 # it by 0.3 s, so a closed stretch ends at least 0.2 s before the audio does.
 SPEECH_ENDED_S = 0.1
-# A rest still being spoken is decoded as it stands once this long (a shorter one decodes at
-# Stop about as fast as a guess made while the speaker pauses), then again every
-# RUNNING_EVERY_S more: each costs the worker 0.5-0.8 s while the candidate speaks.
-RUNNING_FROM_S = 6.0
-RUNNING_EVERY_S = 2.0
 
 
 def next_cut(samples: np.ndarray, start_s: float) -> float | None:
@@ -224,89 +212,33 @@ def tail_guess(
     """The unfinished rest after ``until_s`` decoded now: the end of the transcript if Stop
     follows with no more speech, a committed segment if the candidate goes on after a pause.
 
-    Made once the rest's last stretch of speech has ended (the voice activity closed it: half
-    a second of silence), or as a running guess (``"running": True``) while the candidate is
-    still speaking, once ``RUNNING_FROM_S`` has arrived and every ``RUNNING_EVERY_S`` after;
-    None when there is nothing to guess yet. ``earlier`` (the last guess) is returned as it
-    is while it still holds, so a long silence before Stop costs one decode, not one per
-    piece. Returns ``{"from_s", "to_s", "spoken_until_s", "words"}``: the boundary it started
-    from, the end of the audio it heard, the end of the speech in it (voice-activity padding
-    included) and its words with absolute timings.
+    Made only once the rest's last stretch of speech has ended (the voice activity closed it:
+    half a second of silence); None when the rest holds no finished speech. ``earlier`` (the
+    last guess) is returned as it is while it still holds, so a long silence before Stop costs
+    one decode, not one per piece. Returns ``{"from_s", "to_s", "spoken_until_s", "words"}``:
+    the boundary it started from, the end of the audio it heard, the end of the speech in it
+    (voice-activity padding included) and its words with absolute timings.
     """
     if guess_holds(earlier, samples, until_s):
         return earlier
     rest = samples[int(until_s * SAMPLE_RATE) :]
     regions = speech_regions(rest)
     length = rest.size / SAMPLE_RATE
-    if not regions:
-        return None  # nothing said yet
-    running = length - regions[-1][1] < SPEECH_ENDED_S  # still speaking
-    if running:
-        if length < RUNNING_FROM_S or not engine.quick_window:
-            return None  # a 30 s window for each guess would keep the worker from Stop
-        if _running_from(earlier, until_s) and until_s + length < earlier["to_s"] + RUNNING_EVERY_S:
-            return earlier
-        # Up to the quietest point of its last second, not into the middle of a word: on a
-        # clip that ends mid-word the decoder can loop (``base.token_budget``).
-        length = quiet_point(rest, length - 1.0, length - 0.05)
-        rest = rest[: int(length * SAMPLE_RATE)]
-    # As a live segment is decoded (it becomes one if the candidate goes on, ``live_segments``);
-    # a running guess greedily, as the rest is at Stop: it is made again and again while the
-    # candidate speaks, and one in progress at Stop delays the transcript.
-    heard = engine.transcribe(rest, context=context_of(committed), quick=True, greedy=running)
-    guess = {
+    if not regions or length - regions[-1][1] < SPEECH_ENDED_S:
+        return None  # nothing said yet, or still speaking
+    # As a live segment is decoded (it becomes one if the candidate goes on, ``live_segments``).
+    heard = engine.transcribe(rest, context=context_of(committed), quick=True)
+    return {
         "from_s": until_s,
         "to_s": round(until_s + length, 3),
         "spoken_until_s": round(until_s + regions[-1][1], 3),
         "words": shifted(heard, until_s),
     }
-    return guess | {"running": True} if running else guess
-
-
-def _running_from(guess: dict | None, until_s: float) -> bool:
-    """True for a running guess (made while the candidate was speaking) from ``until_s``."""
-    return bool(guess and guess.get("running") and abs(guess["from_s"] - until_s) <= 1e-6)
-
-
-def running_start(
-    committed: list[dict], until_s: float, guess: dict | None
-) -> tuple[list[dict], float]:
-    """The words before ``until_s`` and the boundary, moved on past what a running guess heard
-    for certain: the words up to the last sentence it ended in a gap it heard (``WORD_GAP_S``)
-    before another word, both ``HOLD_BACK_S`` before the guess's end. The last second or so of
-    a running guess may hold half a word, or drop one; what follows the gap is decoded again
-    with the rest. Unchanged when there is no such gap.
-
-    Only at a sentence's end: cut inside one, the last words were decoded from mid-sentence
-    and an accented voice's came back wrong ("which sits between" heard "which sets up a
-    growing", "including equity" "including a Korean"); a new sentence starts the decoder
-    afresh, as a pause does.
-    """
-    if not _running_from(guess, until_s):
-        return committed, until_s
-    words = following(committed, guess["words"])
-    settled_by = guess["to_s"] - HOLD_BACK_S
-    for n in range(len(words) - 1, 0, -1):
-        before, after = words[n - 1], words[n]
-        if after["end"] > settled_by:
-            continue
-        if after["start"] - before["end"] >= WORD_GAP_S and _ends_sentence(before):
-            return committed + words[:n], round((before["end"] + after["start"]) / 2, 3)
-    return committed, until_s
-
-
-def _ends_sentence(word: dict) -> bool:
-    """Whether the decoder ended a sentence with ``word`` (a full stop after a number is a
-    decimal point's: "4." of "4.2" is written as two words by some decoders)."""
-    text = word["word"].rstrip()
-    return text[-1:] in ".?!" and not text[-2:-1].isdigit()
 
 
 def spoken_past(guess: dict | None, samples: np.ndarray, until_s: float) -> float | None:
     """Where a guess ends if the candidate began speaking again only after all the audio it
     heard (so no word of theirs is cut in two), else None."""
-    if (guess or {}).get("running"):
-        return None  # it ends inside speech: its last word may be cut in two
     regions = _speech_after(guess, samples, until_s)
     if regions and regions[0][0] >= guess["to_s"] - guess["spoken_until_s"]:
         return guess["to_s"]
@@ -314,10 +246,9 @@ def spoken_past(guess: dict | None, samples: np.ndarray, until_s: float) -> floa
 
 
 def guess_holds(guess: dict | None, samples: np.ndarray, until_s: float) -> bool:
-    """True if ``guess`` decoded everything said after ``until_s``: it started there, the
-    candidate had stopped speaking, and no speech began after the speech it heard (a cough or
-    a new word there: decode again)."""
-    return not (guess or {}).get("running") and _speech_after(guess, samples, until_s) == []
+    """True if ``guess`` decoded everything said after ``until_s``: it started there, and no
+    speech began after the speech it heard (a cough or a new word there: decode again)."""
+    return _speech_after(guess, samples, until_s) == []
 
 
 def _speech_after(
@@ -336,20 +267,16 @@ def final_transcript(
     """The whole recording's transcript: the committed words, then the rest.
 
     The rest is ``guess`` (``tail_guess``, made while the candidate was silent) when it still
-    holds, else transcribed now: from where a running guess stops being sure
-    (``running_start``), or from ``until_s``.
+    holds, else transcribed now.
     """
     duration = samples.size / SAMPLE_RATE
     if guess_holds(guess, samples, until_s):
         log.info("the last %.1f s were decoded before Stop", duration - until_s)
         tail_words = guess["words"]
     else:
-        committed, moved_to = running_start(committed, until_s, guess)
-        rest = samples[int(moved_to * SAMPLE_RATE) :]
+        rest = samples[int(until_s * SAMPLE_RATE) :]
         log.info("decoding the last %.1f s at Stop (guess: %s)", rest.size / SAMPLE_RATE,
-                 f"running, {moved_to - until_s:.1f} s kept" if moved_to > until_s
-                 else "no longer holds" if guess else "none")  # fmt: skip
-        until_s = moved_to
+                 "no longer holds" if guess else "none")  # fmt: skip
         # The candidate is waiting for this last bit: a quick window when it is short.
         quick = rest.size < QUICK_TAIL_S * SAMPLE_RATE
         tail = (

@@ -338,9 +338,8 @@ def transcribe_live(attempt_id: int) -> None:
         until = cut
     if _finished(attempt_id):
         return  # the final job decodes the rest now in any case
-    # Everything finished is committed; the sentence just said is decoded now if the candidate
-    # has gone quiet after it, so a Stop that follows needs no decoding, and a long rest still
-    # being said is decoded as it stands, so Stop decodes only its last sentence or two.
+    # Everything finished is committed; the sentence being said (or just said) is decoded
+    # now if the candidate has gone quiet after it, so a Stop that follows needs no decoding.
     try:
         guess = tail_guess(engine, samples, committed, until, earlier)
     except TranscriptionError as err:
