@@ -91,8 +91,10 @@ def test_a_clip_that_starts_inside_a_sentence_is_not_heard_as_fillers(base):
         "this role, which sits between support and engineering, fits me so well."
     )
     result = score(said, heard)
-    assert result.invented == 0 and result.dropped_sentences == 0, heard
-    assert result.wer <= 0.1, heard
+    assert result.hyp_fillers == 0 and result.dropped_sentences == 0, heard
+    # The half word the clip starts on may come out as another ("I'm" for the "-nd" of
+    # "and"): which, depends on the CPU and on the decodes the process made before.
+    assert result.invented <= 1 and result.wer <= 0.15, heard
 
 
 def test_streamed_fluent_answer_matches_what_was_said(base):
