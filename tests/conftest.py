@@ -65,8 +65,9 @@ def pytest_collection_modifyitems(config, items):
     """
     if not config.getoption("--database-tests-only"):
         return
-    kept = [item for item in items if "postgres" in getattr(item, "fixturenames", ())]
-    left = [item for item in items if "postgres" not in getattr(item, "fixturenames", ())]
+    kept, left = [], []
+    for item in items:
+        (kept if "postgres" in getattr(item, "fixturenames", ()) else left).append(item)
     if left:
         config.hook.pytest_deselected(items=left)
         items[:] = kept

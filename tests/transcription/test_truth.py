@@ -243,9 +243,9 @@ def test_a_filler_in_an_accent_is_not_heard_as_a_word(base):
 
 
 def test_a_short_clips_decode_is_capped_above_the_fastest_speech(base, monkeypatch):
-    """A decode that loops runs on to the model's 448 tokens: on the end of a fluent answer
-    cut mid-word, 7 s of decoding while the candidate waited for Stop. One window's decode now
-    stops at ``token_budget``, far above what the fastest voice of the set says in it."""
+    """A decode that loops runs on to the model's 448 tokens: on 6 s of a fluent answer cut
+    inside a word, 7 s of decoding in a live job. One window's decode now stops at
+    ``token_budget``, far above what the fastest voice of the set says in it."""
     from app.transcription.base import token_budget
 
     asked = []
