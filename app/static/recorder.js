@@ -128,7 +128,7 @@
       recorder.addEventListener("dataavailable", (e) => {
         if (!e.data.size) return;
         chunks.push(e.data);
-        if (streamer) streamer.add(e.data);
+        if (streamer) streamer.add(e.data, recorder.state === "inactive");  // inactive: the last
       });
       recorder.addEventListener("stop", finished);
       recorder.start(1000);

@@ -64,7 +64,8 @@
       sending = true;
       while (pending.length && !broken) {
         const piece = pending[0];
-        const response = await call("PUT", attempt.url + "/chunks/" + piece.seq, piece.blob,
+        const response = await call("PUT", attempt.url + "/chunks/" + piece.seq +
+                                    (piece.last ? "?last=true" : ""), piece.blob,
                                     "application/octet-stream");
         if (!response || response.status !== 204) { broken = true; break; }
         pending.shift();
@@ -83,7 +84,8 @@
     }
 
     return {
-      add(blob) { pending.push({ seq: seq++, blob }); pump(); },
+      // ``last``: the recorder has stopped and this is its final piece (finish follows).
+      add(blob, last) { pending.push({ seq: seq++, blob, last: Boolean(last) }); pump(); },
       get broken() { return broken; },
       // After Stop: send what is left, finish, and return {id, page} of the attempt (or null).
       async finish() {

@@ -126,34 +126,47 @@ class FasterWhisperEngine:
         words = fill_gaps(words, samples, regions, self._decode_alone)
         # A loop of "um"s on the moment before a word still says a filler is there; asked
         # without the prompt's fillers, the decoder tidies it away ("Who?" for "Um, um, …").
-        words = restore_fillers(
-            words, samples, lambda clip, before: self._decode_alone(clip, before, unloop=False)
-        )
+        words = restore_fillers(words, samples, self._decode_moment)
         return Transcript(text=join_words(words), words=words, duration_s=duration)
 
-    def _decode_alone(self, clip: np.ndarray, context: str, unloop: bool = True) -> list[Decoded]:
+    def _decode_alone(self, clip: np.ndarray, context: str) -> list[Decoded]:
         """A stretch of speech the first decode skipped, decoded on its own: in the quick
         window where the model allows it (a gap is a sentence or two, and at Stop someone is
         waiting), at temperature 0 only (warmer retries on a short clip are where Whisper
         makes words up)."""
         prompt = prompt_with(self.initial_prompt, context)
         mode = "quick" if self.model_name in QUICK_MODELS else "cold"
-        return [_decoded(s) for s in self._segments(clip, prompt, mode, unloop)]
+        return [_decoded(s) for s in self._segments(clip, prompt, mode)]
 
-    def _segments(
-        self, samples: np.ndarray, prompt: str | None, mode: str, unloop: bool = True
-    ) -> list:
+    def _decode_moment(self, clip: np.ndarray, context: str) -> list[Decoded]:
+        """The moment around one word, decoded again to hear a filler in it: as
+        ``_decode_alone``, but a loop of "um"s is kept (it still says a filler is there;
+        asked without the prompt's fillers, the decoder tidies it away: "Who?" for "Um, um,
+        …"), and only the clip's first window is decoded.
+
+        Whisper decodes a clip window by window, and when a window's text ends on a word
+        rather than on a timestamp alone it decodes again from that word's end. In a clip
+        of a word or two what is left there is the padding of the voice activity, and on the
+        evaluation set that second window (as long to encode as the first, and decoded with
+        the beam) wrote only what Whisper writes on silence ("Thank you very much.", "I'm
+        sorry, I'm sorry.", "You"), which the filters then dropped.
+        """
+        prompt = prompt_with(self.initial_prompt, context)
+        mode = "quick" if self.model_name in QUICK_MODELS else "cold"
+        return [_decoded(s) for s in self._decode_segments(clip, prompt, mode, first_only=True)]
+
+    def _segments(self, samples: np.ndarray, prompt: str | None, mode: str) -> list:
         """Decode: ``full`` as faster-whisper does by default, ``quick`` in the quick window
         at temperature 0 only (``quick-greedy``: and beam 1), ``cold`` in the full window at
         temperature 0 only. A decode that loops on the fillers of the engine's own prompt is
-        asked again without them (``base.unlooped``); ``unloop=False`` keeps the loop."""
-        if not unloop:
-            return self._decode_segments(samples, prompt, mode)
+        asked again without them (``base.unlooped``)."""
         return unlooped(
             lambda asked: self._decode_segments(samples, asked, mode), prompt, self.initial_prompt
         )
 
-    def _decode_segments(self, samples: np.ndarray, prompt: str | None, mode: str) -> list:
+    def _decode_segments(
+        self, samples: np.ndarray, prompt: str | None, mode: str, first_only: bool = False
+    ) -> list:
         # One window: at temperature 0 only, and cut off where a loop would be (the full
         # mode's windows each hold up to 30 s and keep faster-whisper's limit).
         options = (
@@ -163,6 +176,7 @@ class FasterWhisperEngine:
         )
         try:
             self._model.quick.on = mode.startswith("quick")
+            self._model.quick.first_only, self._model.quick.windows = first_only, 0
             segments, _info = self._model.transcribe(
                 samples,
                 language="en",
@@ -175,11 +189,17 @@ class FasterWhisperEngine:
                 initial_prompt=prompt,
                 **options,
             )
-            return list(segments)
+            decoded = []
+            try:
+                for segment in segments:  # a window is decoded when its segments are asked for
+                    decoded.append(segment)
+            except _NothingMore:
+                pass
+            return decoded
         except (RuntimeError, ValueError) as err:
             raise TranscriptionError(f"faster-whisper failed: {err}") from err
         finally:
-            self._model.quick.on = False
+            self._model.quick.on = self._model.quick.first_only = False
 
 
 def _spoken(segments: list, spoken_until: float) -> list:
@@ -243,14 +263,23 @@ def _decoded(segment) -> Decoded:
     )
 
 
+class _NothingMore(Exception):
+    """A decode asked for its first window only reached its second."""
+
+
 class _QuickWindowModel(WhisperModel):
-    """A WhisperModel whose encoder can skip most of a short clip's padding."""
+    """A WhisperModel whose encoder can skip most of a short clip's padding, and a decode's
+    windows after its first."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.quick = threading.local()  # per thread: one model serves every job thread
 
     def encode(self, features: np.ndarray):
-        if getattr(self.quick, "on", False):
+        state = self.quick
+        if getattr(state, "windows", 0) and getattr(state, "first_only", False):
+            raise _NothingMore
+        state.windows = getattr(state, "windows", 0) + 1
+        if getattr(state, "on", False):
             features = trimmed_window(features)
         return super().encode(features)

@@ -116,12 +116,16 @@ def _start_streaming(data):
 
 @bp.put("/attempts/<int:attempt_id>/chunks/<int:seq>")
 def put_chunk(attempt_id: int, seq: int):
-    """Store piece ``seq`` of a streamed recording (raw bytes); 204, also for a repeat."""
+    """Store piece ``seq`` of a streamed recording (raw bytes); 204, also for a repeat.
+
+    ``?last=true`` marks the recorder's last piece: finish follows at once, and a live run
+    queued for it would only hold the worker the final job needs.
+    """
     attempt = owned_attempt(g.user, attempt_id)
     limit = current_app.config["MAX_PIECE_KB"] * 1024
     body = request.stream.read(limit + 1)
     try:
-        if store_piece(attempt, seq, body):
+        if store_piece(attempt, seq, body) and request.args.get("last") != "true":
             request_live_transcription(attempt.id)
     except AudioRejected as err:
         return jsonify(error=str(err)), err.status

@@ -196,7 +196,10 @@ OPENAPI = {
             "description": "The pieces joined in order are the recording. Sending a stored piece again "
                            "with the same bytes is a no-op; different bytes are refused with 409.",
             "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
-                           {"name": "seq", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}],
+                           {"name": "seq", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}},
+                           {"name": "last", "in": "query", "required": False, "schema": {"type": "boolean"},
+                            "description": "true on the recording's last piece, when finish follows at once: "
+                                           "no live transcript is made of it, so the final one starts sooner"}],
             "requestBody": {"required": True, "content": {"application/octet-stream": {
                 "schema": {"type": "string", "format": "binary"}}}},
             "responses": {"204": {"description": "stored (or already stored)"}, "401": _ERROR, "404": _ERROR,

@@ -181,6 +181,29 @@ def test_one_live_transcript_waits_per_recording_however_fast_pieces_come(
     assert live == [attempt_id, attempt_id]
 
 
+def test_the_last_piece_queues_no_live_transcript_as_finish_follows(
+    client, app, audio_fixtures, queued, live
+):
+    # A live run queued for the last piece held the single worker 0.05-0.1 s while the final
+    # job, which the candidate waits for, queued behind it.
+    pieces = pieces_of(audio_fixtures / "answer.webm", 4)
+    attempt_id = start(client).json["id"]
+    for seq, piece in enumerate(pieces[:-1]):
+        put(client, attempt_id, seq, piece)
+    assert live == [attempt_id]
+    with app.app_context():
+        db.session.execute(db.update(Attempt).values(live_queued=False))
+        db.session.commit()
+    last = client.put(
+        f"/api/v1/attempts/{attempt_id}/chunks/3?last=true",
+        data=pieces[-1],
+        content_type="application/octet-stream",
+    )
+    assert last.status_code == 204 and live == [attempt_id]
+    assert client.post(f"/api/v1/attempts/{attempt_id}/finish").status_code == 202
+    assert queued == [attempt_id]
+
+
 def test_others_cannot_send_or_finish_pieces(client, app, anon, live):
     attempt_id = start(client).json["id"]
     make_user(app, "b@example.com")

@@ -250,6 +250,9 @@ def test_words_appear_while_speaking_and_the_transcript_at_stop(server, playwrig
         assert not [url for url in requests if url.endswith(f"/api/v1/attempts/{attempt_id}")]
         streams = [url for url in requests if url.endswith(f"/api/v1/attempts/{attempt_id}/events")]
         assert len(streams) >= 2, requests  # the recorder's, then the answer page's
+        # The recorder's final piece says so: no live run is queued ahead of the final job.
+        pieces = [url for url in requests if f"/api/v1/attempts/{attempt_id}/chunks/" in url]
+        assert [url.endswith("?last=true") for url in pieces][-2:] == [False, True], pieces
         context.close()
     finally:
         speaking.close()

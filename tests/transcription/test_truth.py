@@ -263,3 +263,22 @@ def test_a_short_clips_decode_is_capped_above_the_fastest_speech(base, monkeypat
     monkeypatch.setattr("app.transcription.faster.token_budget", lambda seconds: 400)
     assert capped.text == base.transcribe(clip, context="", quick=True, greedy=True).text
     assert tokens(capped.text)[-3:] == ["three", "new", "hires"], capped.text  # 38 words
+
+
+def test_a_filler_check_decodes_only_the_first_window_of_its_moment(base, monkeypatch):
+    """A filler check hears again the moment around one word. Whisper went on after its first
+    window ("Um, my big.") to decode the voice activity's padding after the last word as a
+    second window, as long to encode as the first and decoded with the beam, and wrote
+    "I'm sorry, I'm sorry, …" there, which the filters dropped: half of each check's time."""
+    import faster_whisper
+
+    encoded = []
+    real = faster_whisper.WhisperModel.encode
+    monkeypatch.setattr(faster_whisper.WhisperModel, "encode",
+                        lambda model, features: encoded.append(1) or real(model, features))  # fmt: skip
+    clip = piper("weakness-fillers")[: int(1.2 * SAMPLE_RATE)]  # "Um, my big-"
+    moment = base._decode_moment(clip, "")
+    assert len(encoded) == 1
+    asked = base._decode_segments(clip, base.initial_prompt, "quick")  # every window
+    first = [s.text for s in asked if s.seek == asked[0].seek]
+    assert [s.text for s in moment] == first and "um" in first[0].lower(), (moment, asked)
