@@ -64,6 +64,11 @@ def token_budget(seconds: float) -> int:
 # counted as evidence (a filler, a hedge). Measured on bench/speech_set (bench/RESULTS.md,
 # "Truthful transcripts"): most misheard and invented words fall under it, few correct ones.
 UNSURE_BELOW = 0.5
+# Models whose word timings give every filler said some length, so that one timed with none
+# is not in the audio (``filters.soundless_filler``): base (bench/accuracy.py: its only such
+# fillers were invented, on the accented voice and on an espeak answer with none in it), not
+# tiny.en (it timed real espeak "uh"s of bench/fillers.py's answers with no length).
+FILLERS_TIMED = frozenset({"base"})
 
 
 def unsure(word: dict) -> bool:

@@ -11,6 +11,7 @@ import numpy as np
 from faster_whisper import WhisperModel
 
 from .base import (
+    FILLERS_TIMED,
     MAX_COMPRESSION_RATIO,
     MIN_AVG_LOGPROB,
     SAMPLE_RATE,
@@ -77,6 +78,7 @@ class FasterWhisperEngine:
         initial_prompt: str | None = None,
     ) -> None:
         self.model_name = model_name
+        self.fillers_timed = model_name in FILLERS_TIMED
         self.beam_size = beam_size
         self.initial_prompt = initial_prompt
         self.device, self.compute_type = _pick_device(device)
@@ -121,7 +123,7 @@ class FasterWhisperEngine:
             # same rules drop what follows the speech here too.
             segments = _spoken(self._segments(samples, prompt, "full"), spoken_until)
             segments = _without_unvoiced_end(segments, samples)
-        words = supported_words([_decoded(s) for s in segments], samples, regions)
+        words = supported_words(self._as_decoded(segments), samples, regions)
         words = drop_unlikely_tail(keep_spoken_words(words, regions), regions)
         words = fill_gaps(words, samples, regions, self._decode_alone)
         # A loop of "um"s on the moment before a word still says a filler is there; asked
@@ -136,7 +138,7 @@ class FasterWhisperEngine:
         makes words up)."""
         prompt = prompt_with(self.initial_prompt, context)
         mode = "quick" if self.model_name in QUICK_MODELS else "cold"
-        return [_decoded(s) for s in self._segments(clip, prompt, mode)]
+        return self._as_decoded(self._segments(clip, prompt, mode))
 
     def _decode_moment(self, clip: np.ndarray, context: str) -> list[Decoded]:
         """The moment around one word, decoded again to hear a filler in it: as
@@ -153,7 +155,10 @@ class FasterWhisperEngine:
         """
         prompt = prompt_with(self.initial_prompt, context)
         mode = "quick" if self.model_name in QUICK_MODELS else "cold"
-        return [_decoded(s) for s in self._decode_segments(clip, prompt, mode, first_only=True)]
+        return self._as_decoded(self._decode_segments(clip, prompt, mode, first_only=True))
+
+    def _as_decoded(self, segments: list) -> list[Decoded]:
+        return [_decoded(s, self.fillers_timed) for s in segments]
 
     def _segments(self, samples: np.ndarray, prompt: str | None, mode: str) -> list:
         """Decode: ``full`` as faster-whisper does by default, ``quick`` in the quick window
@@ -248,8 +253,9 @@ def _doubtful(segments: list) -> bool:
     )
 
 
-def _decoded(segment) -> Decoded:
+def _decoded(segment, fillers_timed: bool) -> Decoded:
     return Decoded(
+        fillers_timed=fillers_timed,
         start=float(segment.start),
         end=float(segment.end),
         text=segment.text,

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .base import (
+    FILLERS_TIMED,
     MAX_COMPRESSION_RATIO,
     MIN_AVG_LOGPROB,
     SAMPLE_RATE,
@@ -185,6 +186,7 @@ class OpenAIWhisperEngine:
                 )
             return [
                 Decoded(
+                    fillers_timed=self.model_name in FILLERS_TIMED,
                     start=float(segment["start"]),
                     end=float(segment["end"]),
                     text=segment["text"],

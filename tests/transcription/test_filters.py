@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -118,6 +119,23 @@ def test_words_piled_at_one_instant_are_dropped():
     samples = tone(2.5)
     kept = supported_words([segment(" x", words)], samples, [(0.0, 2.5)])
     assert kept == SAID
+
+
+def test_a_doubted_filler_with_no_length_is_not_in_the_audio():
+    # The accented voice said "Hmm, next time"; base heard "Um, uh, next time", the "uh" at
+    # one instant and doubted (0.13). A filler is a sound: it takes time.
+    words = [Word(" Um,", 0.5, 0.66, 0.6), Word(" uh,", 0.9, 0.9, 0.13), Word(" next", 1.2, 1.4)]
+    samples = tone(2.0)
+    timed = Decoded(0.5, 1.4, " Um, uh, next", -0.3, 0.01, words, fillers_timed=True)
+    assert supported_words([timed], samples, [(0.0, 2.0)]) == [words[0], words[2]]
+    # A sure one stays, and so does a doubted word that is not a filler ("and" at 0.02 s).
+    sure = [words[0], Word(" uh,", 0.9, 0.9, 0.8), words[2]]
+    assert supported_words([replace(timed, words=sure)], samples, [(0.0, 2.0)]) == sure
+    plain = [words[0], Word(" and", 0.9, 0.91, 0.2), words[2]]
+    assert supported_words([replace(timed, words=plain)], samples, [(0.0, 2.0)]) == plain
+    # tiny.en gives real short fillers no length (bench/fillers.py's espeak answers).
+    untimed = replace(timed, fillers_timed=False)
+    assert supported_words([untimed], samples, [(0.0, 2.0)]) == words
 
 
 def test_stray_punctuation_and_garbage_are_not_words():

@@ -185,9 +185,9 @@ def test_the_decoder_hears_a_quiet_voice_at_an_ordinary_level(base, monkeypatch)
     heard_levels = []
     decode = base._decode_segments
 
-    def listening(samples, prompt, mode):
+    def listening(samples, prompt, mode, **kwargs):
         heard_levels.append(speech_level_db(samples, speech_regions(samples)))
-        return decode(samples, prompt, mode)
+        return decode(samples, prompt, mode, **kwargs)
 
     monkeypatch.setattr(base, "_decode_segments", listening)
     voice = load_samples(SET / "human" / "cards-004.flac")[0]
@@ -282,3 +282,15 @@ def test_a_filler_check_decodes_only_the_first_window_of_its_moment(base, monkey
     asked = base._decode_segments(clip, base.initial_prompt, "quick")  # every window
     first = [s.text for s in asked if s.seek == asked[0].seek]
     assert [s.text for s in moment] == first and "um" in first[0].lower(), (moment, asked)
+
+
+def test_no_filler_is_heard_where_the_voice_makes_no_sound(base):
+    """The accented voice says "Hmm, next time"; base heard "Um, uh, next time", the "uh"
+    timed at one instant and doubted: a filler the candidate would be counted for, with no
+    sound under it. Real fillers are all still heard."""
+    said = next(a["text"] for a in load_set() if a["id"] == "disfluent-restart")
+    samples = load_samples(SET / "accented" / "disfluent-restart.ogg")[0]
+    heard = transcribe_by_pauses(base, samples).text
+    result = score(said, heard)
+    assert result.hyp_fillers <= result.ref_fillers == 3, heard
+    assert result.found_fillers >= 2 and result.invented == 0, heard
