@@ -5,8 +5,8 @@ Whisper fails in two ways that matter to a candidate (bench/accuracy.py measures
 * It **invents**: on the silence or breath after an answer it writes what its training
   subtitles said there ("Thank you.", "Thanks for watching.", "you", "I'm sorry, I'm sorry."),
   stray dots, a burst of words stacked at one instant, a doubted "uh" with no length, or a
-  phrase twice with no time for the second. ``supported_words`` keeps a word only when the decoder was sure its segment
-  held speech and the audio under the word has sound in it.
+  phrase twice with no time for the second. ``supported_words`` keeps a word only when the
+  decoder was sure its segment held speech and the audio under the word has sound in it.
 * It **skips**: after a long pause the decoder may end its window early ("nothing more
   here") and the sentence after the pause is never decoded. ``fill_gaps`` finds stretches of
   speech (voice activity) that no kept word covers and decodes each on its own.
