@@ -38,6 +38,9 @@ SOUND_FILLERS = frozenset(
 # compresses more than this) or the model is unsure of it (mean token log-probability).
 MAX_COMPRESSION_RATIO = 2.4
 MIN_AVG_LOGPROB = -1.0
+# A window whose no-speech probability is above this, and whose text the model is unsure of,
+# is silence: the decoder skips it (both engines' default).
+NO_SPEECH_SKIP = 0.6
 # A decode that writes this many fillers in a row has looped on the verbatim prompt's "uh"s
 # over speech it did not follow: a clip that starts inside a sentence, decoded with the bare
 # prompt, came back "Uh, uh, uh, uh, uh, uh, uh, uh, uh." over ten seconds of fluent speech
@@ -81,16 +84,44 @@ def unsure(word: dict) -> bool:
     return word.get("probability", 1.0) < UNSURE_BELOW and sound not in SOUND_FILLERS
 
 
+def filler_run(text: str) -> bool:
+    """True when ``text`` writes ``FILLER_RUN`` fillers in a row."""
+    run = 0
+    for token in text.lower().split():
+        run = run + 1 if token.strip(",.?!…;:-") in SOUND_FILLERS else 0
+        if run >= FILLER_RUN:
+            return True
+    return False
+
+
+def decoder_accepts(compression_ratio: float, avg_logprob: float, no_speech_prob: float) -> bool:
+    """Whether the decoders' own checks accept one try of a window: it does not repeat itself
+    and the model believes it, or it is silence (and the window is skipped). A try that fails
+    is sampled again warmer."""
+    unsure = avg_logprob < MIN_AVG_LOGPROB
+    if unsure and no_speech_prob > NO_SPEECH_SKIP:
+        return True
+    return not unsure and compression_ratio <= MAX_COMPRESSION_RATIO
+
+
+def believed(text: str, compression_ratio: float, avg_logprob: float, no_speech_prob: float):
+    """A window's try that the decoder's checks accept and that does not loop on fillers.
+
+    Both engines try a window again at temperature 0 without their verbatim prompt
+    (``unprimed``) when its first try is not believed, before the decoder samples it warmer: a
+    bare prompt of fillers is what sends a clip starting inside a word into a loop ("I'm going
+    to show you guys a little bit of what I'm going to show you guys …", or "Uh, uh, uh, …"
+    over fluent speech). Sampled warmer instead, such a window came back different at every
+    run, and with words never said ("I'm going to go check out some of the new items I've
+    been using for a long time." for "and the fraud checks, and I mentored three new hires").
+    """
+    return decoder_accepts(compression_ratio, avg_logprob, no_speech_prob) and not filler_run(text)
+
+
 def filler_loop(segments) -> bool:
     """True when a segment of a decode (anything with a ``text``) writes ``FILLER_RUN``
     fillers in a row."""
-    for segment in segments:
-        run = 0
-        for token in segment.text.lower().split():
-            run = run + 1 if token.strip(",.?!…;:-") in SOUND_FILLERS else 0
-            if run >= FILLER_RUN:
-                return True
-    return False
+    return any(filler_run(segment.text) for segment in segments)
 
 
 def unprimed(prompt: str | None, initial_prompt: str | None) -> str | None:

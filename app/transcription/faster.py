@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,13 +15,17 @@ from .base import (
     FILLERS_TIMED,
     MAX_COMPRESSION_RATIO,
     MIN_AVG_LOGPROB,
+    NO_SPEECH_SKIP,
     SAMPLE_RATE,
     Transcript,
     TranscriptionError,
     Word,
+    believed,
+    decoder_accepts,
     prompt_with,
     token_budget,
     unlooped,
+    unprimed,
 )
 from .filters import DOUBTFUL_NO_SPEECH, Decoded, fill_gaps, restore_fillers, supported_words
 from .speech import drop_unlikely_tail, join_words, keep_spoken_words, speech_regions
@@ -155,7 +160,9 @@ class FasterWhisperEngine:
         """
         prompt = prompt_with(self.initial_prompt, context)
         mode = "quick" if self.model_name in QUICK_MODELS else "cold"
-        return self._as_decoded(self._decode_segments(clip, prompt, mode, first_only=True))
+        return self._as_decoded(
+            self._decode_segments(clip, prompt, mode, first_only=True, keep_loops=True)
+        )
 
     def _as_decoded(self, segments: list) -> list[Decoded]:
         return [_decoded(s, self.fillers_timed) for s in segments]
@@ -170,7 +177,12 @@ class FasterWhisperEngine:
         )
 
     def _decode_segments(
-        self, samples: np.ndarray, prompt: str | None, mode: str, first_only: bool = False
+        self,
+        samples: np.ndarray,
+        prompt: str | None,
+        mode: str,
+        first_only: bool = False,
+        keep_loops: bool = False,
     ) -> list:
         # One window: at temperature 0 only, and cut off where a loop would be (the full
         # mode's windows each hold up to 30 s and keep faster-whisper's limit).
@@ -182,6 +194,9 @@ class FasterWhisperEngine:
         try:
             self._model.quick.on = mode.startswith("quick")
             self._model.quick.first_only, self._model.quick.windows = first_only, 0
+            plain = unprimed(prompt, self.initial_prompt)
+            # Where a loop says something (``keep_loops``), no plain retry takes it away.
+            self._model.quick.plain = None if keep_loops or plain == prompt else plain or ""
             segments, _info = self._model.transcribe(
                 samples,
                 language="en",
@@ -192,6 +207,11 @@ class FasterWhisperEngine:
                 vad_filter=True,
                 condition_on_previous_text=False,
                 initial_prompt=prompt,
+                # The checks that send a window's try warmer, as ``base.decoder_accepts``
+                # judges them (faster-whisper's defaults).
+                compression_ratio_threshold=MAX_COMPRESSION_RATIO,
+                log_prob_threshold=MIN_AVG_LOGPROB,
+                no_speech_threshold=NO_SPEECH_SKIP,
                 **options,
             )
             decoded = []
@@ -205,6 +225,7 @@ class FasterWhisperEngine:
             raise TranscriptionError(f"faster-whisper failed: {err}") from err
         finally:
             self._model.quick.on = self._model.quick.first_only = False
+            self._model.quick.plain = None
 
 
 def _spoken(segments: list, spoken_until: float) -> list:
@@ -275,7 +296,8 @@ class _NothingMore(Exception):
 
 class _QuickWindowModel(WhisperModel):
     """A WhisperModel whose encoder can skip most of a short clip's padding, and a decode's
-    windows after its first."""
+    windows after its first; and whose decode of a window stops at a loop on the prompt's
+    fillers (``base.unlooped``) before it would be sampled again warmer."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -289,3 +311,55 @@ class _QuickWindowModel(WhisperModel):
         if getattr(state, "on", False):
             features = trimmed_window(features)
         return super().encode(features)
+
+    def generate_with_fallback(self, encoder_output, prompt, tokenizer, options):
+        """faster-whisper's tries of one window, with one more before the warmer ones: a first
+        try (temperature 0) that is not ``base.believed`` is tried again at temperature 0
+        without the engine's verbatim prompt, where the window carries it (``_plain_prompt``).
+        Otherwise the choice is faster-whisper's own: the first try its checks accept, else
+        the likeliest of those that do not repeat themselves, else of all."""
+        temperatures = list(options.temperatures)
+        cold = replace(options, temperatures=temperatures[:1])
+        tries = [super().generate_with_fallback(encoder_output, prompt, tokenizer, cold)]
+        plain = self._plain_prompt(prompt, tokenizer)
+        if plain is not None and not _believed(tries[0], tokenizer):
+            tries.append(super().generate_with_fallback(encoder_output, plain, tokenizer, cold))
+            if _believed(tries[1], tokenizer):
+                return tries[1]
+        if len(temperatures) == 1 or _accepted(tries[0]):
+            return tries[0]
+        warmer = replace(options, temperatures=temperatures[1:])
+        tries.append(super().generate_with_fallback(encoder_output, prompt, tokenizer, warmer))
+        if _accepted(tries[-1]):
+            return tries[-1]
+        tidy = [t for t in tries if t[3] <= MAX_COMPRESSION_RATIO]
+        result, avg_logprob, _, compression_ratio = max(tidy or tries, key=lambda t: t[1])
+        return result, avg_logprob, temperatures[-1], compression_ratio
+
+    def _plain_prompt(self, prompt: list[int], tokenizer) -> list[int] | None:
+        """``prompt`` (a window's prompt tokens) with the words before the window as they are
+        without the engine's own prompt (``base.unprimed``); None when the window has no
+        words before it (faster-whisper drops them after the first window, as this engine
+        decodes without conditioning on the text before) or they hold no engine prompt."""
+        plain = getattr(self.quick, "plain", None)
+        if plain is None or not prompt or prompt[0] != tokenizer.sot_prev:
+            return None
+        words = (
+            tokenizer.encode(" " + plain.strip())[-(self.max_length // 2 - 1) :] if plain else []
+        )
+        return ([tokenizer.sot_prev, *words] if words else []) + prompt[
+            prompt.index(tokenizer.sot) :
+        ]
+
+
+def _accepted(attempt: tuple) -> bool:
+    """``base.decoder_accepts`` for one try of faster-whisper's: (result, avg_logprob,
+    temperature, compression_ratio)."""
+    result, avg_logprob, _, compression_ratio = attempt
+    return decoder_accepts(compression_ratio, avg_logprob, result.no_speech_prob)
+
+
+def _believed(attempt: tuple, tokenizer) -> bool:
+    result, avg_logprob, _, compression_ratio = attempt
+    text = tokenizer.decode(result.sequences_ids[0])
+    return believed(text, compression_ratio, avg_logprob, result.no_speech_prob)

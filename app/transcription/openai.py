@@ -11,6 +11,7 @@ import os
 import struct
 import threading
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,13 +20,16 @@ from .base import (
     FILLERS_TIMED,
     MAX_COMPRESSION_RATIO,
     MIN_AVG_LOGPROB,
+    NO_SPEECH_SKIP,
     SAMPLE_RATE,
     EngineUnavailable,
     Transcript,
     TranscriptionError,
     Word,
+    believed,
     prompt_with,
     unlooped,
+    unprimed,
 )
 from .convert import convert_ct2_to_openai
 from .filters import Decoded, fill_gaps, restore_fillers, supported_words
@@ -100,12 +104,18 @@ class OpenAIWhisperEngine:
         # reads its vocabulary without closing the file: hide that one ResourceWarning.
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "unclosed file", ResourceWarning)
-            whisper.tokenizer.get_tokenizer(
+            self._tokenizer = whisper.tokenizer.get_tokenizer(
                 self._model.is_multilingual,
                 num_languages=self._model.num_languages,
                 language="en",
                 task="transcribe",
             )
+        # openai-whisper's transcribe asks ``model.decode`` for each try of a window: this
+        # model's tries go through ``_decode_window`` (an attribute of the instance is found
+        # before the class's method).
+        self._whisper_decode = whisper.decoding.decode
+        self._plain: str | None = None
+        self._model.decode = self._decode_window
 
     def transcribe(
         self, samples: np.ndarray, context: str = "", quick: bool = False, greedy: bool = False
@@ -145,12 +155,30 @@ class OpenAIWhisperEngine:
         """Decode; one that loops on the fillers of the engine's own prompt is asked again
         without them, as faster-whisper's is (``base.unlooped``)."""
         if not unloop:
-            return self._decode_once(samples, prompt, greedy, clip)
+            return self._decode_once(samples, prompt, greedy, clip, keep_loops=True)
         return unlooped(
             lambda asked: self._decode_once(samples, asked, greedy, clip),
             prompt,
             self.initial_prompt,
         )
+
+    def _decode_window(self, mel, options):
+        """One try of a window, as openai-whisper's ``decode``; a first try (temperature 0)
+        that is not ``base.believed`` is tried again at temperature 0 without the engine's
+        verbatim prompt, where the window carries it, and kept when that one is believed
+        (faster-whisper's engine does the same). Otherwise openai-whisper goes on warmer."""
+        result = self._whisper_decode(self._model, mel, options)
+        if options.temperature > 0 or self._plain is None or not options.prompt:
+            return result
+        if believed(
+            result.text, result.compression_ratio, result.avg_logprob, result.no_speech_prob
+        ):
+            return result
+        words = self._tokenizer.encode(" " + self._plain) if self._plain else []
+        again = self._whisper_decode(self._model, mel, replace(options, prompt=words))
+        if believed(again.text, again.compression_ratio, again.avg_logprob, again.no_speech_prob):
+            return again
+        return result
 
     def _decode_once(
         self,
@@ -158,9 +186,13 @@ class OpenAIWhisperEngine:
         prompt: str | None,
         greedy: bool = False,
         clip: list[float] | None = None,
+        keep_loops: bool = False,
     ) -> list[Decoded]:
+        plain = unprimed(prompt, self.initial_prompt)
         try:
             with self._lock:
+                # Where a loop says something (``keep_loops``), no plain retry takes it away.
+                self._plain = None if keep_loops or plain == prompt else (plain or "").strip()
                 result = self._model.transcribe(
                     samples,
                     language="en",
@@ -171,6 +203,7 @@ class OpenAIWhisperEngine:
                     temperature=FALLBACK_TEMPERATURES,
                     compression_ratio_threshold=MAX_COMPRESSION_RATIO,
                     logprob_threshold=MIN_AVG_LOGPROB,
+                    no_speech_threshold=NO_SPEECH_SKIP,
                     beam_size=self.beam_size if self.beam_size > 1 and not greedy else None,
                     word_timestamps=True,
                     condition_on_previous_text=False,

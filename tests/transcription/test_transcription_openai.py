@@ -174,3 +174,32 @@ def test_the_app_uses_openai_whisper_when_configured(app, client, audio_fixtures
         assert {"deadline", "client", "scope"} <= {
             w.strip(string.punctuation).lower() for w in attempt.transcript_text.split()
         }
+
+
+def test_a_window_whose_first_try_loops_on_fillers_is_tried_without_them(
+    cache_dir: Path, speech: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first try (temperature 0) that loops on the verbatim prompt's fillers is tried again
+    at temperature 0 without them, before openai-whisper would sample it warmer (as
+    faster-whisper's engine does; ``base.believed``)."""
+    from dataclasses import replace
+
+    from app.transcription.base import VERBATIM_PROMPT
+
+    verbatim = load_engine("openai-whisper", "tiny.en", cache_dir=cache_dir, verbatim=True)
+    tokenizer = verbatim._tokenizer
+    primed = tokenizer.encode(" " + VERBATIM_PROMPT)
+    real, tries = verbatim._whisper_decode, []
+
+    def one_try(model, mel, options):
+        prompt = list(options.prompt or [])
+        kind = "primed" if prompt[: len(primed)] == primed else "plain"
+        tries.append((kind, options.temperature))
+        result = real(model, mel, options)
+        return replace(result, text="Uh, uh, uh, uh, uh, uh.") if kind == "primed" else result
+
+    monkeypatch.setattr(verbatim, "_whisper_decode", one_try)
+    heard = set(_words(verbatim.transcribe(speech).text))
+    assert tries[:2] == [("primed", 0.0), ("plain", 0.0)], tries
+    assert all(temperature == 0.0 for _, temperature in tries), tries
+    assert len(KEY_WORDS & heard) >= 5, heard

@@ -6,9 +6,13 @@ Each test is one cause found with bench/accuracy.py, on a recording of the set
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
+from faster_whisper.tokenizer import Tokenizer
 
 from app.recordings.audio import load_samples
 from app.transcription import load_engine
@@ -78,23 +82,107 @@ def test_a_fluent_speaker_gets_live_words_before_a_long_pause():
     assert cut is not None and MIN_SEGMENT_S <= cut <= MAX_SEGMENT_S
 
 
-def test_a_clip_that_starts_inside_a_sentence_is_not_heard_as_fillers(base):
-    # fluent-fast from 9.5 s, inside "fraud checks", decoded with no words before it (a first
-    # segment, or a file cut from a longer recording): the verbatim prompt's fillers took over,
-    # "Uh, uh, uh, uh, uh, uh, uh, uh, uh." for two sentences, then "uh" a hundred times in
-    # the skipped stretch; 20 invented fillers, "or tickets." and "That's me so well." kept.
-    samples = piper("fluent-fast")[int(9.5 * SAMPLE_RATE) :]
-    heard = base.transcribe(samples).text
-    said = (
-        "and the fraud checks, and I mentored three new hires. What I enjoy most is finding "
-        "the one small change that removes a whole class of support tickets. That is why "
-        "this role, which sits between support and engineering, fits me so well."
+INSIDE_A_SENTENCE = {
+    # fluent-fast from 9.5 s, inside "fraud checks": the first try, with the verbatim prompt,
+    # was "Uh, uh, uh, uh, uh." over ten seconds of speech, and on another CPU "I'm going to
+    # find the one small change …", the first sentence and a half lost.
+    9.5: "and the fraud checks, and I mentored three new hires.",
+    # From 10 s, with a trace of noise: the first try was "Uh, um, uh, uh, uh, uh, uh, uh, uh,
+    # uh, uh, uh." (compression 2.47, which failed the decoder's check), then sampled warmer:
+    # "I'm going to go check out some of the new items I've been using for a long time." on
+    # one run, "I'm. I'm. I'm." on the next.
+    10.0: "checks, and I mentored three new hires.",
+}
+
+
+@pytest.mark.parametrize("start", sorted(INSIDE_A_SENTENCE))
+def test_a_clip_that_starts_inside_a_sentence_is_heard_as_said_at_every_run(base, start):
+    # Decoded with no words before it (a first segment, or a file cut from a longer
+    # recording), the verbatim prompt's fillers took over the first window.
+    samples = piper("fluent-fast")[int(start * SAMPLE_RATE) :]
+    if start == 10.0:
+        samples = samples + np.random.default_rng(1).normal(0, 1e-4, samples.size)
+    said = INSIDE_A_SENTENCE[start] + (
+        " What I enjoy most is finding the one small change that removes a whole class of"
+        " support tickets. That is why this role, which sits between support and engineering,"
+        " fits me so well."
     )
-    result = score(said, heard)
-    assert result.hyp_fillers == 0 and result.dropped_sentences == 0, heard
+    heard = [base.transcribe(samples.astype(np.float32)).text for _ in range(3)]
+    assert len(set(heard)) == 1, heard
+    result = score(said, heard[0])
+    assert result.hyp_fillers == 0 and result.dropped_sentences == 0, heard[0]
     # The half word the clip starts on may come out as another ("I'm" for the "-nd" of
-    # "and"): which, depends on the CPU and on the decodes the process made before.
-    assert result.invented <= 1 and result.wer <= 0.15, heard
+    # "and", "Check's" for "checks"): which, depends on the CPU.
+    assert result.invented <= 1 and result.wer <= 0.15, heard[0]
+
+
+@dataclass
+class _Options:
+    temperatures: list
+
+
+def test_a_window_whose_first_try_is_not_believed_is_tried_without_the_fillers_before_warmer(
+    base, monkeypatch
+):
+    """The rule of ``_QuickWindowModel.generate_with_fallback``, with faster-whisper's tries
+    stood in for: a first try that loops on fillers (or fails the decoder's checks) is tried
+    again at temperature 0 without the verbatim prompt, before any warmer one."""
+    import faster_whisper
+
+    from app.transcription.base import VERBATIM_PROMPT
+
+    tokenizer = Tokenizer(base._model.hf_tokenizer, False, task="transcribe", language="en")
+    verbatim = tokenizer.encode(" " + VERBATIM_PROMPT)
+    tries = []
+    says = {
+        "primed": {"text": " Uh, uh, uh, uh, uh.", "compression": 1.3},
+        "plain": {"text": " and the fraud checks.", "compression": 1.2},
+    }
+
+    def one_try(model, encoder_output, prompt, tokenizer, options):
+        primed = prompt[1 : 1 + len(verbatim)] == verbatim
+        kind = "primed" if primed else "plain"
+        tries.append((kind, list(options.temperatures)))
+        said = says[kind]
+        result = SimpleNamespace(sequences_ids=[tokenizer.encode(said["text"])], no_speech_prob=0.1)
+        return result, -0.4, options.temperatures[0], said["compression"]
+
+    monkeypatch.setattr(faster_whisper.WhisperModel, "generate_with_fallback", one_try)
+    first_window = [tokenizer.sot_prev, *verbatim, *tokenizer.sot_sequence]
+    warm = _Options([0.0, 0.2, 0.4])
+    monkeypatch.setattr(base._model.quick, "plain", "", raising=False)
+    chosen = base._model.generate_with_fallback(None, first_window, tokenizer, warm)
+    assert tries == [("primed", [0.0]), ("plain", [0.0])]
+    assert tokenizer.decode(chosen[0].sequences_ids[0]).strip() == "and the fraud checks."
+
+    # The words said before the window stay in its prompt; the fillers in front go.
+    tries.clear()
+    monkeypatch.setattr(base._model.quick, "plain", "we shipped it", raising=False)
+    context = tokenizer.encode(" " + VERBATIM_PROMPT + " we shipped it")
+    base._model.generate_with_fallback(
+        None, [tokenizer.sot_prev, *context, *tokenizer.sot_sequence], tokenizer, warm
+    )
+    assert [kind for kind, _ in tries] == ["primed", "plain"]
+
+    # A plain try that repeats itself too: the first try stands where the decoder's checks
+    # accept it (``base.unlooped`` then asks the whole clip again), else faster-whisper goes
+    # on warmer, with its prompt.
+    tries.clear()
+    says["plain"] = {"text": " checks checks checks checks", "compression": 3.0}
+    monkeypatch.setattr(base._model.quick, "plain", "", raising=False)
+    chosen = base._model.generate_with_fallback(None, first_window, tokenizer, warm)
+    assert tries == [("primed", [0.0]), ("plain", [0.0])] and chosen[3] == 1.3
+    tries.clear()
+    says["primed"] = {"text": " Uh, um, uh, uh, uh, uh, uh, uh.", "compression": 2.5}
+    base._model.generate_with_fallback(None, first_window, tokenizer, warm)
+    assert tries == [("primed", [0.0]), ("plain", [0.0]), ("primed", [0.2, 0.4])]
+
+    # A later window carries no words before it (the engine does not condition on the text
+    # before), so there is nothing to take out.
+    tries.clear()
+    base._model.generate_with_fallback(None, list(tokenizer.sot_sequence), tokenizer, warm)
+    assert [kind for kind, _ in tries] == ["plain", "plain"]
+    monkeypatch.setattr(base._model.quick, "plain", None, raising=False)
 
 
 def test_streamed_fluent_answer_matches_what_was_said(base):
