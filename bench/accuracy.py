@@ -99,7 +99,8 @@ def streamed(engine, samples, piece_s: float = 1.0, lead_s: float = 0.0) -> list
     for end in range(step + int(lead_s * SAMPLE_RATE), samples.size, step):
         for words, cut in live_segments(engine, samples[:end], committed, until, guess):
             committed, until = words, cut
-        guess = tail_guess(engine, samples[:end], committed, until, guess)
+        # As a worker with nothing else to do guesses (``speculate``).
+        guess = tail_guess(engine, samples[:end], committed, until, guess, speculate=True)
     return final_transcript(engine, samples, committed, until, guess).to_dict()["words"]
 
 

@@ -18,6 +18,9 @@ the words before it as the prompt:
   decode is the rest of the transcript and Stop waits for no decoding at all. If the speaker
   went on after the silence, it is committed as a segment (its end lies in that pause), so
   the decode is not wasted; if they went on before its end, the rest is decoded again.
+  A worker with nothing else to do also decodes the rest when what arrived merely ends
+  quietly (a speaker who stops and reaches for Stop within a second leaves no pause the voice
+  activity can close before Stop): that guess is used only if nothing was said after it.
 * A whole file (an upload, ``rebound transcribe``) goes through the same steps at once
   (``transcribe_by_pauses``), so both paths give the same words.
 
@@ -34,7 +37,14 @@ import numpy as np
 
 from app.transcription.base import SAMPLE_RATE, Transcript, Word
 from app.transcription.filters import heard_across
-from app.transcription.speech import FINE_PAUSES, join_words, levelled, speech_regions
+from app.transcription.speech import (
+    FINE_PAUSES,
+    frame_rms,
+    join_words,
+    levelled,
+    speech_level_db,
+    speech_regions,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +72,15 @@ QUICK_TAIL_S = 20.0
 # this long before it: the voice activity closes a stretch after 0.5 s of silence and pads
 # it by 0.3 s, so a closed stretch ends at least 0.2 s before the audio does.
 SPEECH_ENDED_S = 0.1
+# A worker with nothing else to do guesses the rest sooner, while the speech may not have
+# ended (the voice activity closes a stretch only after 0.5 s of silence): when the last
+# ``QUIET_END_S`` of what arrived are this far below the speech's level. Only the cost of a
+# wasted decode rides on it; whether such a guess is used is decided at Stop (``guess_holds``).
+QUIET_END_S = 0.06
+QUIET_END_DB = 25.0
+# ... and it holds if the voice activity, run over this much before its end and all after,
+# finds no speech past its end (a word cut there is one stretch across it).
+LOOK_BACK_S = 2.0
 
 
 def next_cut(samples: np.ndarray, start_s: float) -> float | None:
@@ -207,38 +226,63 @@ def context_of(stored: list[dict]) -> str:
 
 
 def tail_guess(
-    engine, samples: np.ndarray, committed: list[dict], until_s: float, earlier: dict | None
+    engine,
+    samples: np.ndarray,
+    committed: list[dict],
+    until_s: float,
+    earlier: dict | None,
+    speculate: bool = False,
 ) -> dict | None:
     """The unfinished rest after ``until_s`` decoded now: the end of the transcript if Stop
     follows with no more speech, a committed segment if the candidate goes on after a pause.
 
-    Made only once the rest's last stretch of speech has ended (the voice activity closed it:
-    half a second of silence); None when the rest holds no finished speech. ``earlier`` (the
-    last guess) is returned as it is while it still holds, so a long silence before Stop costs
-    one decode, not one per piece. Returns ``{"from_s", "to_s", "spoken_until_s", "words"}``:
+    Made once the rest's last stretch of speech has ended (the voice activity closed it: half
+    a second of silence), or, with ``speculate`` (the worker has nothing else to do), once
+    what arrived ends quietly (``ends_quietly``): such a guess is only ever the end of the
+    transcript, never a segment, since its end may lie in a breath between two words. None
+    when the rest holds no speech or is still being spoken. ``earlier`` (the last guess) is
+    returned as it is while it still holds, so a long silence before Stop costs one decode,
+    not one per piece. Returns ``{"from_s", "to_s", "spoken_until_s", "words", "closed"}``:
     the boundary it started from, the end of the audio it heard, the end of the speech in it
-    (voice-activity padding included) and its words with absolute timings.
+    (voice-activity padding included; its end when not closed), its words with absolute
+    timings, and whether the speech had ended.
     """
     if guess_holds(earlier, samples, until_s):
         return earlier
     rest = samples[int(until_s * SAMPLE_RATE) :]
     regions = speech_regions(rest)
     length = rest.size / SAMPLE_RATE
-    if not regions or length - regions[-1][1] < SPEECH_ENDED_S:
-        return None  # nothing said yet, or still speaking
+    if not regions:
+        return None  # nothing said yet
+    closed = length - regions[-1][1] >= SPEECH_ENDED_S
+    if not closed and not (speculate and ends_quietly(rest, regions)):
+        return None  # still speaking
     # As a live segment is decoded (it becomes one if the candidate goes on, ``live_segments``).
     heard = engine.transcribe(rest, context=context_of(committed), quick=True)
     return {
         "from_s": until_s,
         "to_s": round(until_s + length, 3),
-        "spoken_until_s": round(until_s + regions[-1][1], 3),
+        "spoken_until_s": round(until_s + (regions[-1][1] if closed else length), 3),
         "words": shifted(heard, until_s),
+        "closed": closed,
     }
+
+
+def ends_quietly(rest: np.ndarray, regions: list[tuple[float, float]]) -> bool:
+    """True when the last ``QUIET_END_S`` of ``rest`` are ``QUIET_END_DB`` below its speech
+    (``speech.speech_level_db`` over ``regions``): the speaker may have stopped."""
+    level = speech_level_db(rest, regions)
+    if level is None or rest.size < QUIET_END_S * SAMPLE_RATE:
+        return False
+    end = frame_rms(rest[-int(QUIET_END_S * SAMPLE_RATE) :]).max()
+    return float(20 * np.log10(end + 1e-12)) <= level - QUIET_END_DB
 
 
 def spoken_past(guess: dict | None, samples: np.ndarray, until_s: float) -> float | None:
     """Where a guess ends if the candidate began speaking again only after all the audio it
     heard (so no word of theirs is cut in two), else None."""
+    if not guess or not guess.get("closed", True):
+        return None  # guessed while the speech may have gone on: not a segment
     regions = _speech_after(guess, samples, until_s)
     if regions and regions[0][0] >= guess["to_s"] - guess["spoken_until_s"]:
         return guess["to_s"]
@@ -255,10 +299,19 @@ def _speech_after(
     guess: dict | None, samples: np.ndarray, until_s: float
 ) -> list[tuple[float, float]] | None:
     """The stretches of speech after the speech ``guess`` heard (relative to its end), or None
-    when there is no guess from this boundary."""
+    when there is no guess from this boundary.
+
+    For a guess made before the speech had ended (not ``closed``), the fine voice activity
+    runs from ``LOOK_BACK_S`` before its end: a stretch that goes on past its end, even by
+    part of a word, is speech after it."""
     if not guess or abs(guess["from_s"] - until_s) > 1e-6:
         return None
-    return speech_regions(samples[int(guess["spoken_until_s"] * SAMPLE_RATE) :])
+    if guess.get("closed", True):
+        return speech_regions(samples[int(guess["spoken_until_s"] * SAMPLE_RATE) :])
+    start = max(guess["from_s"], guess["to_s"] - LOOK_BACK_S)
+    end = guess["to_s"] - start
+    regions = speech_regions(samples[int(start * SAMPLE_RATE) :], FINE_PAUSES)
+    return [(a - end, b - end) for a, b in regions if b > end + 1e-3]
 
 
 def final_transcript(

@@ -341,12 +341,22 @@ def transcribe_live(attempt_id: int) -> None:
     # Everything finished is committed; the sentence being said (or just said) is decoded
     # now if the candidate has gone quiet after it, so a Stop that follows needs no decoding.
     try:
-        guess = tail_guess(engine, samples, committed, until, earlier)
+        guess = tail_guess(engine, samples, committed, until, earlier, speculate=_idle())
     except TranscriptionError as err:
         log.warning("no guess at the end of attempt %s: %s", attempt_id, err)
         return
     if guess is not earlier:
         _store_live(attempt_id, until, live_guess=guess)
+
+
+def _idle() -> bool:
+    """True when no job waits for a worker: a decode that may be wasted (``tail_guess``'s
+    speculative guess) then takes time from no one."""
+    try:
+        return current_app.extensions["rebound_queue"].pending() == 0
+    except Exception as err:  # the queue's storage is away: do only what is needed
+        log.warning("could not read the queue's length: %s", err)
+        return False
 
 
 def _store_live(attempt_id: int, until: float, **values) -> bool:

@@ -24,7 +24,7 @@ from app.transcription.segments import (
     next_cut,
     text_of,
 )
-from app.transcription.speech import speech_regions
+from app.transcription.speech import FINE_PAUSES, speech_regions
 from app.worker.jobs import engine_for_app
 from bench.common import word_errors
 from tests.fixtures.make_fixtures import SPEECH
@@ -356,16 +356,60 @@ def test_speech_after_the_guess_is_decoded_at_stop(audio_fixtures):
     assert "heard1" not in final.text
 
 
+def test_a_worker_with_nothing_to_do_guesses_a_rest_that_ends_quietly(audio_fixtures, monkeypatch):
+    """A speaker who stops and presses Stop within a second leaves no pause the voice
+    activity closes before Stop: with ``speculate`` the rest is guessed as soon as what
+    arrived ends quietly, and Stop keeps that guess only if nothing was said after it."""
+    from app.transcription import segments
+    from app.transcription.segments import live_segments, tail_guess
+
+    sentence, _ = load_samples(audio_fixtures / "short.wav")
+    spoken = sentence[: int(speech_regions(sentence, FINE_PAUSES)[-1][1] * SAMPLE_RATE)]
+    committed = [{"word": " Before.", "start": 0.2, "end": 0.6, "probability": 0.9}]
+    arrived = np.concatenate([_silence(2.0), spoken, _silence(0.1)])
+    engine = CountingEngine()
+    assert tail_guess(engine, arrived, committed, 2.0, None) is None  # not closed yet
+    guess = tail_guess(engine, arrived, committed, 2.0, None, speculate=True)
+    assert engine.calls == 1 and guess["closed"] is False
+    assert guess["to_s"] == round(arrived.size / SAMPLE_RATE, 3)
+    # Silence after it until Stop: kept as it is, and Stop decodes nothing.
+    stopped = np.concatenate([arrived, _silence(0.8)])
+    assert tail_guess(engine, stopped, committed, 2.0, guess, speculate=True) is guess
+    assert final_transcript(engine, stopped, committed, 2.0, guess).text == "Before. heard1"
+    assert engine.calls == 1
+    # The candidate went on after a breath: decoded again at Stop, the guess mixed in nowhere,
+    # and never committed as a segment (its end may lie between two words of a sentence).
+    went_on = np.concatenate([arrived, _silence(0.7), sentence])
+    assert final_transcript(engine, went_on, committed, 2.0, guess).text == "Before. heard2"
+    later = np.concatenate([arrived, _silence(4.0), sentence])
+    words, _ = next(live_segments(engine, later, committed, 2.0, guess))
+    assert engine.calls == 3 and "heard1" not in text_of(words)
+    # Still speaking when the piece ended: no guess, even for an idle worker.
+    level = np.convolve(np.abs(spoken), np.ones(960), mode="valid")
+    loudest = int(np.argmax(level)) + 960
+    assert tail_guess(engine, spoken[:loudest], [], 0.0, None, speculate=True) is None
+    # A piece that ended in a quiet instant inside a word: the rest of the word after the
+    # guess's end is speech after it, so the whole rest is decoded again at Stop.
+    monkeypatch.setattr(segments, "ends_quietly", lambda *_: True)
+    inside = tail_guess(engine, spoken[:loudest], [], 0.0, None, speculate=True)
+    assert inside is not None and engine.calls == 4
+    assert final_transcript(engine, spoken, [], 0.0, inside).text == "heard5"
+
+
+# short.wav's speech ends 2.8 s in, and the file 0.8 s later.
+@pytest.mark.parametrize("pause", [1.7, 0.2], ids=["a-pause", "straight-to-stop"])
 def test_a_streamed_answer_that_ends_in_silence_needs_no_decoding_at_stop(
-    client, app, audio_fixtures, tmp_path, monkeypatch
+    client, app, audio_fixtures, tmp_path, monkeypatch, pause
 ):
     """The real engine and API: the last sentence is decoded while the candidate is silent,
-    and Stop keeps that decode."""
+    and Stop keeps that decode; also when the candidate pressed Stop straight after it (too
+    soon for the voice activity to close the sentence: the worker guessed it because it had
+    nothing else to do and what arrived ended quietly)."""
     from tests.fixtures.make_fixtures import ffmpeg
 
     clip = tmp_path / "quiet_end.webm"
     # Silence after the sentence, too short for the live run to commit it (MIN_SEGMENT_S).
-    ffmpeg("-i", str(audio_fixtures / "short.wav"), "-af", "apad=pad_dur=0.9",
+    ffmpeg("-i", str(audio_fixtures / "short.wav"), "-af", f"atrim=0:2.85,apad=pad_dur={pause}",
            "-c:a", "libopus", "-b:a", "32k", "-f", "webm", str(clip))  # fmt: skip
     attempt_id = start(client).json["id"]
     for seq, piece in enumerate(pieces_of(clip, 5)):
@@ -376,6 +420,7 @@ def test_a_streamed_answer_that_ends_in_silence_needs_no_decoding_at_stop(
         engine = engine_for_app()
         guessed = text_of(attempt.live_words + (guess or {}).get("words", []))
     assert guess is not None and guess["from_s"] == boundary
+    assert guess["closed"] is (pause > 0.5)
     calls = []
     real = engine.transcribe
     monkeypatch.setattr(engine, "transcribe", lambda *a, **k: calls.append(1) or real(*a, **k))
