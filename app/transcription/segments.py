@@ -257,8 +257,13 @@ def tail_guess(
     closed = length - regions[-1][1] >= SPEECH_ENDED_S
     if not closed and not (speculate and ends_quietly(rest, regions)):
         return None  # still speaking
-    # As a live segment is decoded (it becomes one if the candidate goes on, ``live_segments``).
-    heard = engine.transcribe(rest, context=context_of(committed), quick=True)
+    # A closed guess as a live segment is decoded (it becomes one if the candidate goes on,
+    # ``live_segments``); the other as Stop would decode the rest, and no slower: Stop may
+    # come before it is done, and then waits for it.
+    if closed:
+        heard = engine.transcribe(rest, context=context_of(committed), quick=True)
+    else:
+        heard = decode_rest(engine, rest, committed)
     return {
         "from_s": until_s,
         "to_s": round(until_s + length, 3),
@@ -330,16 +335,17 @@ def final_transcript(
         rest = samples[int(until_s * SAMPLE_RATE) :]
         log.info("decoding the last %.1f s at Stop (guess: %s)", rest.size / SAMPLE_RATE,
                  "no longer holds" if guess else "none")  # fmt: skip
-        # The candidate is waiting for this last bit: a quick window when it is short.
-        quick = rest.size < QUICK_TAIL_S * SAMPLE_RATE
-        tail = (
-            engine.transcribe(rest, context=context_of(committed), quick=quick, greedy=quick)
-            if rest.size
-            else None
-        )
+        tail = decode_rest(engine, rest, committed) if rest.size else None
         tail_words = shifted(tail, until_s) if tail else []
     words = as_words(committed + following(committed, tail_words))
     return Transcript(text=join_words(words), words=words, duration_s=duration)
+
+
+def decode_rest(engine, rest: np.ndarray, committed: list[dict]) -> Transcript:
+    """The rest of an answer as Stop decodes it: the candidate is waiting for this last bit,
+    so in the quick window, greedily, when it is short."""
+    quick = rest.size < QUICK_TAIL_S * SAMPLE_RATE
+    return engine.transcribe(rest, context=context_of(committed), quick=quick, greedy=quick)
 
 
 def transcribe_by_pauses(engine, samples: np.ndarray) -> Transcript:
