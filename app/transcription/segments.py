@@ -78,6 +78,9 @@ SPEECH_ENDED_S = 0.1
 # wasted decode rides on it; whether such a guess is used is decided at Stop (``guess_holds``).
 QUIET_END_S = 0.06
 QUIET_END_DB = 25.0
+# ... and only a rest this long: a shorter one is decoded at Stop in well under a second, and
+# a guess that turns out wrong costs the worker a decode while the candidate speaks.
+SPECULATE_MIN_S = 6.0
 # ... and it holds if the voice activity, run over this much before its end and all after,
 # finds no speech past its end (a word cut there is one stretch across it).
 LOOK_BACK_S = 2.0
@@ -237,8 +240,8 @@ def tail_guess(
     follows with no more speech, a committed segment if the candidate goes on after a pause.
 
     Made once the rest's last stretch of speech has ended (the voice activity closed it: half
-    a second of silence), or, with ``speculate`` (the worker has nothing else to do), once
-    what arrived ends quietly (``ends_quietly``): such a guess is only ever the end of the
+    a second of silence), or, with ``speculate`` (the worker has nothing else to do), once a
+    rest of ``SPECULATE_MIN_S`` or more ends quietly (``ends_quietly``): such a guess is only ever the end of the
     transcript, never a segment, since its end may lie in a breath between two words. None
     when the rest holds no speech or is still being spoken. ``earlier`` (the last guess) is
     returned as it is while it still holds, so a long silence before Stop costs one decode,
@@ -255,7 +258,8 @@ def tail_guess(
     if not regions:
         return None  # nothing said yet
     closed = length - regions[-1][1] >= SPEECH_ENDED_S
-    if not closed and not (speculate and ends_quietly(rest, regions)):
+    early = speculate and length >= SPECULATE_MIN_S and ends_quietly(rest, regions)
+    if not closed and not early:
         return None  # still speaking
     # A closed guess as a live segment is decoded (it becomes one if the candidate goes on,
     # ``live_segments``); the other as Stop would decode the rest, and no slower: Stop may

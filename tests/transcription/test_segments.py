@@ -358,15 +358,18 @@ def test_speech_after_the_guess_is_decoded_at_stop(audio_fixtures):
 
 def test_a_worker_with_nothing_to_do_guesses_a_rest_that_ends_quietly(audio_fixtures, monkeypatch):
     """A speaker who stops and presses Stop within a second leaves no pause the voice
-    activity closes before Stop: with ``speculate`` the rest is guessed as soon as what
+    activity closes before Stop: with ``speculate`` a long rest is guessed as soon as what
     arrived ends quietly, and Stop keeps that guess only if nothing was said after it."""
     from app.transcription import segments
-    from app.transcription.segments import live_segments, tail_guess
+    from app.transcription.segments import SPECULATE_MIN_S, live_segments, tail_guess
 
     sentence, _ = load_samples(audio_fixtures / "short.wav")
     spoken = sentence[: int(speech_regions(sentence, FINE_PAUSES)[-1][1] * SAMPLE_RATE)]
+    voiced = spoken[int(speech_regions(spoken, FINE_PAUSES)[0][0] * SAMPLE_RATE) :]
+    said = np.concatenate([spoken, voiced, voiced, voiced])  # four sentences, no pause
+    assert said.size > SPECULATE_MIN_S * SAMPLE_RATE
     committed = [{"word": " Before.", "start": 0.2, "end": 0.6, "probability": 0.9}]
-    arrived = np.concatenate([_silence(2.0), spoken, _silence(0.1)])
+    arrived = np.concatenate([_silence(2.0), said, _silence(0.1)])
     engine = CountingEngine()
     assert tail_guess(engine, arrived, committed, 2.0, None) is None  # not closed yet
     guess = tail_guess(engine, arrived, committed, 2.0, None, speculate=True)
@@ -384,32 +387,44 @@ def test_a_worker_with_nothing_to_do_guesses_a_rest_that_ends_quietly(audio_fixt
     later = np.concatenate([arrived, _silence(4.0), sentence])
     words, _ = next(live_segments(engine, later, committed, 2.0, guess))
     assert engine.calls == 3 and "heard1" not in text_of(words)
+    # A short rest is left to Stop, which decodes it quickly.
+    short = np.concatenate([spoken, _silence(0.1)])
+    assert tail_guess(engine, short, [], 0.0, None, speculate=True) is None
     # Still speaking when the piece ended: no guess, even for an idle worker.
-    level = np.convolve(np.abs(spoken), np.ones(960), mode="valid")
-    loudest = int(np.argmax(level)) + 960
-    assert tail_guess(engine, spoken[:loudest], [], 0.0, None, speculate=True) is None
+    level = np.convolve(np.abs(voiced), np.ones(960), mode="valid")
+    loudest = said.size - voiced.size + int(np.argmax(level)) + 960
+    assert loudest > SPECULATE_MIN_S * SAMPLE_RATE
+    assert tail_guess(engine, said[:loudest], [], 0.0, None, speculate=True) is None
+    assert engine.calls == 3
     # A piece that ended in a quiet instant inside a word: the rest of the word after the
     # guess's end is speech after it, so the whole rest is decoded again at Stop.
     monkeypatch.setattr(segments, "ends_quietly", lambda *_: True)
-    inside = tail_guess(engine, spoken[:loudest], [], 0.0, None, speculate=True)
+    inside = tail_guess(engine, said[:loudest], [], 0.0, None, speculate=True)
     assert inside is not None and engine.calls == 4
-    assert final_transcript(engine, spoken, [], 0.0, inside).text == "heard5"
+    assert final_transcript(engine, said, [], 0.0, inside).text == "heard5"
 
 
-# short.wav's speech ends 2.8 s in, and the file 0.8 s later.
-@pytest.mark.parametrize("pause", [1.7, 0.2], ids=["a-pause", "straight-to-stop"])
+# short.wav's speech runs from 0.7 to 2.8 s, and the file ends 0.8 s later.
+@pytest.mark.parametrize(
+    ("times", "pause"), [(1, 1.7), (3, 0.2)], ids=["a-pause", "straight-to-stop"]
+)
 def test_a_streamed_answer_that_ends_in_silence_needs_no_decoding_at_stop(
-    client, app, audio_fixtures, tmp_path, monkeypatch, pause
+    client, app, audio_fixtures, tmp_path, monkeypatch, times, pause
 ):
     """The real engine and API: the last sentence is decoded while the candidate is silent,
-    and Stop keeps that decode; also when the candidate pressed Stop straight after it (too
-    soon for the voice activity to close the sentence: the worker guessed it because it had
-    nothing else to do and what arrived ended quietly)."""
+    and Stop keeps that decode; also when the candidate pressed Stop straight after a long
+    stretch of speech (too soon for the voice activity to close it: the worker guessed it
+    because it had nothing else to do and what arrived ended quietly)."""
     from tests.fixtures.make_fixtures import ffmpeg
 
     clip = tmp_path / "quiet_end.webm"
-    # Silence after the sentence, too short for the live run to commit it (MIN_SEGMENT_S).
-    ffmpeg("-i", str(audio_fixtures / "short.wav"), "-af", f"atrim=0:2.85,apad=pad_dur={pause}",
+    # Silence after the speech, too short for the live run to commit it (MIN_SEGMENT_S), or
+    # too short for the voice activity to close it, after sentences said without a pause.
+    parts = "".join(f"[0]atrim=0.7:2.85,asetpts=PTS-STARTPTS[s{n}];" for n in range(1, times))
+    joined = "".join(f"[s{n}]" for n in range(1, times))
+    ffmpeg("-i", str(audio_fixtures / "short.wav"), "-filter_complex",
+           f"[0]atrim=0:2.85[s0];{parts}[s0]{joined}concat=n={times}:v=0:a=1,"
+           f"apad=pad_dur={pause}",
            "-c:a", "libopus", "-b:a", "32k", "-f", "webm", str(clip))  # fmt: skip
     attempt_id = start(client).json["id"]
     for seq, piece in enumerate(pieces_of(clip, 5)):
@@ -428,7 +443,7 @@ def test_a_streamed_answer_that_ends_in_silence_needs_no_decoding_at_stop(
     shown = client.get(f"/api/v1/attempts/{attempt_id}").json
     assert shown["status"] == "done" and calls == []
     assert shown["transcript"]["text"] == guessed
-    errors, total = word_errors(SPEECH["short"], shown["transcript"]["text"])
+    errors, total = word_errors(" ".join([SPEECH["short"]] * times), shown["transcript"]["text"])
     assert errors / total < 0.1
     with app.app_context():
         assert db.session.get(Attempt, attempt_id).live_guess is None  # not kept once used
