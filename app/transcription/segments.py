@@ -18,7 +18,7 @@ the words before it as the prompt:
   decode is the rest of the transcript and Stop waits for no decoding at all. If the speaker
   went on after the silence, it is committed as a segment (its end lies in that pause), so
   the decode is not wasted; if they went on before its end, the rest is decoded again.
-  A worker with nothing else to do also decodes the rest when what arrived merely ends
+  A worker with nothing else to do also decodes a long rest when what arrived merely ends
   quietly (a speaker who stops and reaches for Stop within a second leaves no pause the voice
   activity can close before Stop): that guess is used only if nothing was said after it.
 * A whole file (an upload, ``rebound transcribe``) goes through the same steps at once
@@ -241,11 +241,11 @@ def tail_guess(
 
     Made once the rest's last stretch of speech has ended (the voice activity closed it: half
     a second of silence), or, with ``speculate`` (the worker has nothing else to do), once a
-    rest of ``SPECULATE_MIN_S`` or more ends quietly (``ends_quietly``): such a guess is only ever the end of the
-    transcript, never a segment, since its end may lie in a breath between two words. None
-    when the rest holds no speech or is still being spoken. ``earlier`` (the last guess) is
-    returned as it is while it still holds, so a long silence before Stop costs one decode,
-    not one per piece. Returns ``{"from_s", "to_s", "spoken_until_s", "words", "closed"}``:
+    rest of ``SPECULATE_MIN_S`` or more ends quietly (``ends_quietly``): such a guess is only
+    ever the end of the transcript, never a segment, since its end may lie in a breath
+    between two words. None when the rest holds no speech or is still being spoken.
+    ``earlier`` (the last guess) is returned as it is while it still holds, so a long silence
+    before Stop costs one decode, not one per piece. Returns ``{"from_s", "to_s", "spoken_until_s", "words", "closed"}``:
     the boundary it started from, the end of the audio it heard, the end of the speech in it
     (voice-activity padding included; its end when not closed), its words with absolute
     timings, and whether the speech had ended.
