@@ -59,9 +59,17 @@ def create():
             raise InterviewError(
                 "silence_seconds must be one of " + ", ".join(map(str, SILENCE_CHOICES)) + "."
             )
+        question_ids = data.get("question_ids")
+        if question_ids is not None and (
+            not isinstance(question_ids, list) or any(json_id(i) is None for i in question_ids)
+        ):
+            raise InterviewError(
+                "question_ids must be a list of question ids (whole numbers from 1), "
+                "as GET /api/v1/questions gives them."
+            )
         questions, source = questions_for(
             g.user,
-            question_ids=data.get("question_ids"),
+            question_ids=question_ids,
             categories=categories,
             count=data.get("count"),
             assignments=data.get("assignments") is True,

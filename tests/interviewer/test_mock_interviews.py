@@ -105,6 +105,10 @@ def test_start_by_category_draws_the_count(client, app, user):
         ({"question_ids": [1, 2]}, 422, "3 to 8"),
         ({"question_ids": [1, 2, 999999]}, 422, "999999"),
         ({"question_ids": ["a", 2, 3]}, 422, "whole numbers"),
+        # The API fuzz test found both as 500s: an id no column can hold, and not a list.
+        ({"question_ids": [1, 2, 2**70]}, 422, "whole numbers"),
+        ({"question_ids": True}, 422, "list of question ids"),
+        ({"question_ids": {"1": 2}}, 422, "list of question ids"),
         ({"category": "No such category", "count": 3}, 422, "at least 3"),
         ({"category": "Conflict", "silence_seconds": 4}, 422, "silence_seconds"),
         ([1, 2, 3], 400, "JSON object"),
