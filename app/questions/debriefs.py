@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 
-from app.extensions import db
+from app.extensions import begin_write, db
 from app.models import (
     BANK_SCOPE,
     Attempt,
@@ -110,6 +110,13 @@ def dictation_question(interview: Interview) -> Question:
     scope, key = user_scope(interview.owner_id), f"{DICTATION_PREFIX}{interview.id}"
     find = db.select(Question).filter_by(scope=scope, key=key)
     question = db.session.execute(find).scalar_one_or_none()
+    if question is None:
+        # Made once, in a write transaction of its own: the page's reads began a transaction
+        # whose snapshot a worker's commit may have made stale, and SQLite then refuses the
+        # write at once ("database is locked"), whatever the busy timeout.
+        db.session.commit()
+        begin_write()
+        question = db.session.execute(find).scalar_one_or_none()
     if question is None:
         question = Question(scope=scope, key=key, owner_id=interview.owner_id,
                             text=f"Which questions do you remember from {interview.company}?",
