@@ -48,9 +48,9 @@ def questions_for(
     return _enough(drawn, where), {"categories": list(categories or [])}
 
 
-def _chosen(user: User, question_ids: list) -> list[Question]:
-    if not all(isinstance(i, int) and not isinstance(i, bool) for i in question_ids):
-        raise ChoiceError("question_ids must be a list of question ids (whole numbers).")
+def _chosen(user: User, question_ids: list[int]) -> list[Question]:
+    """The chosen questions, in order; ``question_ids`` are ids a column can hold (the API
+    route checks them with ``web.params.json_id``)."""
     ids = list(dict.fromkeys(question_ids))
     if not MIN_QUESTIONS <= len(ids) <= MAX_QUESTIONS:
         raise ChoiceError(
