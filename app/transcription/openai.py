@@ -170,13 +170,11 @@ class OpenAIWhisperEngine:
         result = self._whisper_decode(self._model, mel, options)
         if options.temperature > 0 or self._plain is None or not options.prompt:
             return result
-        if believed(
-            result.text, result.compression_ratio, result.avg_logprob, result.no_speech_prob
-        ):
+        if _believed(result):
             return result
         words = self._tokenizer.encode(" " + self._plain) if self._plain else []
         again = self._whisper_decode(self._model, mel, replace(options, prompt=words))
-        if believed(again.text, again.compression_ratio, again.avg_logprob, again.no_speech_prob):
+        if _believed(again):
             return again
         return result
 
@@ -235,3 +233,10 @@ class OpenAIWhisperEngine:
             ]
         except (RuntimeError, ValueError, IndexError) as err:
             raise TranscriptionError(f"openai-whisper failed: {err}") from err
+
+
+def _believed(result) -> bool:
+    """``base.believed`` for one of openai-whisper's ``DecodingResult``."""
+    return believed(
+        result.text, result.compression_ratio, result.avg_logprob, result.no_speech_prob
+    )
