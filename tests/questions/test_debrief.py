@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 
 import pytest
+from sqlalchemy import event
 
 from app.extensions import db
 from app.models import Interview, Practice, Question
@@ -228,3 +230,36 @@ def test_the_dictation_prompt_made_by_a_request_at_the_same_moment_is_reused(cli
 class _Nothing:
     def scalar_one_or_none(self):
         return None
+
+
+def test_the_dictation_prompt_is_made_after_a_worker_commits_during_the_page(client, app):
+    # The debrief page read, a worker committed (an attempt finished), and the page then made
+    # the dictation prompt in the same transaction: SQLite refuses a write from a snapshot that
+    # is no longer the newest ("database is locked", at once, whatever the busy timeout).
+    if not app.config["DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("a stale read snapshot refusing a write is SQLite's rule")
+    interview_id = log_interview(client)
+    path = app.config["DATABASE_URL"].removeprefix("sqlite:///")
+    with app.app_context():
+        interview = db.session.get(Interview, interview_id)  # the page's read transaction
+        engine = db.engine
+        done = []
+
+        def worker_commits(_conn, _cursor, statement, *_rest):
+            reads_questions = statement.lstrip().startswith("SELECT") and "questions" in statement
+            if not done and reads_questions:
+                done.append(statement)
+                other = sqlite3.connect(path, timeout=1)
+                other.execute(
+                    "UPDATE interviews SET role = role || '.' WHERE id = ?", (interview_id,)
+                )
+                other.commit()
+                other.close()
+
+        event.listen(engine, "after_cursor_execute", worker_commits)
+        try:
+            question = debriefs.dictation_question(interview)
+        finally:
+            event.remove(engine, "after_cursor_execute", worker_commits)
+        assert done, "the worker's commit never ran between the read and the write"
+        assert question.id and question.key.endswith(str(interview_id))
