@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from flask import Flask, Request, current_app
+from flask import Flask, Request, current_app, has_request_context, request
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -167,9 +167,11 @@ def _tune_sqlite(app: Flask) -> None:
     """WAL, a busy timeout, and BEGIN IMMEDIATE for transactions that will write.
 
     WAL plus busy_timeout alone still fails when a transaction reads before it writes (its
-    snapshot may be stale, and SQLite answers "database is locked" at once). A request or job
-    that will write calls ``begin_write()`` first, so it takes the write lock at BEGIN and a
-    second writer waits its turn. Reads stay DEFERRED and never block anyone.
+    snapshot may be stale, and SQLite answers "database is locked" at once). So every
+    transaction of a request that changes something (any method but GET, HEAD and OPTIONS)
+    takes the write lock at BEGIN, the ones after a commit halfway through included (a saved
+    recording, an audit line, a token's last use): a second writer waits its turn. A GET or a
+    job that will write calls ``begin_write()`` first. Reads stay DEFERRED and block no one.
     """
     if not app.config["DATABASE_URL"].startswith("sqlite"):
         return
@@ -187,5 +189,11 @@ def _tune_sqlite(app: Flask) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        immediate = conn.get_execution_options().get("sqlite_immediate")
+        immediate = conn.get_execution_options().get("sqlite_immediate") or _changes_things()
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _changes_things() -> bool:
+    """Whether this is a request whose method changes something (a form, an upload, an API
+    call that writes): every transaction it begins will write, or may."""
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")

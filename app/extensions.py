@@ -37,7 +37,9 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 def begin_write() -> None:
     """Start the session's next transaction as a write (BEGIN IMMEDIATE on SQLite).
 
-    Call it before the first query of a unit of work that will write; elsewhere it is a no-op.
+    Call it before the first query of a unit of work that will write, in a GET or a job (a
+    request of any other method already begins every transaction so); elsewhere, and in the
+    middle of a transaction, it is a no-op.
     """
     if not db.session().in_transaction():
         db.session.connection(execution_options={"sqlite_immediate": True})

@@ -10,10 +10,17 @@ per test). Copies are dropped when their test ends.
 from __future__ import annotations
 
 import os
+import re
+import sqlite3
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
+
+from app.extensions import db
 
 ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "")
 
@@ -79,3 +86,42 @@ class PostgresDatabases:
 
     def drop_template(self) -> None:
         self._execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+
+
+@contextmanager
+def a_worker_commits(app, after: str, sql: str, params: tuple = (), at: str = r"SELECT\b"):
+    """While inside, a second connection (a worker) commits ``sql`` on SQLite at the first
+    statement matching the pattern ``at`` (any SELECT unless told) that the app runs after a
+    statement that starts with ``after``: the
+    moment a request that committed halfway reads again. Yields the outcome: ``["committed"]`` when the
+    worker got in (the request's next read snapshot is then stale), ``["waited"]`` when the
+    request already held the write lock and the worker had to wait its turn."""
+    if not app.config["DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("a stale read snapshot refusing a write is SQLite's rule")
+    path = app.config["DATABASE_URL"].removeprefix("sqlite:///")
+    outcome: list[str] = []
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def worker(_conn, _cursor, statement, *_rest):
+        statement = statement.lstrip()
+        if statement.startswith(after):
+            seen.append(statement)
+        elif seen and not outcome and re.match(at, statement):
+            other = sqlite3.connect(path, timeout=0.3)
+            try:
+                other.execute(sql, params)
+                other.commit()
+                outcome.append("committed")
+            except sqlite3.OperationalError as err:
+                assert "locked" in str(err), err
+                outcome.append("waited")
+            finally:
+                other.close()
+
+    event.listen(engine, "after_cursor_execute", worker)
+    try:
+        yield outcome
+    finally:
+        event.remove(engine, "after_cursor_execute", worker)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import begin_write, db
@@ -111,6 +112,16 @@ def speak(text: str) -> InterviewerSpeech | None:
         _discard(store, key)
         return stored_speech(text)
     return row
+
+
+def forget_speech(speech: InterviewerSpeech) -> None:
+    """Drop the row of speech whose file went missing (a restored backup, a hand-cleaned
+    folder), so the next ``speak`` says the words again. A write of its own: the row was read
+    in a transaction that may be stale by now."""
+    db.session.commit()
+    begin_write()
+    db.session.execute(delete(InterviewerSpeech).where(InterviewerSpeech.id == speech.id))
+    db.session.commit()
 
 
 def _discard(store, key: str) -> None:

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from app.extensions import db
+from app.extensions import begin_write, db
 from app.models import Attempt, AttemptPiece, InterviewerSpeech, User, utcnow
 from app.recordings.keys import is_piece_key, is_recording_key, wav_key
 from app.reports.attempts import transcript_values
@@ -30,7 +30,11 @@ def apply_retention(now=None) -> int:
         .scalars()
         .all()
     )
+    db.session.commit()  # the list was a read; each user's sweep below is a write of its own
     for user_id in user_ids:
+        # The lock up front: the sweep reads the old answers, then marks them, and on SQLite
+        # a read snapshot that a worker's commit made stale may not write.
+        begin_write()
         try:
             removed += _retain_for(db.session.get(User, user_id), now)
         except Exception:

@@ -40,7 +40,7 @@ from app.accounts.verification import (
     confirm_email,
     user_for_verification_token,
 )  # fmt: skip
-from app.extensions import begin_write, db, limiter, login_manager
+from app.extensions import db, limiter, login_manager
 from app.feedback.invitations import claim_email_invitations
 from app.models import User
 from app.web.errors import error_response, wants_json
@@ -272,8 +272,6 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _require_login():
         g.bearer = False
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
-            begin_write()
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
             g.user = current_user if current_user.is_authenticated else None
             return None

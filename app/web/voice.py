@@ -10,8 +10,7 @@ import io
 
 from flask import current_app, jsonify, request, send_file
 
-from app.extensions import db
-from app.interviewer.voice import speak, speech_digest, voice_missing
+from app.interviewer.voice import forget_speech, speak, speech_digest, voice_missing
 from app.recordings.errors import RecordingMissing, StorageError
 
 # The same words in the same voice never change, so a browser may keep them a day; private:
@@ -51,9 +50,8 @@ def speech_response(text: str):
             audio = store.local_path(speech.audio_key).read_bytes()
             break
         except RecordingMissing:
-            # The file went (a restored backup, a hand-cleaned folder): say the words again.
-            db.session.delete(speech)
-            db.session.commit()
+            # The file went: say the words again.
+            forget_speech(speech)
         except (StorageError, OSError):
             return _unavailable()
     else:

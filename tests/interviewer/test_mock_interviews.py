@@ -9,6 +9,7 @@ from app.extensions import db
 from app.models import Attempt, MockInterview, Question, Share, utcnow
 from app.reports.attempts import transcript_values
 from tests.conftest import JSON, login, make_user
+from tests.databases import a_worker_commits
 from tests.reports.test_metrics import words_from
 
 # A behavioural story with an action and no result; the result alone; a complete story.
@@ -359,3 +360,31 @@ def test_starting_an_interview_prepares_what_the_interviewer_may_say(client, app
     # Each is then served from storage, as Opus.
     speech = client.get(interview["turn"]["speech_url"])
     assert speech.status_code == 200 and speech.mimetype == "audio/ogg"
+
+
+def test_a_recorded_answer_is_taken_after_a_worker_commits_as_it_is_saved(
+    client, app, user, audio_fixtures
+):
+    # Saving the recording commits; the turn is then read and written. A worker that
+    # committed in between (claiming the new answer) left that read snapshot stale:
+    # "database is locked", a 500. (Here the queue runs the job inline, before the turn.)
+    body = start(client, app)
+    with (
+        audio_fixtures.joinpath("short.wav").open("rb") as handle,
+        a_worker_commits(
+            app,
+            after="INSERT INTO attempts",
+            at=r"SELECT interview_turns\.id\s+FROM",  # answer_turn's first read
+            sql="UPDATE questions SET answer_seconds = 41",
+        ) as worker,
+    ):
+        response = client.post(
+            f"/api/v1/mock-interviews/{body['id']}/turns/{body['turn']['id']}/answer",
+            data={"audio": (handle, "short.wav")},
+            headers=JSON,
+            content_type="multipart/form-data",
+        )
+    assert response.status_code == 202, response.get_json()
+    assert worker == ["waited"]
+    with app.app_context():
+        assert db.session.get(MockInterview, body["id"]).turns[0].attempt_id

@@ -21,6 +21,7 @@ from app.recordings.keys import wav_key
 from app.recordings.streaming import finish_abandoned
 from app.reports.attempts import has_current_metrics
 from tests.conftest import JSON, PASSWORD, audio_files, login, make_user, upload
+from tests.databases import a_worker_commits
 from tests.reports.test_feedback import STORY
 from tests.reports.test_stored_metrics import measured_attempt
 
@@ -380,3 +381,29 @@ def test_orphaned_pieces_of_streamed_recordings_are_swept(client, app, audio_fix
     with app.app_context():
         assert sweep_orphans() == 1
     assert not orphan.exists() and recent.exists() and kept.exists()
+
+
+def test_retention_marks_old_answers_after_a_worker_commits_during_the_sweep(
+    client, app, audio_fixtures, monkeypatch
+):
+    # The sweep read a user's old answers, deleted their files, then marked them; a worker
+    # that committed between the read and the marks left the sweep unable to write ("database
+    # is locked"): the files were gone and the answers still offered them.
+    monkeypatch.setattr("app.worker.queue.queue.enqueue_transcription", lambda attempt_id: None)
+    old = upload(client, audio_fixtures / "short.wav").json["id"]
+    with app.app_context():
+        attempt = db.session.get(Attempt, old)
+        attempt.status, attempt.created_at = "done", utcnow() - timedelta(days=40)
+        db.session.commit()
+    client.post("/settings", data={"retention_days": "30"})
+    with (
+        app.app_context(),
+        a_worker_commits(
+            app, after="SELECT users.id", at=r"SELECT attempts\.",
+            sql="UPDATE questions SET answer_seconds = 41",
+        ) as worker,
+    ):  # fmt: skip
+        assert apply_retention() == 1
+        assert db.session.get(Attempt, old).audio_deleted_at is not None
+    assert worker == ["waited"]
+    assert audio_files(app) == []

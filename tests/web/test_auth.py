@@ -7,10 +7,11 @@ import re
 import pytest
 
 from app import create_app
-from app.accounts.identity import find_user, reset_token
+from app.accounts.identity import create_api_token, find_user, reset_token
 from app.extensions import db
 from app.models import User
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import JSON, PASSWORD, make_user
+from tests.databases import a_worker_commits
 
 
 def test_anonymous_visitors_are_sent_to_log_in(anon):
@@ -223,3 +224,22 @@ def test_user_ids_are_not_session_ids(app):
     with app.app_context():
         user = db.session.execute(db.select(User)).scalar_one()
         assert user.get_id() != str(user.id) and len(user.get_id()) == 32
+
+
+def test_an_api_call_that_writes_keeps_the_write_lock_after_noting_the_token(app, anon):
+    # Noting the token's use commits halfway through the request; a worker that committed
+    # right then left the rest of the request reading a stale snapshot, and its write got
+    # "database is locked" at once (a 500 for an API client starting an interview).
+    make_user(app, "script@example.com")
+    with app.app_context():
+        token = create_api_token(find_user("script@example.com"), "script")
+    with a_worker_commits(
+        app, after="UPDATE api_tokens", sql="UPDATE questions SET answer_seconds = 41"
+    ) as worker:
+        response = anon.post(
+            "/api/v1/mock-interviews",
+            json={"category": "Conflict", "count": 3},
+            headers={"Authorization": f"Bearer {token}", **JSON},
+        )
+    assert response.status_code == 201, response.get_json()
+    assert worker == ["waited"]
