@@ -111,12 +111,22 @@ class Heartbeat(threading.Thread):
 
     def run(self) -> None:
         while not self.stopped.wait(self.lease_s / 3):
-            with self.app.app_context(), db.engine.begin() as conn:
-                conn.execute(
-                    update(Attempt)
-                    .where(Attempt.id == self.attempt_id, Attempt.status == "transcribing")
-                    .values(lease_until=utcnow() + timedelta(seconds=self.lease_s))
-                )
+            try:
+                self.renew()
+            except Exception:
+                # A database busy past its timeout, or a dropped connection: the lease still
+                # has two beats to run, so try again at the next one rather than let the
+                # thread die and the reaper hand a job in progress to another worker.
+                log.warning("the lease of attempt %s was not renewed; trying again at the "
+                            "next beat", self.attempt_id, exc_info=True)  # fmt: skip
+
+    def renew(self) -> None:
+        with self.app.app_context(), db.engine.begin() as conn:
+            conn.execute(
+                update(Attempt)
+                .where(Attempt.id == self.attempt_id, Attempt.status == "transcribing")
+                .values(lease_until=utcnow() + timedelta(seconds=self.lease_s))
+            )
 
 
 def _finish(attempt_id: int, counters: dict[str, float], **values) -> bool:

@@ -283,3 +283,33 @@ def test_the_transcript_is_saved_before_the_answer_is_read_by_meaning(
         assert seen == [("done", Heard.text, None, "keywords")]
         assert attempt.metrics["read_by"] == "meaning"
         assert attempt.metrics_version == metrics_fingerprint(attempt.question)
+
+
+def test_a_heartbeat_that_fails_once_beats_again(app, monkeypatch, caplog):
+    # A renewal that failed (the database busy past its timeout) ended the thread, silently:
+    # the lease then ran out under a job still in progress, and the reaper queued it again.
+    import time
+
+    from sqlalchemy.exc import OperationalError
+
+    from app.worker import jobs
+    from app.worker.jobs import Heartbeat
+
+    calls, update = [], jobs.update
+
+    def busy_once(*args):
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            raise OperationalError("UPDATE attempts", {}, Exception("database is locked"))
+        return update(*args)
+
+    monkeypatch.setattr(jobs, "update", busy_once)
+    beat = Heartbeat(app, 1, lease_s=0.3)
+    beat.start()
+    deadline = time.monotonic() + 10
+    while len(calls) < 3 and beat.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    beat.stopped.set()
+    beat.join(5)
+    assert len(calls) >= 3, "the heartbeat stopped after one failed renewal"
+    assert "was not renewed" in caplog.text
