@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from flask import Flask, Request, current_app, has_request_context, request
+from flask import Flask, Request, current_app, g, has_app_context, request
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -187,6 +187,10 @@ def _tune_sqlite(app: Flask) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
+    @app.before_request  # before any other (registered first): nothing has read yet
+    def _note_method():
+        g.changes_things = request.method not in ("GET", "HEAD", "OPTIONS")
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         immediate = conn.get_execution_options().get("sqlite_immediate") or _changes_things()
@@ -194,6 +198,7 @@ def _tune_sqlite(app: Flask) -> None:
 
 
 def _changes_things() -> bool:
-    """Whether this is a request whose method changes something (a form, an upload, an API
-    call that writes): every transaction it begins will write, or may."""
-    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    """Whether this is the app context of a request whose method changes something (a form,
+    an upload, an API call that writes): every transaction it begins will write, or may. A
+    job run inside the request (tests, one-off scripts) has an app context of its own."""
+    return has_app_context() and g.get("changes_things", False)

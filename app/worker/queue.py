@@ -8,11 +8,14 @@ which every worker runs when it starts and every ``REAP_INTERVAL_SECONDS`` after
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flask import current_app, has_app_context
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 
+from app.extensions import db
 from app.privacy.retention import hourly_cleanup
 from app.recordings.streaming import finish_abandoned
 from app.reports.stored import refresh_metrics
@@ -36,6 +39,20 @@ REFRESH_PER_JOB = 20
 # The interviewer's next words are made while the candidate answers; any transcript, final
 # or live, matters more to the candidate than speech that is needed only after Stop.
 SPEECH_PRIORITY = -5
+
+
+@contextmanager
+def job_context(app: Flask):
+    """The app context a job runs in. Run at once in the caller's thread (tests, one-off
+    scripts), a job first ends a transaction of the caller's that has changed nothing, as a
+    worker would only start once the caller's reads were done: on SQLite the caller may hold
+    the write lock from BEGIN (a POST does), and the job's own write would wait on it."""
+    if has_app_context() and current_app.config["QUEUE_IMMEDIATE"]:
+        caller = db.session()
+        if caller.in_transaction() and not (caller.new or caller.dirty or caller.deleted):
+            caller.commit()
+    with app.app_context():
+        yield
 
 
 class JobQueue:
@@ -65,35 +82,35 @@ class JobQueue:
             )
 
         def transcribe_attempt_job(attempt_id: int) -> None:
-            with app.app_context():
+            with job_context(app):
                 transcribe_attempt(attempt_id)
 
         def transcribe_live_job(attempt_id: int) -> None:
-            with app.app_context():
+            with job_context(app):
                 transcribe_live(attempt_id)
 
         def prepare_speech_job(texts: list[str]) -> None:
             # One text takes Piper 0.3-1 s; a transcript queued meanwhile goes first, and
             # the texts left come back behind it.
-            with app.app_context():
+            with job_context(app):
                 left = prepare_interviewer_speech(texts, lambda: self.pending() > 0)
             if left:
                 self.enqueue_speech(left)
 
         def reap_job() -> None:
-            with app.app_context():
+            with job_context(app):
                 for attempt_id in reap():
                     self.enqueue_transcription(attempt_id)
                 finish_abandoned()
 
         def retention_job() -> None:
-            with app.app_context():
+            with job_context(app):
                 _retained, orphans = hourly_cleanup()
                 if orphans:
                     log.info("removed %s stored file(s) that no answer refers to", orphans)
 
         def refresh_metrics_job(after: int = 0) -> None:
-            with app.app_context():
+            with job_context(app):
                 stored, left_after = refresh_metrics(after, REFRESH_PER_JOB)
             if stored:
                 log.info("stored the metrics of %s answer(s) measured again", stored)
