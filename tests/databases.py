@@ -88,6 +88,21 @@ class PostgresDatabases:
         self._execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
 
 
+def write_elsewhere(app, sql: str, params: tuple = ()) -> str:
+    """Commit ``sql`` from a second SQLite connection (a worker, another request) at once:
+    ``"committed"``, or ``"waited"`` when someone holds the write lock (0.3 s tried)."""
+    other = sqlite3.connect(app.config["DATABASE_URL"].removeprefix("sqlite:///"), timeout=0.3)
+    try:
+        other.execute(sql, params)
+        other.commit()
+        return "committed"
+    except sqlite3.OperationalError as err:
+        assert "locked" in str(err), err
+        return "waited"
+    finally:
+        other.close()
+
+
 @contextmanager
 def a_worker_commits(app, after: str, sql: str, params: tuple = (), at: str = r"SELECT\b"):
     """While inside, a second connection (a worker) commits ``sql`` on SQLite at the first
@@ -98,7 +113,6 @@ def a_worker_commits(app, after: str, sql: str, params: tuple = (), at: str = r"
     request already held the write lock and the worker had to wait its turn."""
     if not app.config["DATABASE_URL"].startswith("sqlite"):
         pytest.skip("a stale read snapshot refusing a write is SQLite's rule")
-    path = app.config["DATABASE_URL"].removeprefix("sqlite:///")
     outcome: list[str] = []
     seen: list[str] = []
     with app.app_context():
@@ -109,16 +123,7 @@ def a_worker_commits(app, after: str, sql: str, params: tuple = (), at: str = r"
         if statement.startswith(after):
             seen.append(statement)
         elif seen and not outcome and re.match(at, statement):
-            other = sqlite3.connect(path, timeout=0.3)
-            try:
-                other.execute(sql, params)
-                other.commit()
-                outcome.append("committed")
-            except sqlite3.OperationalError as err:
-                assert "locked" in str(err), err
-                outcome.append("waited")
-            finally:
-                other.close()
+            outcome.append(write_elsewhere(app, sql, params))
 
     event.listen(engine, "after_cursor_execute", worker)
     try:

@@ -85,6 +85,10 @@ def _save_new(upload, owner_id, question, practice_id, upload_id) -> Attempt:
     written: list[str] = []
     try:
         check_room(owner_id, raw.stat().st_size)
+        # No transaction stays open while the recording is decoded (seconds, up to the
+        # decode timeout): on SQLite a POST holds the write lock from its first read, and
+        # every other writer, the workers included, would wait on it.
+        db.session.commit()
         stored = store_checked(raw, written)
         attempt = Attempt(
             owner_id=owner_id,

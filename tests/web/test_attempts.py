@@ -9,6 +9,7 @@ import pytest
 from app.extensions import db
 from app.models import Attempt, Question, User
 from tests.conftest import HTMX, JSON, audio_files, upload, words_of
+from tests.databases import write_elsewhere
 
 SPOKEN = {"team", "deadline", "client", "scope", "project"}
 
@@ -377,3 +378,22 @@ def test_a_recording_missing_from_storage_is_a_clear_404(client, app, audio_fixt
     response = client.get(f"/attempts/{attempt_id}/audio")
     assert response.status_code == 404
     assert "recording file is missing" in response.get_data(as_text=True)
+
+
+def test_other_writers_go_on_while_an_upload_is_decoded(client, app, audio_fixtures, monkeypatch):
+    # The upload's first read took SQLite's write lock (a POST does) and kept it while
+    # ffmpeg decoded, up to the decode timeout: every worker and every other upload waited,
+    # and past the 15 s busy timeout failed with "database is locked".
+    if not app.config["DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("the write lock held from BEGIN is SQLite's")
+    from app.recordings import upload as uploads
+
+    seen, decode = [], uploads.store_checked
+
+    def decoding(*args, **kwargs):
+        seen.append(write_elsewhere(app, "UPDATE questions SET answer_seconds = 41"))
+        return decode(*args, **kwargs)
+
+    monkeypatch.setattr(uploads, "store_checked", decoding)
+    assert upload(client, audio_fixtures / "short.wav").status_code == 201
+    assert seen == ["committed"]
