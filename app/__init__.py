@@ -190,6 +190,10 @@ def _tune_sqlite(app: Flask) -> None:
     @app.before_request  # before any other (registered first): nothing has read yet
     def _note_method():
         g.changes_things = request.method not in ("GET", "HEAD", "OPTIONS")
+        if g.changes_things and request.mimetype == "multipart/form-data":
+            # Receive an upload whole before the first read takes the write lock: a slow
+            # client would otherwise hold every other writer up for as long as it sends.
+            request.form  # noqa: B018
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):

@@ -397,3 +397,35 @@ def test_other_writers_go_on_while_an_upload_is_decoded(client, app, audio_fixtu
     monkeypatch.setattr(uploads, "store_checked", decoding)
     assert upload(client, audio_fixtures / "short.wav").status_code == 201
     assert seen == ["committed"]
+
+
+def test_other_writers_go_on_while_an_api_upload_is_received(
+    app, anon, audio_fixtures, monkeypatch
+):
+    # An API call's token was read first, which took SQLite's write lock (a POST does), and
+    # the body arrived after: a slow client held every worker and upload up as it sent.
+    if not app.config["DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("the write lock held from BEGIN is SQLite's")
+    from app import SpoolingRequest
+    from app.accounts.identity import create_api_token, find_user
+    from tests.conftest import make_user
+
+    make_user(app, "script@example.com")
+    with app.app_context():
+        token = create_api_token(find_user("script@example.com"), "script")
+    seen, receive = [], SpoolingRequest._get_file_stream
+
+    def receiving(self, *args, **kwargs):
+        seen.append(write_elsewhere(app, "UPDATE questions SET answer_seconds = 41"))
+        return receive(self, *args, **kwargs)
+
+    monkeypatch.setattr(SpoolingRequest, "_get_file_stream", receiving)
+    with (audio_fixtures / "short.wav").open("rb") as handle:
+        response = anon.post(
+            "/api/v1/attempts",
+            data={"question_id": "1", "audio": (handle, "short.wav")},
+            headers={"Authorization": f"Bearer {token}", **JSON},
+            content_type="multipart/form-data",
+        )
+    assert response.status_code == 202, response.get_json()
+    assert seen == ["committed"]
