@@ -5,6 +5,9 @@ administration (``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``). The 
 migrates one template database per run and gives every test its own copy of it
 (``CREATE DATABASE ... TEMPLATE``, a file copy on the server: far quicker than migrating
 per test). Copies are dropped when their test ends.
+
+On SQLite, ``write_elsewhere`` and ``a_worker_commits`` play a second writer (a worker,
+another request) at an exact moment, for the tests of who holds the write lock when.
 """
 
 from __future__ import annotations
