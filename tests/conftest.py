@@ -20,7 +20,7 @@ from app import create_app
 from app.accounts.identity import create_user, find_user
 from app.extensions import db
 from app.questions.banks import sync_banks
-from tests.databases import ADMIN_URL, PostgresDatabases, using_postgres
+from tests.databases import ADMIN_URL, PostgresDatabases, using_postgres, watch_reads_that_write
 from tests.fixtures.make_fixtures import make_all
 from tests.fixtures.malformed import make_corpus
 
@@ -130,6 +130,8 @@ def build_app(folder: Path, model_cache: Path, migrate: bool = True, **config):
         with app.app_context():
             upgrade(directory=app.extensions["migrate"].directory)
             sync_banks(Path(app.config["QUESTION_BANKS_DIR"]))
+    if os.environ.get("REBOUND_LOCK_AUDIT") and app.config["DATABASE_URL"].startswith("sqlite"):
+        watch_reads_that_write(app, Path(os.environ["REBOUND_LOCK_AUDIT"]))
     return app
 
 

@@ -133,3 +133,33 @@ def a_worker_commits(app, after: str, sql: str, params: tuple = (), at: str = r"
         yield outcome
     finally:
         event.remove(engine, "after_cursor_execute", worker)
+
+
+def watch_reads_that_write(app, report: Path) -> None:
+    """Note in ``report`` every write the app's own code makes in a SQLite transaction that
+    began DEFERRED and has already read: such a write fails at once ("database is locked")
+    whenever another connection committed after the read. An audit run of the suite
+    (``REBOUND_LOCK_AUDIT=FILE``), not a check of every run."""
+    import traceback
+
+    with app.app_context():
+        engine = db.engine
+
+    def watch(conn, _cursor, statement, *_rest):
+        head = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
+        state = conn.info.setdefault("lock_audit", {"deferred": False, "read": False})
+        if head == "BEGIN":
+            state.update(deferred="IMMEDIATE" not in statement.upper(), read=False)
+        elif head in ("COMMIT", "ROLLBACK"):
+            state.update(deferred=False, read=False)
+        elif head == "SELECT":
+            state["read"] = True
+        elif head in ("INSERT", "UPDATE", "DELETE") and state["deferred"] and state["read"]:
+            frames = [f for f in traceback.extract_stack()[:-1]
+                      if "/app/" in f.filename or "/tests/" in f.filename]  # fmt: skip
+            if frames and "/app/" in frames[-1].filename:  # the app's write, not a test's
+                where = " < ".join(f"{Path(f.filename).name}:{f.lineno}" for f in frames[:-7:-1])
+                with report.open("a") as out:
+                    out.write(f"{statement.split(chr(10))[0][:80]} @ {where}\n")
+
+    event.listen(engine, "after_cursor_execute", watch)

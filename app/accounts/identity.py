@@ -91,10 +91,12 @@ def create_user(
     problem = password_problem(password, email)
     if problem:
         raise AccountError(problem)
+    password_hash = hash_password(password)  # slow on purpose: before the write lock
+    begin_write()  # the check below and the insert, with no writer in between
     if find_user(email) is not None:
         raise AccountError("An account with this email already exists. Log in instead.")
     user = User(email=email, role=role, display_name=display_name.strip()[:120],
-                password_hash=hash_password(password),
+                password_hash=password_hash,
                 email_verified_at=utcnow() if verified else None)  # fmt: skip
     db.session.add(user)
     db.session.commit()

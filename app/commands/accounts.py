@@ -16,6 +16,7 @@ from app.accounts.identity import (
     reset_token,
 )
 from app.commands.database import prepare_database
+from app.extensions import begin_write
 from app.feedback.invitations import claim_email_invitations
 
 
@@ -49,7 +50,10 @@ def users_create(email: str, role: str, password_stdin: bool, name: str) -> None
         user = create_user(email, _read_password(password_stdin), role, name, verified=True)
     except AccountError as err:
         raise click.ClickException(str(err)) from err
-    claim_email_invitations(user)  # shares sent to this address before it had an account
+    # Shares sent to this address before it had an account: read, then linked, with the
+    # lock taken first (the server's worker may commit meanwhile; web requests do the same).
+    begin_write()
+    claim_email_invitations(user)
     click.echo(f"created {user.role} {user.email}")
 
 
@@ -77,6 +81,7 @@ def tokens_group() -> None:
 def tokens_create(email: str, name: str) -> None:
     """Create an API token for a user; the token alone is printed on the last line."""
     prepare_database(current_app._get_current_object())
+    begin_write()  # the user is read, then the token written: no other writer in between
     user = find_user(email)
     if user is None:
         raise click.ClickException(f"no account for {email}: create it with `rebound users create`")

@@ -243,3 +243,16 @@ def test_an_api_call_that_writes_keeps_the_write_lock_after_noting_the_token(app
         )
     assert response.status_code == 201, response.get_json()
     assert worker == ["waited"]
+
+
+def test_cli_tokens_are_made_after_a_worker_commits_during_the_command(runner, app):
+    # `rebound tokens create` read the user, then wrote the token: a server's worker that
+    # committed in between made the command fail with "database is locked".
+    make_user(app, "script@example.com")
+    with a_worker_commits(
+        app, after="BEGIN", at=r"SELECT users\.", sql="UPDATE questions SET answer_seconds = 41"
+    ) as worker:
+        made = runner.invoke(args=["tokens", "create", "script@example.com"])
+    assert made.exit_code == 0, made.output
+    assert made.output.strip().splitlines()[-1].startswith("rbd_")
+    assert worker == ["waited"]
