@@ -130,9 +130,21 @@ def build_app(folder: Path, model_cache: Path, migrate: bool = True, **config):
         with app.app_context():
             upgrade(directory=app.extensions["migrate"].directory)
             sync_banks(Path(app.config["QUESTION_BANKS_DIR"]))
-    if os.environ.get("REBOUND_LOCK_AUDIT") and app.config["DATABASE_URL"].startswith("sqlite"):
-        watch_reads_that_write(app, Path(os.environ["REBOUND_LOCK_AUDIT"]))
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        audit = os.environ.get("REBOUND_LOCK_AUDIT")
+        app.extensions["reads_that_write"] = watch_reads_that_write(
+            app, Path(audit) if audit else None
+        )
     return app
+
+
+def check_reads_that_write(app) -> None:
+    """Fail the test if a request wrote from a read snapshot (``watch_reads_that_write``)."""
+    found = app.extensions.get("reads_that_write")
+    assert not found, (
+        "a request wrote in a SQLite transaction that began DEFERRED and had read; take the "
+        "lock first (app/__init__.py, begin_write):\n" + "\n".join(found)
+    )
 
 
 @pytest.fixture
@@ -143,6 +155,7 @@ def app(tmp_path, model_cache, database_url, postgres):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+    check_reads_that_write(app)
 
 
 PASSWORD = "a long enough test passphrase"
@@ -217,6 +230,7 @@ def mail_app(tmp_path, model_cache, database_url, postgres, mailbox):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+    check_reads_that_write(app)
 
 
 @pytest.fixture

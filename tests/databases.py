@@ -135,13 +135,18 @@ def a_worker_commits(app, after: str, sql: str, params: tuple = (), at: str = r"
         event.remove(engine, "after_cursor_execute", worker)
 
 
-def watch_reads_that_write(app, report: Path) -> None:
-    """Note in ``report`` every write the app's own code makes in a SQLite transaction that
-    began DEFERRED and has already read: such a write fails at once ("database is locked")
-    whenever another connection committed after the read. An audit run of the suite
-    (``REBOUND_LOCK_AUDIT=FILE``), not a check of every run."""
+def watch_reads_that_write(app, report: Path | None = None) -> list[str]:
+    """Watch for writes the app's own code makes in a SQLite transaction that began DEFERRED
+    and has already read: such a write fails at once ("database is locked") whenever another
+    connection committed after the read. Returns the list those made inside a request go
+    to (``conftest`` fails a test whose app has any). With ``report``, every such write of
+    the app's code, inside a request or not (the command line, a job), is also noted there:
+    an audit run of the suite (``REBOUND_LOCK_AUDIT=FILE``)."""
     import traceback
 
+    from flask import has_request_context
+
+    found: list[str] = []
     with app.app_context():
         engine = db.engine
 
@@ -155,11 +160,20 @@ def watch_reads_that_write(app, report: Path) -> None:
         elif head == "SELECT":
             state["read"] = True
         elif head in ("INSERT", "UPDATE", "DELETE") and state["deferred"] and state["read"]:
+            in_request = has_request_context()
+            if not in_request and report is None:
+                return
             frames = [f for f in traceback.extract_stack()[:-1]
                       if "/app/" in f.filename or "/tests/" in f.filename]  # fmt: skip
-            if frames and "/app/" in frames[-1].filename:  # the app's write, not a test's
-                where = " < ".join(f"{Path(f.filename).name}:{f.lineno}" for f in frames[:-7:-1])
+            if not frames or "/app/" not in frames[-1].filename:
+                return  # a test's own write, not the app's
+            where = " < ".join(f"{Path(f.filename).name}:{f.lineno}" for f in frames[:-7:-1])
+            line = f"{statement.split(chr(10))[0][:80]} @ {where}"
+            if in_request:
+                found.append(line)
+            if report is not None:
                 with report.open("a") as out:
-                    out.write(f"{statement.split(chr(10))[0][:80]} @ {where}\n")
+                    out.write(line + "\n")
 
     event.listen(engine, "after_cursor_execute", watch)
+    return found
