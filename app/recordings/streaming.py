@@ -138,11 +138,20 @@ def store_piece(attempt: Attempt, seq: int, body: bytes) -> bool:
     db.session.commit()  # no transaction stays open while the bytes are stored
     key = _save_bytes(body)
     _start_write()
+    # Stop may have finished the recording while the bytes were stored: asked again under the
+    # write lock, a piece joins only a recording that is still being made (a finished one has
+    # been joined and its pieces dropped; a piece stored now would be lost bytes on the quota).
+    still = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.RECORDING)
+        .values(last_piece_at=utcnow())
+    )
+    if still.rowcount != 1:
+        db.session.rollback()
+        forget(current_app.extensions["rebound_store"], [key])
+        raise NotRecording("This recording is already finished; it takes no more pieces.")
     db.session.add(
         AttemptPiece(attempt_id=attempt_id, seq=seq, size=len(body), sha256=digest, key=key)
-    )
-    db.session.execute(
-        update(Attempt).where(Attempt.id == attempt_id).values(last_piece_at=utcnow())
     )
     try:
         db.session.commit()

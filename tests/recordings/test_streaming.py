@@ -105,6 +105,37 @@ def test_a_repeated_piece_is_stored_once_and_different_bytes_are_refused(
     assert late.status_code == 409 and "already finished" in late.json["error"]
 
 
+def test_a_piece_that_arrives_while_stop_finishes_is_refused_and_not_kept(
+    client, app, audio_fixtures, queued, monkeypatch
+):
+    """Stop finishes the recording between a piece's first check and its write: the piece is
+    refused, and neither its row nor its bytes stay behind on the finished recording."""
+    attempt_id = start(client).json["id"]
+    pieces = pieces_of(audio_fixtures / "answer.webm", 4)
+    for seq, piece in enumerate(pieces[:3]):
+        assert put(client, attempt_id, seq, piece).status_code == 204
+    saved: list[str] = []
+    real_save = streaming._save_bytes
+
+    def save_while_stop_finishes(body: bytes) -> str:
+        saved.append(real_save(body))
+        with db.engine.begin() as other:  # the finish request, on its own connection
+            other.execute(
+                db.update(Attempt).where(Attempt.id == attempt_id).values(status="queued")
+            )
+        return saved[-1]
+
+    monkeypatch.setattr(streaming, "_save_bytes", save_while_stop_finishes)
+    late = put(client, attempt_id, 3, pieces[3])
+    assert late.status_code == 409 and "already finished" in late.json["error"]
+    with app.app_context():
+        seqs = db.session.execute(
+            db.select(AttemptPiece.seq).filter_by(attempt_id=attempt_id)
+        ).scalars()
+        assert sorted(seqs) == [0, 1, 2]
+        assert saved and not app.extensions["rebound_store"].exists(saved[0])
+
+
 def test_a_gap_at_finish_names_the_missing_pieces(client, app, audio_fixtures, queued):
     attempt_id = start(client).json["id"]
     pieces = pieces_of(audio_fixtures / "answer.webm", 6)
