@@ -6,7 +6,7 @@ anything not visible answers 404, never 403, so ids reveal nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import abort
@@ -35,20 +35,41 @@ def shares_with(recruiter: User) -> list[Share]:
     ).unique().scalars())  # fmt: skip
 
 
-def debrief_question_ids(share: Share) -> set[int]:
-    """Questions of the interviews a share includes: their plans and the dictation prompts."""
+def debrief_questions(share: Share) -> dict[int, datetime]:
+    """Questions of the interviews a share includes (their plans and the dictation prompts),
+    each with when its interview was logged: the debrief shares the answers given for it, from
+    then on, never the history of a bank question its plan happens to hold."""
     if not share.interview_ids:
-        return set()
+        return {}
     interviews = db.session.execute(
         db.select(Interview).where(Interview.id.in_(share.interview_ids),
                                    Interview.owner_id == share.candidate_id)
     ).scalars().all()  # fmt: skip
-    ids = {qid for interview in interviews for qid in interview.plan_question_ids}
-    own = [i.id for i in interviews]
-    ids |= set(db.session.execute(db.select(Question.id).where(
-        Question.interview_id.in_(own) | Question.key.in_([f"dictation-{i}" for i in own])
-    )).scalars())  # fmt: skip
-    return ids
+    since: dict[int, datetime] = {}
+
+    def cover(question_id: int, logged: datetime) -> None:
+        since[question_id] = min(since.get(question_id, logged), logged)
+
+    for interview in interviews:
+        for question_id in interview.plan_question_ids:
+            cover(question_id, interview.created_at)
+        for question_id in db.session.execute(db.select(Question.id).where(
+            (Question.interview_id == interview.id) | (Question.key == f"dictation-{interview.id}")
+        )).scalars():  # fmt: skip
+            cover(question_id, interview.created_at)
+    return since
+
+
+def assignments_under(share: Share) -> dict[int, datetime]:
+    """The questions the share's recruiter assigned its candidate, each from when its answers
+    reach the recruiter: the assignment, and never before this share began. An assignment
+    made under an earlier share, since revoked, does not bring back what the candidate
+    answered while nothing was shared."""
+    if not share.recruiter_id:
+        return {}
+    began = share.accepted_at or share.created_at
+    return {question_id: max(assigned, began)
+            for question_id, assigned in assigned_since(share.recruiter_id, share.candidate_id).items()}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -62,6 +83,8 @@ class Scope:
     followed: dict[int, datetime]
     # The answers given in the mock interviews shared whole.
     interview_answers: frozenset[int] = frozenset()
+    # The questions of shared debriefs, from when each interview was logged.
+    debriefs: dict[int, datetime] = field(default_factory=dict)
 
 
 def followed_questions(share: Share) -> dict[int, datetime]:
@@ -90,9 +113,8 @@ def mock_interview_answers(share: Share) -> frozenset[int]:
 def coverage(shares: list[Share]) -> list[tuple[Share, Scope]]:
     """Each active share with what it covers, worked out once per request."""
     return [
-        (s, Scope(set(s.question_ids) | debrief_question_ids(s),
-                  assigned_since(s.recruiter_id, s.candidate_id) if s.recruiter_id else {},
-                  followed_questions(s), mock_interview_answers(s)))
+        (s, Scope(set(s.question_ids), assignments_under(s), followed_questions(s),
+                  mock_interview_answers(s), debrief_questions(s)))
         for s in shares if s.active
     ]  # fmt: skip
 
@@ -115,7 +137,8 @@ def covers(share: Share, scope: Scope, attempt: Attempt) -> bool:
     ):
         return True
     for since in (scope.followed.get(attempt.question_id),
-                  scope.assigned.get(attempt.question_id)):  # fmt: skip
+                  scope.assigned.get(attempt.question_id),
+                  scope.debriefs.get(attempt.question_id)):  # fmt: skip
         if since is not None and attempt.created_at >= since:
             return True
     return False

@@ -19,7 +19,7 @@ import enum
 from app.accounts.identity import AccountError, find_user, normalise_email
 from app.accounts.mail import mail_configured
 from app.extensions import db
-from app.models import Attempt, MockInterview, Share, User, utcnow
+from app.models import Attempt, Interview, MockInterview, Share, User, utcnow
 
 
 class InvitationRefused(AccountError):
@@ -39,14 +39,19 @@ class ShareState(enum.StrEnum):
 
 
 def invite(candidate: User, recruiter_email: str, attempt_ids: list[int] | None = None,
-           question_ids: list[int] | None = None,
-           interview_ids: list[int] | None = None, later: bool = False) -> Share:  # fmt: skip
+           question_ids: list[int] | None = None, interview_ids: list[int] | None = None,
+           later: bool = False, everything: bool = False) -> Share:  # fmt: skip
     """Share with a recruiter by email; a recruiter account with that proven address has it
-    at once, anyone else only through the invitation link. ``later``: the chosen answers'
+    at once, anyone else only through the invitation link. ``everything`` shares every
+    answer; otherwise only the chosen answers, questions and debriefs that are the
+    candidate's own, and a choice that names none of those (ids gone since the page was
+    drawn, or never theirs) is refused, never widened. ``later``: the chosen answers'
     questions are followed, so the answers given to them afterwards are shared too."""
     email = normalise_email(recruiter_email)
     if email == candidate.email:
         raise AccountError("That is your own address: share with your recruiter or coach.")
+    if everything:
+        attempt_ids, question_ids, interview_ids = [], [], []
     own = set(
         db.session.execute(db.select(Attempt.id).where(Attempt.owner_id == candidate.id)).scalars()
     )
@@ -57,10 +62,18 @@ def invite(candidate: User, recruiter_email: str, attempt_ids: list[int] | None 
         ).scalars()
     )
     question_ids = sorted(set(question_ids or []) & answered)
-    share = Share(candidate_id=candidate.id, recruiter_email=email,
-                  everything=not attempt_ids and not question_ids and not interview_ids,
+    debriefs = set(
+        db.session.execute(
+            db.select(Interview.id).where(Interview.owner_id == candidate.id)
+        ).scalars()
+    )
+    interview_ids = sorted(set(interview_ids or []) & debriefs)
+    if not everything and not (attempt_ids or question_ids or interview_ids):
+        raise AccountError("None of what you chose is there any more (deleted, or from an "
+                           "older page): reload the page and tick what to share again.")  # fmt: skip
+    share = Share(candidate_id=candidate.id, recruiter_email=email, everything=everything,
                   attempt_ids=attempt_ids, question_ids=question_ids,
-                  interview_ids=sorted(set(interview_ids or [])))  # fmt: skip
+                  interview_ids=interview_ids)  # fmt: skip
     if later:
         for attempt in db.session.execute(
             db.select(Attempt).where(Attempt.id.in_(attempt_ids))

@@ -215,7 +215,7 @@ def create_share():
     if not isinstance(data, dict) or not data.get("recruiter_email"):
         return jsonify(error='Send a JSON object: {"recruiter_email": "coach@example.com"}.'), 400
     try:
-        share = invite(g.user, str(data["recruiter_email"]))
+        share = invite(g.user, str(data["recruiter_email"]), everything=True)
     except AccountError as err:
         return jsonify(error=str(err)), 422
     return jsonify(

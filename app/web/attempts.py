@@ -49,7 +49,7 @@ from app.reports.takeaway import length_note, rates_judged
 from app.reports.units import clock
 from app.web.charts import line_chart
 from app.web.errors import error_response, wants_json
-from app.web.params import int_arg
+from app.web.params import form_ids, int_arg
 from app.web.practice import answer_page
 from app.web.rendering import render
 
@@ -226,7 +226,7 @@ def addressed(attempt_id: int, comment_id: int):
 def share(attempt_id: int):
     """The Share button: add this answer to chosen shares, or share it with someone new."""
     attempt = owned_attempt(g.user, attempt_id)
-    chosen = [int(v) for v in request.form.getlist("share") if v.isdigit()]
+    chosen = form_ids(request.form.getlist("share"))
     later = request.form.get("later") == "1"
     email = request.form.get("email", "").strip()
     try:

@@ -32,7 +32,7 @@ from app.questions.debriefs import (
 )  # fmt: skip
 from app.questions.practices import start_practice
 from app.questions.selection import categories, practice_questions
-from app.web.params import int_arg
+from app.web.params import form_ids, int_arg
 from app.web.rendering import render
 
 bp = Blueprint("debriefs", __name__, url_prefix="/interviews")
@@ -141,7 +141,7 @@ def outcome(interview_id: int):
 def feedback(interview_id: int):
     """Record feedback received, and which questions it concerns."""
     interview = _owned(interview_id)
-    ids = [int(v) for v in request.form.getlist("question") if v.isdigit()]
+    ids = form_ids(request.form.getlist("question"))
     try:
         add_feedback(interview, request.form.get("source", ""), request.form.get("body", ""), ids)
     except DebriefError as err:

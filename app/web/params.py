@@ -26,6 +26,12 @@ def int_arg(raw: str | None, default: int | None = None) -> int | None:
     return value if value is None or abs(value) <= MAX_ID else default
 
 
+def form_ids(values: list[str]) -> list[int]:
+    """The ids among a form's repeated values (ticked boxes): plain ASCII digits naming a
+    number an id can be; anything else ("²", "1e3", a number past any id) is left out."""
+    return [int(v) for v in values if v.isascii() and v.isdigit() and 0 < int(v) <= MAX_ID]
+
+
 def json_id(value) -> int | None:
     """An id from a JSON body: a whole number an id column can hold (JSON's true and false
     are not numbers here, though Python counts them as ints); anything else is None."""

@@ -16,6 +16,7 @@ from app.feedback.invitations import (
     share_state,
 )  # fmt: skip
 from app.models import Attempt, Share
+from app.web.params import form_ids
 from app.web.rendering import render
 
 bp = Blueprint("shares", __name__, url_prefix="/shares")
@@ -32,10 +33,13 @@ def index():
     """The candidate's shares, and a form to share with someone new."""
     error = None
     if request.method == "POST":
-        chosen = [int(v) for v in request.form.getlist("attempt") if v.isdigit()]
-        questions = [int(v) for v in request.form.getlist("question") if v.isdigit()]
-        picking = request.form.get("what") == "chosen"
-        if picking and not chosen and not questions:
+        chosen = form_ids(request.form.getlist("attempt"))
+        questions = form_ids(request.form.getlist("question"))
+        what = request.form.get("what")
+        picking = what == "chosen"
+        if what not in ("chosen", "everything"):
+            error = "Choose what to share: everything, or only the answers you tick."
+        elif picking and not chosen and not questions:
             error = "Tick the answers or questions to share, or choose “everything”."
         else:
             try:
@@ -45,6 +49,7 @@ def index():
                     attempt_ids=chosen if picking else [],
                     question_ids=questions if picking else [],
                     later=picking and request.form.get("later") == "1",
+                    everything=not picking,
                 )
             except AccountError as err:
                 error = str(err)

@@ -215,3 +215,72 @@ def test_assigning_searches_the_question_list(client, app, coach):
     body = fragment.get_data(as_text=True)
     assert "<html" not in body and "No question matches" in body
     assert recruiter.get("/review/candidates/1?q=%25_%5C").status_code == 200
+
+
+@pytest.mark.asvs("4.1.3")
+def test_an_old_assignment_opens_nothing_answered_while_nothing_was_shared(client, app, coach):
+    """A coach assigned a question under a share the candidate then ended. Answers given while
+    nothing was shared stay private when a later, narrower share begins; answers given under
+    the new share still reach the coach who asked for them."""
+    recruiter, first, q1, q2 = coach
+    assert (
+        client.post("/shares", data={"email": "r@example.com", "what": "everything"}).status_code
+        == 302
+    )
+    recruiter.post("/review/candidates/1/assign", data={"question_id": str(q2)})
+    with app.app_context():
+        ended = db.session.execute(db.select(Share.id)).scalar_one()
+    client.post(f"/shares/{ended}/revoke")
+    private = make_attempt(app, "A PRIVATE answer given while sharing nothing.", question_id=q2)
+    _later(app, private, minutes=1)
+    _share_chosen(client, first)
+    with app.app_context():
+        new = db.session.execute(db.select(Share).where(Share.id != ended)).scalar_one()
+        assert not new.everything and new.attempt_ids == [first]
+        new.accepted_at = new.created_at = new.accepted_at + timedelta(minutes=2)
+        db.session.commit()
+    assert recruiter.get(f"/attempts/{private}").status_code == 404
+    assert recruiter.get(f"/api/v1/attempts/{private}").status_code == 404
+    assert "PRIVATE" not in recruiter.get("/review").get_data(as_text=True)
+    answered_since = make_attempt(app, STORY, question_id=q2)
+    _later(app, answered_since, minutes=3)
+    assert recruiter.get(f"/attempts/{answered_since}").status_code == 200
+
+
+@pytest.mark.asvs("4.1.3")
+@pytest.mark.parametrize("gone", ["deleted answer", "unanswered question", "not a number"])
+def test_a_chosen_share_that_names_nothing_of_yours_is_refused_not_widened(
+    client, app, coach, gone
+):
+    """Ticked ids that are no longer there (deleted in another tab) or were never the
+    candidate's must not turn "only these" into "everything"."""
+    recruiter, first, q1, q2 = coach
+    secret = make_attempt(app, "My salary story, never chosen.", question_id=q1)
+    data = {"email": "r@example.com", "what": "chosen"}
+    if gone == "deleted answer":
+        doomed = make_attempt(app, STORY, question_id=q2)
+        assert client.post(f"/attempts/{doomed}/delete").status_code == 302
+        data["attempt"] = str(doomed)
+    elif gone == "unanswered question":
+        with app.app_context():
+            data["question"] = str(
+                db.session.execute(
+                    db.select(Question.id).where(Question.id.not_in([q1, q2])).limit(1)
+                ).scalar_one()
+            )
+    else:
+        data["attempt"] = "²"
+    refused = client.post("/shares", data=data)
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "reload the page" in page or "Tick the answers" in page
+    with app.app_context():
+        assert db.session.execute(db.select(Share)).scalars().all() == []
+    assert recruiter.get(f"/attempts/{secret}").status_code == 404
+    assert recruiter.get(f"/attempts/{first}").status_code == 404
+
+
+def test_sharing_says_what_to_choose_when_the_form_names_neither(client, app, coach):
+    refused = client.post("/shares", data={"email": "r@example.com"})
+    assert refused.status_code == 422
+    assert "Choose what to share" in refused.get_data(as_text=True)

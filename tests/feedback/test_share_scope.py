@@ -78,3 +78,28 @@ def test_an_assignment_shows_nothing_once_the_share_ends(client, app, debrief_sh
     assert recruiter.get(f"/attempts/{later}").status_code == 200
     client.post(f"/shares/{share_id}/revoke")
     assert recruiter.get(f"/attempts/{later}").status_code == 404
+
+
+@pytest.mark.asvs("4.1.3", "4.2.1")
+def test_a_shared_debrief_shows_its_plans_answers_from_the_interview_on(
+    client, app, debrief_shared
+):
+    """The debrief page promises "your answers to the plan": the answers given for it, not
+    every answer ever given to a bank question the plan holds."""
+    interview_id, recruiter = debrief_shared
+    with app.app_context():
+        interview = db.session.get(Interview, interview_id)
+        planned = next(
+            q for q in interview.plan_question_ids if db.session.get(Question, q).scope == "bank"
+        )
+        logged = interview.created_at
+    old = make_attempt(
+        app, "An OLD answer from two years before.", question_id=planned, days_ago=700
+    )
+    since = make_attempt(app, STORY, question_id=planned)
+    with app.app_context():
+        db.session.get(Attempt, since).created_at = logged + timedelta(seconds=1)
+        db.session.commit()
+    assert recruiter.get(f"/attempts/{old}").status_code == 404
+    assert recruiter.get(f"/api/v1/attempts/{old}").status_code == 404
+    assert recruiter.get(f"/attempts/{since}").status_code == 200

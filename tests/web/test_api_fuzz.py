@@ -50,7 +50,7 @@ def tokens(app):
     attempt_id = make_attempt(app, STORY)
     with app.app_context():
         candidate, coach = find_user("a@example.com"), find_user("coach@example.com")
-        invite(candidate, coach.email)
+        invite(candidate, coach.email, everything=True)
         other = Share(candidate_id=candidate.id, recruiter_email="x@example.com")
         db.session.add(other)
         db.session.commit()
