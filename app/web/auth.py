@@ -55,6 +55,18 @@ LOGIN_FAILED = "That email and password do not match an account. Check both and 
 SIGNUPS_PER_EMAIL = "5 per hour"  # each may send a mail to that address
 
 
+# Where an API token is a login (app.web.api and app.web.interview_api).
+API_BLUEPRINTS = frozenset({"api", "interview_api"})
+# Guesses at the password of an account already logged in (changing it, deleting the account).
+PASSWORD_CHECKS_PER_USER = "8 per minute"
+PASSWORD_CHECKS_HELD = "Too many password attempts on this account. Wait a minute, then try again."
+
+
+def password_check_key() -> str:
+    """The account whose password a logged-in form checks (one limit for every such form)."""
+    return f"password-check:{getattr(g.get('user'), 'id', None)}"
+
+
 def _login_email_key() -> str:
     return "login:" + (request.form.get("email") or "").strip().lower()[:254]
 
@@ -179,6 +191,8 @@ def logout():
 
 
 @bp.route("/password", methods=["GET", "POST"])
+@limiter.limit(PASSWORD_CHECKS_PER_USER, methods=["POST"], key_func=password_check_key,
+               error_message=PASSWORD_CHECKS_HELD)  # fmt: skip
 def change_password():
     """Change the password (ends other sessions)."""
     error = None
@@ -253,8 +267,10 @@ def init_app(app: Flask) -> None:
 
     @login_manager.request_loader
     def _from_bearer(req) -> User | None:
+        """An API token logs in to the API only: a page, a form or the settings (where a
+        password is changed and tokens are made) need the account's own login."""
         header = req.headers.get("Authorization", "")
-        if header.startswith("Bearer "):
+        if header.startswith("Bearer ") and req.blueprint in API_BLUEPRINTS:
             user = user_for_api_token(header.removeprefix("Bearer ").strip())
             if user is not None:
                 g.bearer = True

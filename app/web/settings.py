@@ -7,10 +7,11 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_login import logout_user
 
 from app.accounts.identity import authenticate, create_api_token
-from app.extensions import db
+from app.extensions import db, limiter
 from app.interviewer.voice import voice_missing
 from app.models import ApiToken, utcnow
 from app.privacy.deletion import delete_account
+from app.web.auth import PASSWORD_CHECKS_HELD, PASSWORD_CHECKS_PER_USER, password_check_key
 from app.web.params import int_arg
 from app.web.rendering import render
 
@@ -60,6 +61,8 @@ def _page(new_token: str | None = None):
 
 
 @bp.post("/delete")
+@limiter.limit(PASSWORD_CHECKS_PER_USER, key_func=password_check_key,
+               error_message=PASSWORD_CHECKS_HELD)  # fmt: skip
 def delete_account_view():
     """Delete the account and every recording, after the password is confirmed."""
 

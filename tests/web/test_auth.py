@@ -256,3 +256,36 @@ def test_cli_tokens_are_made_after_a_worker_commits_during_the_command(runner, a
     assert made.exit_code == 0, made.output
     assert made.output.strip().splitlines()[-1].startswith("rbd_")
     assert worker == ["waited"]
+
+
+@pytest.mark.asvs("3.5.2", "2.2.1")
+def test_an_api_token_opens_the_api_only(client, app, anon):
+    """A leaked token must not reach the pages where a password is checked and changed or
+    tokens are made: those need the account's own login (and its CSRF token)."""
+    page = client.post("/settings/tokens", data={"name": "script"}).get_data(as_text=True)
+    token = re.search(r'<pre class="token">(rbd_[^<]+)</pre>', page).group(1)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert anon.get("/api/v1/attempts", headers=headers).status_code == 200
+    for method, path in [("get", "/settings"), ("get", "/history"), ("post", "/password"),
+                         ("post", "/settings/tokens"), ("post", "/settings/delete")]:  # fmt: skip
+        response = getattr(anon, method)(path, headers=headers, data={"name": "more"})
+        assert response.status_code in (302, 400, 401), (path, response.status_code)
+        assert response.status_code != 302 or response.location.startswith("/login")
+    with app.app_context():
+        from app.models import ApiToken
+
+        assert db.session.execute(db.select(db.func.count(ApiToken.id))).scalar_one() == 1
+
+
+@pytest.mark.asvs("2.2.1")
+@pytest.mark.parametrize("path", ["/password", "/settings/delete"])
+def test_password_guesses_on_a_logged_in_account_are_limited(client, app, path):
+    """A session left open (or stolen) must not become a way to guess the password."""
+    data = {"current": "not the password", "password": "a new long password 123"}
+    if path == "/settings/delete":
+        data = {"password": "not the password"}
+    codes = [client.post(path, data=data).status_code for _ in range(10)]
+    assert 429 not in codes[:8] and codes[-1] == 429
+    held = client.post(path, data=data)
+    assert held.status_code == 429 and "Too many password attempts" in held.get_data(as_text=True)
+    assert client.get("/history").status_code == 200  # the account and its session stand
