@@ -30,6 +30,17 @@ def wants_json() -> bool:
     )
 
 
+def logged_path() -> str:
+    """The request's path as logs may keep it: the one-time secret of a link (a password
+    reset, an address confirmation, a coach's invitation: any ``<token>`` of the route) is
+    replaced, since whoever reads the log could otherwise use the link before its owner."""
+    path = request.path
+    for name, value in (request.view_args or {}).items():
+        if "token" in name and isinstance(value, str) and value:
+            path = path.replace(value, "[secret]")
+    return path
+
+
 def error_response(status: int, message: str):
     """Render ``message`` with ``status`` as JSON or as the error page."""
     if wants_json():
@@ -60,11 +71,12 @@ def init_app(app: Flask) -> None:
         # A value the database refused (out of range, malformed) that no check caught first.
         db.session.rollback()
         app.logger.warning("database refused a value on %s %s: %s", request.method,
-                           request.path, err.orig)  # fmt: skip
+                           logged_path(), err.orig)  # fmt: skip
         return error_response(400, "A value in the request is out of range or malformed. "
                                    "Check the fields and send it again.")  # fmt: skip
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        app.logger.exception("unhandled error on %s %s", request.method, logged_path())
+        db.session.rollback()  # the error page and the request log read from a usable session
         return error_response(500, MESSAGES[500])

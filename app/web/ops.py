@@ -28,6 +28,7 @@ from sqlalchemy import func, text
 from app.extensions import db
 from app.models import Attempt, AttemptStatus, JobCounter
 from app.transcription.models import resolve_model
+from app.web.errors import logged_path
 from app.worker.queue import queue
 
 bp = Blueprint("ops", __name__)
@@ -106,11 +107,11 @@ def init_app(app: Flask) -> None:
             log.info(
                 "%s %s %s",
                 request.method,
-                request.path,
+                logged_path(),
                 response.status_code,
                 extra={
                     "method": request.method,
-                    "path": request.path,
+                    "path": logged_path(),
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                     "user_id": getattr(user, "id", None),

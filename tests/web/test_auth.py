@@ -289,3 +289,17 @@ def test_password_guesses_on_a_logged_in_account_are_limited(client, app, path):
     held = client.post(path, data=data)
     assert held.status_code == 429 and "Too many password attempts" in held.get_data(as_text=True)
     assert client.get("/history").status_code == 200  # the account and its session stand
+
+
+@pytest.mark.asvs("7.1.1")
+def test_the_request_log_never_keeps_a_links_secret(anon, app, caplog):
+    """Whoever reads the server's request log must not be able to use a reset, confirmation
+    or invitation link before its owner does."""
+    make_user(app, "b@example.com")
+    with app.app_context():
+        token = reset_token(find_user("b@example.com"))
+    caplog.set_level("INFO", logger="rebound.requests")
+    for path in (f"/password/reset/{token}", f"/email/confirm/{token}", f"/shares/accept/{token}"):
+        anon.get(path)
+        assert path.replace(token, "[secret]") in caplog.text, path
+    assert token not in caplog.text

@@ -190,3 +190,40 @@ def test_nul_characters_are_refused_everywhere(client, audio_fixtures):
         assert response.status_code == 400, response.data
     assert "NUL character" in form.json["error"] and "NUL character" in api.json["error"]
     assert "NUL character" in query.get_data(as_text=True)
+
+
+@pytest.mark.asvs("5.1.3")
+def test_a_lone_surrogate_or_json_nested_too_deep_is_a_400_that_says_so(client, app):
+    """A lone surrogate ("\\ud800" in JSON) cannot be encoded, and failed the insert with a
+    500; JSON nested past the parser's recursion limit raised out of get_json(silent=True)."""
+    raw = '{"body": "\\ud800 hello", "recruiter_email": "r\\udfff@example.com"}'
+    for path in ("/api/v1/shares", "/api/v1/attempts/1/comments"):
+        response = client.post(path, data=raw, content_type="application/json")
+        assert response.status_code == 400, (path, response.data)
+        assert "surrogate" in response.json["error"]
+    deep = "[" * 50_000 + "]" * 50_000
+    for path in ("/api/v1/shares", "/login"):
+        response = client.post(path, data=deep, content_type="application/json")
+        assert response.status_code == 400, (path, response.status_code)
+    assert (
+        "nested too deeply"
+        in client.post("/api/v1/shares", data=deep, content_type="application/json").json["error"]
+    )
+    parsable = "[" * 900 + "]" * 900  # deep, but within the parser: read without recursion
+    assert (
+        client.post("/api/v1/shares", data=parsable, content_type="application/json").status_code
+        == 400
+    )
+    assert client.get("/history").status_code == 200  # the session still works
+
+
+@pytest.mark.asvs("8.2.1")
+def test_pages_and_api_answers_are_never_cached(client, app):
+    page = client.get("/settings")
+    api = client.get("/api/v1/attempts")
+    fragment = client.get("/history", headers={"HX-Request": "true"})
+    for response in (page, api, fragment):
+        assert response.headers["Cache-Control"] == "no-store", response.headers
+    with client.get("/static/rebound.css") as static:
+        assert static.status_code == 200
+        assert "no-store" not in static.headers.get("Cache-Control", "")
