@@ -139,7 +139,9 @@ def test_a_reviewer_follows_a_shared_answer_as_a_view(app, client):
     attempt_id = make_attempt(app, STORY)
     make_user(app, "coach@example.com", "recruiter")
     with app.app_context():
-        invite(find_user("a@example.com"), "coach@example.com", everything=True)  # a proven coach has it at once
+        invite(
+            find_user("a@example.com"), "coach@example.com", everything=True
+        )  # a proven coach has it at once
     coach = app.test_client()
     login(coach, app, "coach@example.com")
     events = events_of(coach.get(url(attempt_id)).get_data(as_text=True))
