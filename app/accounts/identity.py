@@ -9,6 +9,7 @@ shown once, and only their SHA-256 is stored.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 from importlib import resources
@@ -55,11 +56,16 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
+# One @, something before it, and a domain with a dot after it; none of the characters that
+# only a pasted list or a display name brings ("['x@example.com']", "Ann <ann@x.org>").
+EMAIL_SHAPE = re.compile(r"[^@\s\[\]()<>,;:\"']+@[^@\s\[\]()<>,;:\"'.]+(\.[^@\s\[\]()<>,;:\"'.]+)+")
+
+
 def normalise_email(email: str) -> str:
     """Trimmed and lower-cased; refuses what cannot be an address."""
     email = (email or "").strip().lower()
-    if "@" not in email or len(email) > 254 or " " in email or email.startswith("@"):
-        raise AccountError("Enter a valid email address.")
+    if len(email) > 254 or not EMAIL_SHAPE.fullmatch(email):
+        raise AccountError("Enter a valid email address, such as name@example.com.")
     return email
 
 

@@ -22,10 +22,12 @@ OWNER_ONLY_REPLIES = (
 
 
 def _float_or_none(raw) -> float | None:
+    if isinstance(raw, bool):  # JSON's true is no time, though Python counts it as 1
+        raise FeedbackError(f"{raw!r} is not a time in seconds.")
     try:
         value = None if raw in (None, "") else float(raw)
     except (TypeError, ValueError) as err:
-        raise FeedbackError(f"{raw!r} is not a time in seconds.") from err
+        raise FeedbackError(f"{str(raw)[:40]!r} is not a time in seconds.") from err
     # NaN passes every range check below, and JSON cannot carry it back out.
     if value is not None and not math.isfinite(value):
         raise FeedbackError(f"{raw!r} is not a time in seconds.")
@@ -66,9 +68,12 @@ def add_comment(attempt: Attempt, author: User, body: str, *, start_s=None, end_
         word_start, word_end = first, last
     else:
         word_start = word_end = None
+    if start is None and end is not None:
+        raise FeedbackError("A moment needs its start: send start_s with end_s.")
     if start is not None:
         end = start if end is None else end
-        if start < 0 or end < start or start > attempt.duration_s + 1:
+        last = (attempt.duration_s or 0) + 1
+        if start < 0 or end < start or start > last or end > last:
             raise FeedbackError("That moment is outside the recording.")
     if parent is not None and parent.attempt_id != attempt.id:
         raise FeedbackError("You can only reply to a comment on the same answer.")

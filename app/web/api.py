@@ -28,7 +28,7 @@ from app.reports.pages import PAGE_SIZE, page_of
 from app.reports.records import attempt_record, attempt_records, comment_record
 from app.web.events import progress_stream
 from app.web.openapi import OPENAPI
-from app.web.params import int_arg, json_id
+from app.web.params import FieldError, int_arg, json_id, json_text
 from app.web.voice import speech_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -75,12 +75,21 @@ def attempts():
     return jsonify(attempts=attempt_records(rows), next=following)
 
 
+QUESTION_ID_NEEDED = (
+    "question_id is required: the whole number of a question from GET /api/v1/questions "
+    "(a form field of the upload, or a number, not a string, in JSON)."
+)
+
+
 @bp.post("/attempts")
 def create_attempt():
     """Upload an answer (multipart: question_id, audio), or start a streamed one (JSON)."""
     if request.is_json:
         return _start_streaming(request.get_json(silent=True))
-    question = visible_question(g.user, int_arg(request.form.get("question_id"), 0))
+    question_id = int_arg(request.form.get("question_id"))
+    if question_id is None or question_id <= 0:
+        return jsonify(error=QUESTION_ID_NEEDED), 400
+    question = visible_question(g.user, question_id)
     try:
         attempt = save_recording(
             request.files.get("audio"), g.user.id, question, upload_id=request.form.get("upload_id")
@@ -99,7 +108,10 @@ def _start_streaming(data):
         return jsonify(
             error='Send {"question_id": 1, "streaming": true}, or upload a file as multipart.'
         ), 400
-    question = visible_question(g.user, json_id(data.get("question_id")) or 0)
+    question_id = json_id(data.get("question_id"))
+    if question_id is None:
+        return jsonify(error=QUESTION_ID_NEEDED), 400
+    question = visible_question(g.user, question_id)
     upload_id = data.get("upload_id")
     practice = owned_practice(g.user, json_id(data.get("practice_id")))
     attempt = start_recording(
@@ -182,11 +194,13 @@ def comment(attempt_id: int):
         created = add_comment(
             attempt,
             g.user,
-            str(data.get("body") or ""),
+            json_text(data, "body"),
             start_s=data.get("start_s"),
             end_s=data.get("end_s"),
-            suggestion=str(data.get("suggestion") or ""),
+            suggestion=json_text(data, "suggestion"),
         )
+    except FieldError as err:
+        return jsonify(error=str(err)), 400
     except FeedbackError as err:
         return jsonify(error=str(err)), err.status
     return jsonify(comment_record(created)), 201
@@ -212,10 +226,14 @@ def share_answer(attempt_id: int):
 def create_share():
     """Share everything with a recruiter: ``{recruiter_email}`` → 201 ``{id}``."""
     data = request.get_json(silent=True)
-    if not isinstance(data, dict) or not data.get("recruiter_email"):
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("recruiter_email"), str)
+        or not (data["recruiter_email"].strip())
+    ):
         return jsonify(error='Send a JSON object: {"recruiter_email": "coach@example.com"}.'), 400
     try:
-        share = invite(g.user, str(data["recruiter_email"]), everything=True)
+        share = invite(g.user, data["recruiter_email"], everything=True)
     except AccountError as err:
         return jsonify(error=str(err)), 422
     return jsonify(

@@ -373,7 +373,11 @@ def rate(attempt_id: int):
         # Nothing was heard: a rating would bring back a question for the wrong reason.
         return error_response(409, "This answer has no speech to rate. Record it again first.")
     value = request.form.get("rating", "")
-    attempt.self_rating = value if value in set(SelfRating) else None
+    if value not in set(SelfRating):
+        # Only the three buttons send a rating: anything else changes nothing already saved.
+        return error_response(422, "Choose how it felt: I struggled, OK or Nailed it. "
+                                   "Your saved rating is unchanged.")  # fmt: skip
+    attempt.self_rating = value
     db.session.commit()
     if not htmx:
         return redirect(url_for("attempts.show", attempt_id=attempt.id))

@@ -32,6 +32,21 @@ def form_ids(values: list[str]) -> list[int]:
     return [int(v) for v in values if v.isascii() and v.isdigit() and 0 < int(v) <= MAX_ID]
 
 
+class FieldError(ValueError):
+    """A JSON field of the wrong kind; the message names the field and what to send."""
+
+
+def json_text(data: dict, name: str) -> str:
+    """A text field of a JSON body: its string, or "" when it is absent or null. A number, a
+    list or an object is refused rather than saved as its Python spelling ("['a']")."""
+    value = data.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise FieldError(f'"{name}" must be text in quotes, not {type(value).__name__}.')
+    return value
+
+
 def json_id(value) -> int | None:
     """An id from a JSON body: a whole number an id column can hold (JSON's true and false
     are not numbers here, though Python counts them as ints); anything else is None."""

@@ -167,3 +167,62 @@ def test_comment_times_must_be_finite(app, tokens, moment):
         headers={"Authorization": f"Bearer {tokens['recruiter']}"},
     )
     assert response.status_code == 422 and "not a time in seconds" in response.json["error"]
+
+
+@pytest.mark.parametrize(
+    "body, says",
+    [
+        ({"body": ["a"]}, '"body" must be text'),
+        ({"body": {"x": 1}}, '"body" must be text'),
+        ({"body": 5}, '"body" must be text'),
+        ({"body": "ok", "suggestion": ["x"]}, '"suggestion" must be text'),
+        ({"body": "ok", "start_s": True}, "not a time in seconds"),
+        ({"body": "ok", "start_s": 1, "end_s": 1e9}, "outside the recording"),
+        ({"body": "ok", "end_s": 5}, "needs its start"),
+    ],
+)
+def test_a_comment_of_the_wrong_kind_is_refused_not_saved_as_its_spelling(app, tokens, body, says):
+    """A list saved as "['a']", true as second 1.0, an end a billion seconds in."""
+    response = app.test_client().post(
+        f"/api/v1/attempts/{tokens['attempt']}/comments",
+        json=body,
+        headers={"Authorization": f"Bearer {tokens['recruiter']}"},
+    )
+    assert response.status_code in (400, 422) and says in response.json["error"], response.json
+    with app.app_context():
+        from app.models import Comment
+
+        assert db.session.execute(db.select(Comment)).scalars().all() == []
+
+
+@pytest.mark.parametrize(
+    "email", [["x@example.com"], {"a": 1}, 5, "a@b", "['x@example.com']", "Ann <a@example.org>"]
+)
+def test_a_share_to_something_that_is_not_an_address_is_refused(app, tokens, email):
+    response = app.test_client().post(
+        "/api/v1/shares",
+        json={"recruiter_email": email},
+        headers={"Authorization": f"Bearer {tokens['candidate']}"},
+    )
+    assert response.status_code in (400, 422) and response.json["error"]
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count(Share.id))).scalar_one() == 2
+
+
+@pytest.mark.parametrize(
+    "request_kwargs",
+    [
+        {"data": {}, "content_type": "multipart/form-data"},
+        {"data": {"question_id": "abc"}, "content_type": "multipart/form-data"},
+        {"json": {"question_id": "1", "streaming": True}},
+        {"json": {"streaming": True}},
+    ],
+)
+def test_an_answer_without_a_usable_question_id_says_so(app, tokens, request_kwargs):
+    """It answered 404 "the link is wrong", which sent API users looking at the URL."""
+    response = app.test_client().post(
+        "/api/v1/attempts",
+        headers={"Authorization": f"Bearer {tokens['candidate']}"},
+        **request_kwargs,
+    )
+    assert response.status_code == 400 and "question_id is required" in response.json["error"]

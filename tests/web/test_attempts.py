@@ -429,3 +429,17 @@ def test_other_writers_go_on_while_an_api_upload_is_received(
         )
     assert response.status_code == 202, response.get_json()
     assert seen == ["committed"]
+
+
+@pytest.mark.parametrize("junk", [{"rating": ""}, {}, {"rating": "x"}, {"rating": "NAILED"}])
+def test_a_junk_self_rating_is_refused_and_keeps_the_saved_one(
+    client, app, audio_fixtures, monkeypatch, junk
+):
+    monkeypatch.setattr("app.worker.queue.queue.enqueue_transcription", lambda attempt_id: None)
+    attempt_id = upload(client, audio_fixtures / "short.wav").json["id"]
+    client.post(f"/attempts/{attempt_id}/rating", data={"rating": "struggled"})
+    for headers in ({}, HTMX):
+        refused = client.post(f"/attempts/{attempt_id}/rating", data=junk, headers=headers)
+        assert refused.status_code == 422 and "unchanged" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Attempt, attempt_id).self_rating == "struggled"
