@@ -95,7 +95,10 @@ def serve_command(
                 port=port,
                 threads=threads,
                 ident="rebound",
-                max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
+                # The app answers a body over its limit with its own 413 (the limit, what to
+                # do; JSON for the API and the recorder): waitress, which would answer first in
+                # plain text, only stops bodies declared at more than twice that.
+                max_request_body_size=2 * app.config["MAX_CONTENT_LENGTH"],
                 # Keep reading a connection while its request runs, so an event stream sees
                 # a closed tab at once and gives its thread back (app/web/events.py).
                 channel_request_lookahead=1,

@@ -199,3 +199,28 @@ def test_server_killed_mid_upload_saves_nothing_and_the_retry_makes_one_attempt(
     keys = sorted(p.relative_to(root).as_posix() for p in files)
     assert keys == sorted([rows[0].audio_key, wav_key(rows[0].audio_key)])
     assert leftovers == []
+
+
+def test_a_body_over_the_limit_gets_the_apps_own_413_from_the_real_server(site):
+    """Waitress answered a file just over the limit itself, in plain text ("exceeds
+    max_body"), before the app could say what the limit is and what to do."""
+    limit = site["app"].config["MAX_CONTENT_LENGTH"]
+    too_big = site["folder"] / "too-big.wav"
+    too_big.write_bytes(b"\0" * (limit + 200_000))
+    body = multipart(too_big, upload_id="too-big")
+    server = start(site)
+    try:
+        with socket.create_connection(("127.0.0.1", int(site["settings"]["PORT"])), 60) as client:
+            client.sendall(request_head(site, body) + body)
+            reply = b""
+            while b"\r\n\r\n" not in reply or not reply.rstrip().endswith(b"}"):
+                chunk = client.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
+    finally:
+        kill(server)
+    status_line, _, rest = reply.partition(b"\r\n")
+    assert b" 413 " in status_line, reply[:300]
+    body = rest.partition(b"\r\n\r\n")[2]
+    assert "The file is too large. The limit is" in json.loads(body)["error"]
