@@ -126,6 +126,10 @@ def _start_streaming(data):
     ), 201
 
 
+# Bodies the app reads as fields or JSON before a route sees them.
+PARSED_BODIES = ("multipart/form-data", "application/x-www-form-urlencoded", "application/json")
+
+
 @bp.put("/attempts/<int:attempt_id>/chunks/<int:seq>")
 def put_chunk(attempt_id: int, seq: int):
     """Store piece ``seq`` of a streamed recording (raw bytes); 204, also for a repeat.
@@ -134,6 +138,11 @@ def put_chunk(attempt_id: int, seq: int):
     queued for it would only hold the worker the final job needs.
     """
     attempt = owned_attempt(g.user, attempt_id)
+    if request.mimetype in PARSED_BODIES:
+        # These bodies are read as fields before the route runs (the input checks), so the
+        # bytes would arrive here empty: say how to send them instead of "the piece is empty".
+        return jsonify(error="Send each piece as its raw bytes, with the header "
+                             "Content-Type: application/octet-stream."), 415  # fmt: skip
     limit = current_app.config["MAX_PIECE_KB"] * 1024
     body = request.stream.read(limit + 1)
     try:

@@ -203,7 +203,7 @@ OPENAPI = {
             "requestBody": {"required": True, "content": {"application/octet-stream": {
                 "schema": {"type": "string", "format": "binary"}}}},
             "responses": {"204": {"description": "stored (or already stored)"}, "401": _ERROR, "404": _ERROR,
-                          "409": _ERROR, "413": _ERROR, "422": _ERROR, "503": _ERROR, "507": _ERROR},
+                          "409": _ERROR, "413": _ERROR, "415": {**_ERROR, "description": "not sent as raw bytes (application/octet-stream)"}, "422": _ERROR, "503": _ERROR, "507": _ERROR},
         }},
         "/api/v1/attempts/{id}/finish": {"post": {
             "summary": "Finish a streamed recording: join its pieces and queue the transcript",

@@ -408,3 +408,20 @@ def test_one_recording_that_cannot_be_finished_does_not_stop_the_others(
         assert db.session.get(Attempt, later).status == "queued"
     assert queued == [later]
     assert f"recording {stuck} could not be finished" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "application/json", "multipart/form-data"]
+)
+def test_a_piece_sent_as_a_form_or_json_says_how_to_send_it(client, app, live, content_type):
+    """curl's default type made the bytes arrive "empty", since the input checks read such a
+    body as fields first; a later finish then failed the whole recording."""
+    attempt_id = start(client).json["id"]
+    response = client.put(
+        f"/api/v1/attempts/{attempt_id}/chunks/0",
+        data=b"\x1a\x45\xdf\xa3 bytes",
+        content_type=content_type,
+    )
+    assert response.status_code == 415 and "application/octet-stream" in response.json["error"]
+    with app.app_context():
+        assert db.session.get(Attempt, attempt_id).status == "recording"
