@@ -42,6 +42,10 @@ class Unreadable(AudioRejected):
     header has not all arrived yet."""
 
 
+class TooLong(AudioRejected):
+    """The recording lasts longer than an answer may (``MAX_ANSWER_SECONDS``)."""
+
+
 class TooManyUploads(AudioRejected):
     """The user has too many uploads in progress at once."""
 

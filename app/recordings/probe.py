@@ -22,7 +22,7 @@ from pathlib import Path
 
 import av
 
-from app.recordings.errors import AudioRejected, Unreadable
+from app.recordings.errors import AudioRejected, TooLong, Unreadable
 
 SAMPLE_RATE = 16_000
 
@@ -218,7 +218,7 @@ def probe(
         allowed = max_seconds + LENGTH_GRACE_S
         duration = _scan_duration(container, stream, allowed, deadline, arrived)
     if duration > allowed:
-        raise AudioRejected(
+        raise TooLong(
             f"The recording is longer than the limit of {minutes(max_seconds)}. "
             "Answer more briefly, or trim the file before uploading."
         )

@@ -45,8 +45,10 @@ from app.recordings.errors import (
     StorageError,
     StorageFull,
     StorageUnavailable,
+    TooLong,
 )
 from app.recordings.gates import upload_gate
+from app.recordings.probe import DecodeLimits, minutes, probe
 from app.recordings.quota import check_room
 
 log = logging.getLogger(__name__)
@@ -236,6 +238,32 @@ def join_pieces(pieces: list[AttemptPiece], out: Path) -> None:
         raise StorageFull(DISK_FULL) from err
 
 
+def keep_within_limit(pieces: list[AttemptPiece], raw: Path) -> int:
+    """Rewrite ``raw`` as the longest run of first pieces that lasts no longer than an answer
+    may (each piece is about a second, so the cut falls within a second of the limit), and
+    return how many pieces that is. Raises ``TooLong`` if even the first piece is too long."""
+    max_seconds = DecodeLimits.of(current_app.config).max_seconds
+
+    def fits(count: int) -> bool:
+        join_pieces(pieces[:count], raw)
+        try:
+            probe(raw, max_seconds)
+        except TooLong:
+            return False
+        return True
+
+    low, high = 0, len(pieces) - 1  # the first ``low`` fit (none yet); all ``high + 1`` do not
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    if low == 0 or not fits(low):
+        raise TooLong(f"The recording is longer than the limit of {minutes(max_seconds)}.")
+    return low
+
+
 def finish_recording(attempt: Attempt, *, abandoned: bool = False) -> Attempt:
     """Join the pieces into the attempt's recording and queue its transcription.
 
@@ -267,7 +295,15 @@ def _finish_with(attempt: Attempt, pieces: list[AttemptPiece]) -> Attempt:
         join_pieces(pieces, raw)
         db.session.commit()  # no transaction stays open while the recording is decoded
         # No WAV now: the candidate is waiting, and the final job decodes only the end.
-        stored = store_checked(raw, written, make_wav=False)
+        try:
+            stored = store_checked(raw, written, make_wav=False)
+        except TooLong:
+            # The recorder stops itself at the limit, but a hidden tab's timers run late: the
+            # answer is kept up to the limit, never thrown away whole for running over it.
+            kept = keep_within_limit(pieces, raw)
+            log.info("recording %s ran past the limit; kept its first %d of %d pieces",
+                     attempt.id, kept, len(pieces))  # fmt: skip
+            stored = store_checked(raw, written, make_wav=False)
         begin_write()
         values = {
             "audio_key": stored.key,
