@@ -31,9 +31,12 @@ its input level low). All three apply to the whole and streamed paths.
 Prints per path: word error rate, invented words (said by the transcript, not the speaker),
 those of them shown as certain (not marked unsure: the decoder gave them at least
 ``UNSURE_BELOW``), dropped sentences (more than half their words missing), filler recall and precision, and the
-worst pace error (words counted over the same time), for the Piper answers, the human
+worst pace error (words counted over the same time) of the answers whose pace the page shows
+(30 words and 15 s of speech; a shorter answer reads "too short to measure"), and the same
+error over every answer (word count), for the Piper answers, the human
 recordings and the accented answers (the same answers in Kokoro's Japanese voices,
-``speech_set/accented.py``) separately, then every invented word and dropped sentence, then how many correct,
+``speech_set/accented.py``) and the held-out answers (``speech_set/holdout.py``, new answers
+in Flite's voices, one group ``holdout-<voice>`` per voice) separately, then every invented word and dropped sentence, then how many correct,
 substituted and invented words the decoder gave under 0.3 / 0.5 / 0.7. ``--show`` prints each
 transcript, unsure words in [brackets]. Accuracy only: nothing is timed.
 """
@@ -56,9 +59,13 @@ sys.path.insert(0, str(HERE))
 
 from rooms import conditioned, in_a_room  # noqa: E402
 from scoring import DOUBT_KINDS, Score, score  # noqa: E402
+from speech_set.holdout import HOLDOUT, load_holdout  # noqa: E402
+from speech_set.holdout import VOICES as HOLDOUT_VOICES  # noqa: E402
 from speech_set.make import AUDIO, load_set  # noqa: E402
 
 from app.recordings.audio import load_samples  # noqa: E402
+from app.reports import speech  # noqa: E402
+from app.reports.takeaway import rates_judged  # noqa: E402
 from app.transcription import load_engine  # noqa: E402
 from app.transcription.base import SAMPLE_RATE, UNSURE_BELOW, unsure  # noqa: E402
 from app.transcription.segments import (  # noqa: E402
@@ -75,13 +82,18 @@ DOUBT_LIMITS = (0.3, 0.5, 0.7)
 
 def clips(only: list[str] | None, voices: tuple[str, ...] = ()) -> list[tuple[str, str, Path, str]]:
     """(group, id, file, reference) for every answer in the set (``voices``: of these groups
-    only; ``only``: these ids; an answer in the accented voices is ``accented-<id>``)."""
+    only; ``only``: these ids; an answer in the accented voices is ``accented-<id>``, a
+    held-out answer ``<voice>-<id>`` in the group ``holdout-<voice>``)."""
     found = [("piper", a["id"], AUDIO / f"{a['id']}.ogg", a["text"]) for a in load_set()]
     texts = yaml.safe_load((HUMAN / "transcripts.yaml").read_text())
     found += [("human", name, HUMAN / f"{name}.flac", text) for name, text in texts.items()]
     # Last, so that each earlier answer keeps its index (the seed of its --room).
     found += [("accented", f"accented-{a['id']}", ACCENTED / f"{a['id']}.ogg", a["text"])
               for a in load_set()]  # fmt: skip
+    # The held-out answers (speech_set/holdout.py), after all the rest for the same reason:
+    # one group per voice, ``holdout-<voice>``, ids ``<voice>-<id>``.
+    found += [(f"holdout-{voice}", f"{voice}-{a['id']}", HOLDOUT / voice / f"{a['id']}.ogg",
+               a["text"]) for voice in HOLDOUT_VOICES for a in load_holdout()]  # fmt: skip
     chosen = [c for c in found if not only or {c[1], c[1].removeprefix("accented-")} & set(only)]
     return [c for c in chosen if c[0] in (voices or (c[0],))]
 
@@ -201,7 +213,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paths", default="whole,streamed", help="whole, streamed, browser")
     parser.add_argument("--only", nargs="*")
-    parser.add_argument("--voices", help="piper, human, accented (comma-separated; all)")
+    parser.add_argument("--voices", help="piper, human, accented, holdout-slt, holdout-rms, "
+                        "holdout-awb (comma-separated; all)")  # fmt: skip
     parser.add_argument("--engine", default="faster-whisper")
     parser.add_argument("--model", default="base")
     parser.add_argument("--beam", type=int, default=5)
@@ -237,8 +250,9 @@ def main() -> None:
     print(f"{args.engine} {args.model}, beam {args.beam}; {len(chosen)} answers, "
           f"{sum(a.size for a in audio.values()) / SAMPLE_RATE:.0f} s of audio\n")  # fmt: skip
     print("| path | voices | WER | invented words | invented, shown as certain | dropped sentences "
-          "| filler recall | filler precision | worst pace error |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| filler recall | filler precision | worst pace error (answers paced) "
+          "| worst word-count error (all) |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|")
     notes, doubts = [], []
     runs = {"streamed": partial(streamed, piece_s=args.piece, lead_s=args.lead)}
     for path in args.paths.split(","):
@@ -257,12 +271,12 @@ def main() -> None:
                 print(f"  {path} {name}: {shown(words)}", file=sys.stderr)
             heard = [(w["word"], w.get("probability", 1.0), unsure(w)) for w in words]
             totals.setdefault(group, Score())
-            totals[group] += score(reference, heard, name)
+            totals[group] += score(reference, heard, name, paced=pace_shown(words))
         for group, s in totals.items():
             print(f"| {path} | {group} | {s.wer:.1%} | {s.invented} | {s.invented_certain} | "
                   f"{s.dropped_sentences} of {s.sentences} | {s.filler_recall:.2f} "
                   f"({s.found_fillers}/{s.ref_fillers}) | {s.filler_precision:.2f} | "
-                  f"{s.worst_pace_error:.1%} |")  # fmt: skip
+                  f"{paced(s)} | {s.worst_count_error:.1%} |")  # fmt: skip
             notes += [f"- {path}: invented {e}" for e in s.invented_examples]
             notes += [f"- {path}: dropped {e}" for e in s.dropped_examples]
         every = Score()
@@ -274,6 +288,23 @@ def main() -> None:
     print("| path | heard words | all | " + " | ".join(f"under {p}" for p in DOUBT_LIMITS) + " |")
     print("|---|---|---|" + "---|" * len(DOUBT_LIMITS))
     print("\n".join(doubts))
+
+
+def pace_shown(words: list[dict]) -> bool:
+    """Whether the answer page shows this transcript's pace: only once an answer is long
+    enough for words a minute to mean anything (``rates_judged``: 30 words, 15 s of speech);
+    a shorter one reads "too short to measure"."""
+    if not words:
+        return False
+    metrics = speech.compute(words, float(words[-1]["end"]), by_meaning=False)
+    return rates_judged(metrics)
+
+
+def paced(s: Score) -> str:
+    """The worst pace error of the answers whose pace is shown, and how many there were."""
+    if not s.pace_errors:
+        return "– (none paced)"
+    return f"{s.worst_pace_error:.1%} ({len(s.pace_errors)} paced)"
 
 
 def shown(words: list[dict]) -> str:

@@ -43,11 +43,31 @@ def spoken_number(token: str) -> list[str]:
     return words + (["point", *(ONES[int(d)] for d in fraction)] if fraction else [])
 
 
+ORDINAL = {"one": "first", "two": "second", "three": "third", "five": "fifth",
+           "eight": "eighth", "nine": "ninth", "twelve": "twelfth"}  # fmt: skip
+
+
+def ordinal_words(n: int) -> list[str]:
+    """ "1st" → first, "21st" → twenty first, "40th" → fortieth."""
+    words = number_words(n)
+    last = words[-1]
+    if last in ORDINAL:
+        last = ORDINAL[last]
+    elif last.endswith("y"):
+        last = last[:-1] + "ieth"
+    else:
+        last += "th"
+    return words[:-1] + [last]
+
+
 def tokens(text: str) -> list[str]:
     """Normalised words of ``text``."""
     text = text.lower().replace("-", " ").replace("%", " percent")
     out: list[str] = []
-    for raw in re.findall(r"\$?\d[\d,]*(?:\.\d+)?|[a-z']+", text):
+    for raw in re.findall(r"\d+(?:st|nd|rd|th)\b|\$?\d[\d,]*(?:\.\d+)?|[a-z']+", text):
+        if raw[0].isdigit() and raw[-2:] in ("st", "nd", "rd", "th"):
+            out += ordinal_words(int(raw[:-2]))
+            continue
         if raw[0] == "$" or raw[0].isdigit():
             out += spoken_number(raw.lstrip("$")) + (["dollars"] if raw[0] == "$" else [])
             continue
@@ -152,7 +172,10 @@ class Score:
     ref_fillers: int = 0
     found_fillers: int = 0
     hyp_fillers: int = 0
+    # Pace error (words counted over the same time) of each answer whose pace the app shows
+    # (``paced``: long enough, app.reports.takeaway.rates_judged), and of every answer.
     pace_errors: list[float] = field(default_factory=list)
+    count_errors: list[float] = field(default_factory=list)
     # Invented words the transcript shows as certain (not marked unsure, as the app decides:
     # app.transcription.base.unsure); the decoder's probability of every heard word, by how
     # it aligned.
@@ -188,14 +211,20 @@ class Score:
     def worst_pace_error(self) -> float:
         return max(self.pace_errors, default=0.0)
 
+    @property
+    def worst_count_error(self) -> float:
+        return max(self.count_errors, default=0.0)
+
 
 def score(
     reference: str,
     heard: str | list[tuple[str, float, bool]],
     name: str = "",
+    paced: bool = True,
 ) -> Score:
     """Compare what was said (``reference``) with what the transcript says (``heard``: its
-    text, or its ``(word, probability, marked unsure)`` triples)."""
+    text, or its ``(word, probability, marked unsure)`` triples). ``paced``: the app shows
+    this transcript's pace (only then does its pace error count as one)."""
     sentences = [s for s in re.split(r"(?<=[.?!])\s+", reference.strip()) if tokens(s)]
     ref, sentence_of = [], []
     for number, sentence in enumerate(sentences):
@@ -241,5 +270,6 @@ def score(
         result.found_fillers += said_filler and heard_filler
     said = sum(w not in SOUND_FILLERS for w in ref)
     counted = sum(w not in SOUND_FILLERS for w in hyp)
-    result.pace_errors = [abs(counted - said) / max(1, said)]
+    result.count_errors = [abs(counted - said) / max(1, said)]
+    result.pace_errors = result.count_errors if paced else []
     return result
