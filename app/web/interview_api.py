@@ -12,6 +12,7 @@ from app.feedback.access import owned_attempt, viewable_mock_interview
 from app.interviewer.choice import questions_for
 from app.interviewer.interviews import (
     CLOSING,
+    MODES,
     SILENCE_CHOICES,
     InterviewError,
     advance,
@@ -28,6 +29,7 @@ from app.web.params import json_id
 from app.web.voice import speech_response
 
 bp = Blueprint("interview_api", __name__, url_prefix="/api/v1/mock-interviews")
+MAX_CATEGORY = 100  # longer than any category name; a longer one is echoed back in no error
 
 
 # The API's own rule: only cookie-authenticated calls need the CSRF token.
@@ -55,17 +57,28 @@ def create():
     try:
         if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
             raise InterviewError("categories must be a list of category names.")
+        if any(len(c) > MAX_CATEGORY for c in categories):
+            raise InterviewError(f"A category name is at most {MAX_CATEGORY} characters; "
+                                 "GET /api/v1/questions lists them.")  # fmt: skip
+        mode = data.get("mode", "practice")
+        if mode not in MODES:
+            raise InterviewError('mode must be "practice" or "real".')
+        debrief_id = data.get("debrief_id")
+        if debrief_id is not None and json_id(debrief_id) is None:
+            raise InterviewError("debrief_id must be the whole number of one of your debriefs.")
         if not isinstance(silence, int) or silence not in SILENCE_CHOICES:
             raise InterviewError(
                 "silence_seconds must be one of " + ", ".join(map(str, SILENCE_CHOICES)) + "."
             )
         question_ids = data.get("question_ids")
         if question_ids is not None and (
-            not isinstance(question_ids, list) or any(json_id(i) is None for i in question_ids)
+            not isinstance(question_ids, list)
+            or not question_ids
+            or any(json_id(i) is None for i in question_ids)
         ):
             raise InterviewError(
-                "question_ids must be a list of question ids (whole numbers from 1), "
-                "as GET /api/v1/questions gives them."
+                "question_ids must be a list of one or more question ids (whole numbers from "
+                "1), as GET /api/v1/questions gives them; leave it out to have questions drawn."
             )
         questions, source = questions_for(
             g.user,
@@ -73,12 +86,12 @@ def create():
             categories=categories,
             count=data.get("count"),
             assignments=data.get("assignments") is True,
-            debrief_id=json_id(data.get("debrief_id")),
+            debrief_id=json_id(debrief_id),
         )
         interview = start_interview(
             g.user,
             questions,
-            mode=data.get("mode") if isinstance(data.get("mode"), str) else "practice",
+            mode=mode,
             source=source,
             silence_seconds=silence,
         )

@@ -102,14 +102,19 @@ def test_start_by_category_draws_the_count(client, app, user):
     ("payload", "status", "says"),
     [
         ({"category": "Conflict", "count": 9}, 422, "3 to 8"),
-        ({"category": "Conflict", "count": 3, "mode": "exam"}, 422, "practice, real"),
+        ({"category": "Conflict", "count": 3, "mode": "exam"}, 422, '"practice" or "real"'),
+        # Said nothing of what was wrong before: ignored, drawn at random, or echoed whole.
+        ({"category": "Conflict", "count": 3, "mode": 5}, 422, '"practice" or "real"'),
+        ({"category": "Conflict", "count": 3, "debrief_id": "x"}, 422, "debrief_id"),
+        ({"question_ids": []}, 422, "one or more question ids"),
+        ({"category": "x" * 100_000, "count": 3}, 422, "at most 100 characters"),
         ({"question_ids": [1, 2]}, 422, "3 to 8"),
         ({"question_ids": [1, 2, 999999]}, 422, "999999"),
         ({"question_ids": ["a", 2, 3]}, 422, "whole numbers"),
         # The API fuzz test found both as 500s: an id no column can hold, and not a list.
         ({"question_ids": [1, 2, 2**70]}, 422, "whole numbers"),
-        ({"question_ids": True}, 422, "list of question ids"),
-        ({"question_ids": {"1": 2}}, 422, "list of question ids"),
+        ({"question_ids": True}, 422, "one or more question ids"),
+        ({"question_ids": {"1": 2}}, 422, "one or more question ids"),
         ({"category": "No such category", "count": 3}, 422, "at least 3"),
         ({"category": "Conflict", "silence_seconds": 4}, 422, "silence_seconds"),
         ([1, 2, 3], 400, "JSON object"),
