@@ -62,6 +62,7 @@ def transcribe_command(
         raise click.ClickException(str(err)) from err
     failed = 0
     loaded = None
+    engine_error: TranscriptionError | None = None
     for name in files:
         path = Path(name)
         try:
@@ -70,6 +71,8 @@ def transcribe_command(
             samples, _info = load_samples(
                 path, settings["MAX_ANSWER_SECONDS"], settings["DECODE_TIMEOUT_SECONDS"]
             )
+            if engine_error is not None:
+                raise engine_error  # the model that would not load will not load for this file
             if loaded is None:
                 loaded = load_engine(
                     engine or settings["WHISPER_ENGINE"],
@@ -81,7 +84,11 @@ def transcribe_command(
                 )
             transcript = transcribe_by_pauses(loaded, samples)
         except (AudioRejected, TranscriptionError) as err:
+            if isinstance(err, TranscriptionError) and loaded is None:
+                engine_error = err
             click.echo(f"error: {name}: {err}", err=True)
+            if as_json:  # one object per file, as promised, so a script can tell which failed
+                click.echo(json.dumps({"file": name, "error": str(err)}))
             failed += 1
             continue
         data = transcript.to_dict()

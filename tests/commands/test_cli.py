@@ -66,7 +66,31 @@ def test_transcribe_bad_file_is_one_error_line_and_non_zero(tmp_path, audio_fixt
     assert errors[0].startswith("error: ") and "page.html" in errors[0]
     assert "missing.wav: no such file" in errors[1]
     assert "Traceback" not in result.stderr
-    assert len(result.stdout.strip().splitlines()) == 1  # the good file still printed
+    # One JSON object per file, as --json promises: the good file's words, and each
+    # failure with its file and why, so a script can tell which failed.
+    records = [json.loads(line) for line in result.stdout.strip().splitlines()]
+    assert [sorted(r) for r in records] == [["error", "file"], sorted(
+        ["file", "text", "duration_s", "words", "metrics"]), ["error", "file"]]  # fmt: skip
+    assert records[0]["file"].endswith("page.html") and records[1]["text"]
+    assert records[2]["error"] == "no such file"
+
+
+def test_transcribe_with_a_model_that_will_not_load_says_so_once_per_file(tmp_path, audio_fixtures):
+    result = run(
+        "transcribe",
+        "--json",
+        "--model",
+        str(tmp_path / "no-such-model"),
+        str(audio_fixtures / "short.wav"),
+        str(audio_fixtures / "short.wav"),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 2 and errors[0].split(": ", 2)[2] == errors[1].split(": ", 2)[2]
+    assert [sorted(json.loads(line)) for line in result.stdout.splitlines()] == [
+        ["error", "file"]
+    ] * 2
 
 
 def test_transcribe_silence_prints_empty_text(tmp_path, audio_fixtures):
