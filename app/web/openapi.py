@@ -237,8 +237,9 @@ OPENAPI = {
             "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["body"],
                 "properties": {"body": {"type": "string"}, "start_s": {"type": "number"},
                                "end_s": {"type": "number"}, "suggestion": {"type": "string"}}}}}},
-            "responses": {"201": {"description": "the comment"}, "400": _ERROR, "401": _ERROR, "404": _ERROR,
-                          "422": _ERROR},
+            "responses": {"201": {"description": "the comment"}, "400": _ERROR, "401": _ERROR,
+                          "403": {**_ERROR, "description": "on your own answer you reply; a reviewer starts a comment"},
+                          "404": _ERROR, "422": _ERROR},
         }},
         "/api/v1/attempts/{id}/share": {"post": {
             "summary": "Share one of your answers with some of your shares (as a candidate)",
