@@ -27,7 +27,14 @@ from .base import (
     unlooped,
     unprimed,
 )
-from .filters import DOUBTFUL_NO_SPEECH, Decoded, fill_gaps, restore_fillers, supported_words
+from .filters import (
+    DOUBTFUL_NO_SPEECH,
+    Decoded,
+    confirm_last_fragment,
+    fill_gaps,
+    restore_fillers,
+    supported_words,
+)
 from .speech import drop_unlikely_tail, join_words, keep_spoken_words, speech_regions
 
 log = logging.getLogger(__name__)
@@ -130,6 +137,7 @@ class FasterWhisperEngine:
             segments = _without_unvoiced_end(segments, samples)
         words = supported_words(self._as_decoded(segments), samples, regions)
         words = drop_unlikely_tail(keep_spoken_words(words, regions), regions)
+        words = confirm_last_fragment(words, samples, self._decode_alone)
         words = fill_gaps(words, samples, regions, self._decode_alone)
         # A loop of "um"s on the moment before a word still says a filler is there; asked
         # without the prompt's fillers, the decoder tidies it away ("Who?" for "Um, um, …").

@@ -32,7 +32,7 @@ from .base import (
     unprimed,
 )
 from .convert import convert_ct2_to_openai
-from .filters import Decoded, fill_gaps, restore_fillers, supported_words
+from .filters import Decoded, confirm_last_fragment, fill_gaps, restore_fillers, supported_words
 from .models import model_fingerprint
 from .speech import drop_unlikely_tail, join_words, keep_spoken_words, speech_regions
 
@@ -137,6 +137,7 @@ class OpenAIWhisperEngine:
         def decode_alone(clip: np.ndarray, before: str, unloop: bool = True) -> list[Decoded]:
             return self._decode(clip, prompt_with(self.initial_prompt, before), unloop=unloop)
 
+        words = confirm_last_fragment(words, samples, decode_alone)
         words = fill_gaps(words, samples, regions, decode_alone)
         # A loop of "um"s before a word still says a filler is there (as faster-whisper's).
         words = restore_fillers(

@@ -382,3 +382,29 @@ def test_no_filler_is_heard_where_the_voice_makes_no_sound(base):
     result = score(said, heard)
     assert result.hyp_fillers <= result.ref_fillers == 3, heard
     assert result.found_fillers >= 2 and result.invented == 0, heard
+
+
+def test_a_number_written_again_over_audio_already_heard_is_dropped(base):
+    """A held-out voice (Flite's slt): "… returns dropped by three point five percent." came
+    back "by 3.5%. 0.5%. and": the decoder's next segment started 0.25 s inside the number it
+    had just written and wrote it again, the " 0" at 0.19."""
+    samples = load_samples(SET / "holdout" / "slt" / "budget-numbers.ogg")[0]
+    heard = transcribe_by_pauses(base, samples)
+    said = (
+        "In 2019 our team had a budget of $320,000 for the whole year. We finished 11% under "
+        "it, and the new warehouse system went live in 2021. Orders per hour went from 1,200 "
+        "to about 1,750, and returns dropped by 3.5%."
+    )
+    result = score(said, heard.text)
+    assert result.invented <= 1 and result.dropped_sentences == 0, heard.text  # " and" at most
+    assert heard.text.count("5%") == 1, heard.text
+
+
+def test_a_doubted_scrap_before_a_pause_is_kept_only_if_heard_again(base):
+    """A held-out voice (Flite's slt): "… into the new owners platform." then 2.5 s of silence
+    came back "… platform. Oh, I'm..." ("Oh," at 0.03): a sentence opened where the speaker
+    had stopped. Heard again alone, the end of that clip holds no such words."""
+    samples = load_samples(SET / "holdout" / "slt" / "long-career-story.ogg")[0]
+    heard = transcribe_by_pauses(base, samples[: 30 * SAMPLE_RATE]).text
+    assert "platform. Since then I've been" in heard, heard
+    assert "Oh" not in heard and "I'm" not in heard, heard
