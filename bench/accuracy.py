@@ -48,9 +48,11 @@ import json
 import sqlite3
 import sys
 import time
+import wave
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 HERE = Path(__file__).resolve().parent
@@ -80,6 +82,21 @@ ACCENTED = HERE / "speech_set" / "accented"  # the same answers in Kokoro's voic
 DOUBT_LIMITS = (0.3, 0.5, 0.7)
 
 
+def read_together(names: list[str]) -> Path:
+    """The human recordings ``names`` joined in order, each with the silence it was recorded
+    with (a WAV made once into the git-ignored .cache)."""
+    out = HERE.parent / ".cache" / "speech_set" / ("-".join(names) + ".wav")
+    if not out.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        joined = np.concatenate([load_samples(HUMAN / f"{name}.flac")[0] for name in names])
+        with wave.open(str(out), "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(SAMPLE_RATE)
+            wav.writeframes((np.clip(joined, -1, 1) * 32767).astype("<i2").tobytes())
+    return out
+
+
 def clips(only: list[str] | None, voices: tuple[str, ...] = ()) -> list[tuple[str, str, Path, str]]:
     """(group, id, file, reference) for every answer in the set (``voices``: of these groups
     only; ``only``: these ids; an answer in the accented voices is ``accented-<id>``, a
@@ -94,6 +111,11 @@ def clips(only: list[str] | None, voices: tuple[str, ...] = ()) -> list[tuple[st
     # one group per voice, ``holdout-<voice>``, ids ``<voice>-<id>``.
     found += [(f"holdout-{voice}", f"{voice}-{a['id']}", HOLDOUT / voice / f"{a['id']}.ogg",
                a["text"]) for voice in HOLDOUT_VOICES for a in load_holdout()]  # fmt: skip
+    # The one reader's LibriVox sentences one after another, as a 26 s answer: the only
+    # human recording long enough for the page to show its pace (``pace_shown``).
+    together = [name for name in texts if name.startswith("librivox-")]
+    found.append(("human", "librivox-together", read_together(together),
+                  " ".join(texts[name] for name in together)))  # fmt: skip
     chosen = [c for c in found if not only or {c[1], c[1].removeprefix("accented-")} & set(only)]
     return [c for c in chosen if c[0] in (voices or (c[0],))]
 
