@@ -210,6 +210,12 @@ def probe(
         stream = audio[0]
         codec = stream.codec_context.codec.canonical_name
         if codec not in ACCEPTED_CODECS:
+            if name == "wav":  # "Upload … WAV" alone reads oddly to someone holding a WAV
+                raise AudioRejected(
+                    f"This WAV file holds sound encoded as {codec!r}, which is not accepted. "
+                    "Export it again as 16-bit PCM WAV (the usual kind), or upload "
+                    f"{FORMATS_HELP}."
+                )
             raise AudioRejected(
                 f"Sound encoded as {codec!r} is not accepted. Upload {FORMATS_HELP}."
             )

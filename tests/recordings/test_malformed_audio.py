@@ -24,7 +24,7 @@ from tests.fixtures.malformed import (
 )
 
 # What to do next: every refusal names an action.
-ADVICE = ("Upload", "Record", "Answer", "choose another file")
+ADVICE = ("Upload", "Record", "Answer", "choose another file", "Export")
 # Python, PyAV and numpy alone take about 100 MB; a decoded bomb took gigabytes.
 CLI_PEAK_MB = 400
 # The decode budget's worth of samples (110 MB) cost 465 MB at the peak when pydub decoded
